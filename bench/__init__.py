@@ -1,0 +1,1 @@
+"""Benchmarks: build large synthetic stores and print figures and ratios against plain SQLite."""

@@ -1,0 +1,186 @@
+"""The caseapp App: unlock, lock (by key or when idle), help, command palette."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import events
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.command import Provider
+
+from caseapp.commands import CaseCommands
+from caseapp.modals.help import HelpModal
+from caseapp.models.codes import ROLES, label
+from caseapp.screens.base import CaseScreen
+from caseapp.screens.unlock import UnlockScreen
+from caseapp.services import settings
+from caseapp.services.context import Ctx
+from caseapp.services.session import UnlockOutcome, lock, unlock
+
+DEFAULT_IDLE_MINUTES = 5
+
+
+class CaseApp(App[int]):
+    """The terminal app. Everything below it is reached through `caseapp.services`."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "caseapp"
+    COMMANDS: ClassVar[set[type[Provider]]] = {CaseCommands}  # type: ignore[assignment]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+l", "lock", "Lock", id="lock", priority=True),
+        Binding("f1", "help", "Help", id="help"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+    ]
+    IDLE_CHECK_SECONDS = 5.0
+
+    def __init__(
+        self,
+        store_path: Path,
+        *,
+        username: str = "",
+        demo_hint: str | None = None,
+        clock: Callable[[], float] = time.time,
+        unlock_fn: Callable[[Path, str, str], UnlockOutcome] | None = None,
+    ) -> None:
+        super().__init__()
+        self.store_path = Path(store_path)
+        self.initial_username = username
+        self.demo_hint = demo_hint
+        self.wall_clock = clock
+        self.unlock_fn = unlock_fn or unlock
+        self.ctx: Ctx | None = None
+        self.idle_seconds = DEFAULT_IDLE_MINUTES * 60.0
+        self.last_activity = clock()
+        self.theme = "textual-dark"
+
+    def on_mount(self) -> None:
+        self.push_screen(self._unlock_screen())
+        # Checked against the wall clock, so a laptop that slept with caseapp open locks
+        # as soon as it wakes rather than after five more minutes.
+        self.set_interval(self.IDLE_CHECK_SECONDS, self.check_idle_lock)
+
+    def _unlock_screen(self, message: str = "") -> UnlockScreen:
+        username = self.ctx.actor.username if self.ctx else self.initial_username
+        return UnlockScreen(
+            self.store_path, username=username, message=message, demo_hint=self.demo_hint
+        )
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(
+            event,
+            events.Key
+            | events.MouseDown
+            | events.MouseScrollDown
+            | events.MouseScrollUp
+            | events.Paste,
+        ):
+            self.last_activity = self.wall_clock()
+        await super().on_event(event)
+
+    # -- unlock and lock ---------------------------------------------------------------
+
+    def on_unlocked(self, outcome: UnlockOutcome) -> None:
+        """Called by the unlock screen: keep the context and open the home screen."""
+        from caseapp.screens.home import HomeScreen
+
+        self.ctx = outcome.ctx
+        self.last_activity = self.wall_clock()
+        try:
+            self.idle_seconds = settings.get_int(outcome.ctx, "idle_lock_minutes") * 60.0
+        except (ValueError, TypeError):
+            self.idle_seconds = DEFAULT_IDLE_MINUTES * 60.0
+        actor = outcome.ctx.actor
+        self.sub_title = f"{actor.display_name or actor.username} · {label(ROLES, actor.role)}"
+        self.switch_screen(HomeScreen())
+        if outcome.failures_since_last:
+            self.notify(
+                f"{outcome.failures_since_last} failed unlock attempt(s) since your last "
+                "unlock. If that was not you, tell your manager.",
+                title="Failed attempts",
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
+
+    def check_idle_lock(self) -> None:
+        """Lock when no key has been pressed for the idle time (by the wall clock)."""
+        if self.ctx is not None and self.wall_clock() - self.last_activity >= self.idle_seconds:
+            self.lock_now(reason="idle", message="Locked after a period without activity.")
+
+    def action_lock(self) -> None:
+        """Lock at once (ctrl+l)."""
+        if self.ctx is not None:
+            self.lock_now(reason="manual", message="Locked.")
+
+    def lock_now(self, *, reason: str, message: str) -> None:
+        """Drop the key and the connections, and replace every screen with the unlock screen."""
+        ctx, self.ctx = self.ctx, None
+        if ctx is not None:
+            try:
+                lock(ctx, reason=reason)
+            except Exception:  # noqa: BLE001 - the store is closed either way
+                ctx.store.close()
+        self.sub_title = ""
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        screen = UnlockScreen(
+            self.store_path,
+            username=ctx.actor.username if ctx else "",
+            message=message,
+            demo_hint=self.demo_hint,
+        )
+        self.switch_screen(screen)
+
+    # -- help, home, palette -----------------------------------------------------------
+
+    def action_help(self) -> None:
+        """F1: help for the current screen."""
+        screen = self.screen
+        text = getattr(screen, "HELP", CaseScreen.HELP)
+        keys = [
+            (b.key_display or self.get_key_display(b), b.description)
+            for (_node, b, enabled, _tip) in screen.active_bindings.values()
+            if enabled and b.show and b.description
+        ]
+        if isinstance(screen, HelpModal):
+            return
+        self.push_screen(HelpModal(text, keys))
+
+    def action_home(self) -> None:
+        """Return to the home screen, closing whatever is on top of it."""
+        if self.ctx is None:
+            return
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+
+    def palette_commands(self) -> list[tuple[str, str, str]]:
+        """Commands for the palette available from every unlocked screen."""
+        return []
+
+    async def action_quit(self) -> None:
+        """Lock (checkpointing the store) and leave."""
+        if self.ctx is not None:
+            ctx, self.ctx = self.ctx, None
+            try:
+                lock(ctx, reason="quit")
+            except Exception:  # noqa: BLE001
+                ctx.store.close()
+        self.exit(0)
+
+    def on_unmount(self) -> None:
+        if self.ctx is not None:
+            ctx, self.ctx = self.ctx, None
+            ctx.store.close()
+
+
+def run_app(
+    store_path: Path, *, username: str = "", demo_hint: str | None = None, **kwargs: Any
+) -> int:
+    """Run the TUI until the user quits; return the exit status."""
+    app = CaseApp(store_path, username=username, demo_hint=demo_hint, **kwargs)
+    result = app.run()
+    return int(result or 0)

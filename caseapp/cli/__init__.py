@@ -1,0 +1,1 @@
+"""The `caseapp` command line: bare `caseapp` opens the TUI; subcommands run headless."""

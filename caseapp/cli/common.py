@@ -1,0 +1,80 @@
+"""Shared pieces for CLI commands: credentials, opening the store, printing."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import getpass
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from caseapp import paths
+from caseapp.errors import CaseappError
+from caseapp.services.context import Ctx
+from caseapp.services.session import lock, unlock
+
+
+def store_path(args: argparse.Namespace) -> Path:
+    """The store named by `--store`, else `$CASEAPP_STORE`, else the platform default."""
+    given = getattr(args, "store", None)
+    return Path(given).expanduser() if given else paths.default_store_path()
+
+
+def ask_username(args: argparse.Namespace) -> str:
+    """`--user`, else `$CASEAPP_USER`, else a prompt."""
+    name = getattr(args, "user", None) or os.environ.get("CASEAPP_USER")
+    if name:
+        return str(name)
+    if not sys.stdin.isatty():
+        raise CaseappError("No username: pass --user or set CASEAPP_USER.")
+    return input("Username: ").strip()
+
+
+def ask_passphrase(
+    prompt: str = "Passphrase: ", *, env: str = "CASEAPP_PASSPHRASE", confirm: bool = False
+) -> str:
+    """Read a passphrase from `env` when set, else prompt without echo."""
+    value = os.environ.get(env)
+    if value is not None:
+        return value
+    if not sys.stdin.isatty():
+        raise CaseappError(f"No passphrase: run in a terminal or set {env}.")
+    first = getpass.getpass(prompt)
+    if confirm and getpass.getpass("Again: ") != first:
+        raise CaseappError("The two passphrases differ; nothing was changed.")
+    return first
+
+
+@contextlib.contextmanager
+def unlocked(args: argparse.Namespace) -> Iterator[Ctx]:
+    """Unlock the store for one command and lock it again afterwards."""
+    path = store_path(args)
+    username = ask_username(args)
+    passphrase = ask_passphrase()
+    outcome = unlock(path, username, passphrase)
+    if outcome.failures_since_last:
+        print(
+            f"Note: {outcome.failures_since_last} failed unlock attempt(s) since the last "
+            "successful one.",
+            file=sys.stderr,
+        )
+    try:
+        yield outcome.ctx
+    finally:
+        lock(outcome.ctx, reason="command finished")
+
+
+def add_store_argument(parser: argparse.ArgumentParser) -> None:
+    """Every command takes `--store PATH`."""
+    parser.add_argument(
+        "--store",
+        metavar="PATH",
+        help="the store file (default: $CASEAPP_STORE or the user data folder)",
+    )
+
+
+def add_user_argument(parser: argparse.ArgumentParser) -> None:
+    """Commands that unlock take `--user NAME` (or `$CASEAPP_USER`)."""
+    parser.add_argument("--user", metavar="NAME", help="who is signing in ($CASEAPP_USER)")

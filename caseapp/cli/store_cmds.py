@@ -1,0 +1,103 @@
+"""Store commands: init, passwd, recover, verify."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from caseapp.cli.common import (
+    add_store_argument,
+    add_user_argument,
+    ask_passphrase,
+    ask_username,
+    store_path,
+)
+from caseapp.errors import StoreDamaged
+from caseapp.services import maintenance
+from caseapp.services.users import check_passphrase, check_username, create_first_manager
+from caseapp.store.store import change_passphrase, create_store, open_with_recovery
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add this module's commands."""
+    p = sub.add_parser("init", help="create a new encrypted store and its first manager")
+    add_store_argument(p)
+    p.add_argument("--user", metavar="NAME", required=True, help="the first manager's username")
+    p.add_argument("--name", metavar="TEXT", default="", help="her display name")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("passwd", help="change your passphrase (rewrites your key slot only)")
+    add_store_argument(p)
+    add_user_argument(p)
+    p.set_defaults(func=cmd_passwd)
+
+    p = sub.add_parser("recover", help="set a user's passphrase with the recovery code")
+    add_store_argument(p)
+    add_user_argument(p)
+    p.set_defaults(func=cmd_recover)
+
+    p = sub.add_parser("verify", help="check the store's pages, structure and audit chain")
+    add_store_argument(p)
+    add_user_argument(p)
+    p.set_defaults(func=cmd_verify)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Create a store, print the recovery code once."""
+    path = store_path(args)
+    username = check_username(args.user)
+    passphrase = check_passphrase(ask_passphrase("New passphrase: ", confirm=True))
+    store, code = create_store(path, username, passphrase)
+    try:
+        create_first_manager(store, username, args.name)
+    finally:
+        store.close()
+    print(f"Created {path} with manager {username}.")
+    print("Recovery code (write it down and keep it locked away; it is shown only now):")
+    print(f"  {code}")
+    return 0
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    """Change a passphrase without touching the store's bytes."""
+    path = store_path(args)
+    username = ask_username(args)
+    old = ask_passphrase("Current passphrase: ")
+    new = check_passphrase(
+        ask_passphrase("New passphrase: ", env="CASEAPP_NEW_PASSPHRASE", confirm=True)
+    )
+    change_passphrase(path, username, old, new)
+    print("Passphrase changed.")
+    return 0
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    """Use the recovery code to give a user a new passphrase."""
+    from caseapp.services.context import Actor, Ctx
+    from caseapp.services.users import reset_passphrase
+
+    path = store_path(args)
+    username = ask_username(args)
+    code = ask_passphrase("Recovery code: ", env="CASEAPP_RECOVERY_CODE")
+    new = check_passphrase(
+        ask_passphrase("New passphrase: ", env="CASEAPP_NEW_PASSPHRASE", confirm=True)
+    )
+    store = open_with_recovery(path, code)
+    try:
+        ctx = Ctx(store, Actor(0, "recovery", "admin", "Recovery code"))
+        reset_passphrase(ctx, username, new)
+    finally:
+        store.close()
+    print(f"New passphrase set for {username}.")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Exit 0 when the store and its audit chain are whole, non-zero naming what is wrong."""
+    report = maintenance.verify(store_path(args), ask_username(args), ask_passphrase())
+    for line in report.lines:
+        print(line)
+    if not report.ok:
+        raise StoreDamaged(report.summary)
+    print(report.summary, file=sys.stdout)
+    return 0

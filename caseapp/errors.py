@@ -1,0 +1,75 @@
+"""Errors that carry a message fit to show a person: one clear line, never a key or a traceback."""
+
+from __future__ import annotations
+
+
+class CaseappError(Exception):
+    """Base for errors whose `str()` is safe and meaningful to show to the user."""
+
+    exit_code = 1
+
+
+class StoreNotFound(CaseappError):
+    """No store exists at the given path."""
+
+
+class StoreExists(CaseappError):
+    """A store already exists where a new one was asked for."""
+
+
+class StoreDamaged(CaseappError):
+    """The store or its key file fails an integrity check."""
+
+    exit_code = 3
+
+
+class StoreInUse(CaseappError):
+    """Another caseapp process holds the store's writer lock."""
+
+    exit_code = 4
+
+
+class PassphraseIncorrect(CaseappError):
+    """The username and passphrase do not open a key slot."""
+
+    exit_code = 2
+
+
+class TooManyAttempts(CaseappError):
+    """Unlocking is paused after repeated failures."""
+
+    exit_code = 2
+
+    def __init__(self, wait_seconds: int) -> None:
+        self.wait_seconds = wait_seconds
+        minutes, seconds = divmod(wait_seconds, 60)
+        wait = f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+        super().__init__(f"Too many failed attempts: try again in {wait}.")
+
+
+class PermissionDenied(CaseappError):
+    """The signed-in user's role does not allow the action (always audited)."""
+
+    exit_code = 5
+
+
+class ValidationError(CaseappError):
+    """Input that cannot be saved; `fields` maps a field name to what to type instead."""
+
+    exit_code = 6
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.fields = dict(fields or {})
+
+
+class NotFound(CaseappError):
+    """A record that does not exist, or that the user may not see."""
+
+    exit_code = 7
+
+
+class ExportError(CaseappError):
+    """An export could not be written; nothing was left under the final name."""
+
+    exit_code = 8

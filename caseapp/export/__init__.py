@@ -1,0 +1,1 @@
+"""Pure writers for exports (CSV, XLSX, JSON, manifest); no UI."""

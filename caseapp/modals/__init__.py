@@ -1,0 +1,1 @@
+"""Modal forms and confirmations (`ModalScreen[T]` returning a typed value)."""

@@ -1,0 +1,157 @@
+"""The unlock screen: username and passphrase, the KDF in a thread so the screen stays alive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Center, Vertical
+from textual.message import Message
+from textual.widgets import Button, Footer, Input, LoadingIndicator, Static
+
+from caseapp.errors import CaseappError, StoreInUse
+from caseapp.paths import lock_file_path
+from caseapp.screens.base import CaseScreen
+from caseapp.services.session import UnlockOutcome
+from caseapp.store.lock import StoreLock
+from caseapp.widgets.safe import safe
+
+
+class UnlockScreen(CaseScreen):
+    """Asks who you are and for your passphrase; nothing of the store is shown until then."""
+
+    HELP = (
+        "## Unlock\n\n"
+        "Type your **username**, press Enter, then your **passphrase** and Enter.\n\n"
+        "The store is encrypted: without a passphrase nothing in it can be read. After five "
+        "wrong attempts in a row, unlocking pauses for 30 seconds, then longer each time.\n\n"
+        "Forgotten passphrase? A manager can reset a keyworker's; a manager uses the recovery "
+        "code (`caseapp recover`)."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "app.quit", "Quit", id="quit"),
+        Binding("f1", "app.help", "Help", id="help"),
+    ]
+
+    class Unlocked(Message):
+        """The worker opened the store."""
+
+        def __init__(self, outcome: UnlockOutcome) -> None:
+            super().__init__()
+            self.outcome = outcome
+
+    class UnlockFailed(Message):
+        """The worker could not open the store; `message` is safe to show."""
+
+        def __init__(self, message: str) -> None:
+            super().__init__()
+            self.message = message
+
+    def __init__(
+        self,
+        store_path: Path,
+        *,
+        username: str = "",
+        message: str = "",
+        demo_hint: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.store_path = store_path
+        self.initial_username = username
+        self.initial_message = message
+        self.demo_hint = demo_hint
+
+    def compose(self) -> ComposeResult:
+        with Center(), Vertical(id="unlock-box"):
+            yield Static(Text("caseapp", style="bold"), id="unlock-title")
+            yield Static(safe(f"Store: {self.store_path}", limit=70), id="unlock-store")
+            yield Input(
+                value=self.initial_username, placeholder="Username", id="username", max_length=64
+            )
+            yield Input(placeholder="Passphrase", password=True, id="passphrase", max_length=4096)
+            yield Button("Unlock", id="unlock", variant="primary")
+            yield LoadingIndicator(id="unlock-busy")
+            yield Static(safe(self.initial_message), id="unlock-message")
+            if self.demo_hint:
+                yield Static(safe(f"Demo store: passphrase {self.demo_hint}"), id="unlock-hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#unlock-busy").display = False
+        target = "#passphrase" if self.initial_username else "#username"
+        self.query_one(target, Input).focus()
+        self._warn_if_in_use()
+
+    def _warn_if_in_use(self) -> None:
+        # Tell a second instance at once, not only after a passphrase has been typed.
+        if not self.store_path.exists():
+            self._say(
+                f"No store at {self.store_path}. Create one with `caseapp init` "
+                "or try `caseapp demo`."
+            )
+            return
+        probe = StoreLock(lock_file_path(self.store_path))
+        try:
+            probe.acquire()
+        except StoreInUse as exc:
+            self._say(str(exc))
+        except OSError:
+            return
+        else:
+            probe.release()
+
+    def _say(self, message: str) -> None:
+        self.query_one("#unlock-message", Static).update(safe(message))
+
+    @on(Input.Submitted, "#username")
+    def _to_passphrase(self) -> None:
+        self.query_one("#passphrase", Input).focus()
+
+    @on(Input.Submitted, "#passphrase")
+    @on(Button.Pressed, "#unlock")
+    def _submit(self) -> None:
+        username = self.query_one("#username", Input).value.strip()
+        passphrase = self.query_one("#passphrase", Input).value
+        if not username:
+            self._say("Type your username.")
+            self.query_one("#username", Input).focus()
+            return
+        if not passphrase:
+            self._say("Type your passphrase.")
+            self.query_one("#passphrase", Input).focus()
+            return
+        self._busy(True)
+        self._say("Unlocking…")
+        self._unlock(username, passphrase)
+
+    def _busy(self, busy: bool) -> None:
+        self.query_one("#unlock-busy").display = busy
+        for widget in self.query(Input):
+            widget.disabled = busy
+        self.query_one("#unlock", Button).disabled = busy
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="unlock")
+    def _unlock(self, username: str, passphrase: str) -> None:
+        try:
+            outcome = self.case_app.unlock_fn(self.store_path, username, passphrase)
+        except CaseappError as exc:
+            self.post_message(self.UnlockFailed(str(exc)))
+        else:
+            self.post_message(self.Unlocked(outcome))
+
+    def on_unlock_screen_unlock_failed(self, message: UnlockFailed) -> None:
+        """Show why, clear the passphrase, try again."""
+        self._busy(False)
+        self._say(message.message)
+        field = self.query_one("#passphrase", Input)
+        field.value = ""
+        field.focus()
+
+    def on_unlock_screen_unlocked(self, message: Unlocked) -> None:
+        """Hand the context to the app, which replaces this screen."""
+        self.query_one("#passphrase", Input).value = ""
+        self.case_app.on_unlocked(message.outcome)

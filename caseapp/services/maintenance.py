@@ -1,0 +1,40 @@
+"""Whole-store checks: SQLCipher's page check, SQLite's quick check, the audit chain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from caseapp.services import audit
+from caseapp.services.session import lock, unlock
+from caseapp.store.store import check_integrity
+
+
+@dataclass
+class VerifyReport:
+    """What `caseapp verify` found."""
+
+    ok: bool
+    summary: str
+    lines: list[str] = field(default_factory=list)
+
+
+def verify(path: Path, username: str, passphrase: str) -> VerifyReport:
+    """Unlock (which already refuses a damaged store) and run every check in full."""
+    outcome = unlock(path, username, passphrase, full_check=True)
+    ctx = outcome.ctx
+    try:
+        lines: list[str] = []
+        problems = check_integrity(ctx.store.engine, full=True)
+        lines.append("pages and structure: " + ("ok" if not problems else "DAMAGED"))
+        chain = audit.verify_chain(ctx.store)
+        lines.append(f"audit log: {chain.message}")
+        ok = not problems and chain.ok
+        if ok:
+            return VerifyReport(True, "Store verified: no damage found.", lines)
+        what = "pages fail their integrity check" if problems else chain.message
+        return VerifyReport(
+            False, f"Store damaged: {what}. Restore from your latest backup.", lines
+        )
+    finally:
+        lock(ctx, reason="verify")

@@ -1,0 +1,85 @@
+"""Which role may do what; checked in the services, and every refusal is audited."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from caseapp.errors import PermissionDenied
+from caseapp.services import audit
+from caseapp.services.context import Ctx
+
+KEYWORKER, MANAGER, ADMIN = "keyworker", "manager", "admin"
+
+PERMISSIONS = MappingProxyType(
+    {
+        "women.view": frozenset({KEYWORKER, MANAGER}),
+        "women.view_all": frozenset({MANAGER}),
+        "women.edit": frozenset({KEYWORKER, MANAGER}),
+        "women.allocate": frozenset({MANAGER}),
+        "groups.manage": frozenset({KEYWORKER, MANAGER}),
+        "activities.record": frozenset({KEYWORKER, MANAGER}),
+        "return.export": frozenset({MANAGER}),
+        "data.export": frozenset({MANAGER}),
+        "data.import": frozenset({MANAGER}),
+        "sar": frozenset({MANAGER}),
+        "erase": frozenset({MANAGER}),
+        "retention": frozenset({MANAGER}),
+        "audit.view": frozenset({MANAGER, ADMIN}),
+        "users.manage": frozenset({MANAGER, ADMIN}),
+        "settings.manage": frozenset({MANAGER}),
+        "backup": frozenset({MANAGER, ADMIN}),
+    }
+)
+
+DESCRIPTIONS = MappingProxyType(
+    {
+        "women.view_all": "see every woman in the provider",
+        "women.allocate": "allocate a woman to a keyworker",
+        "return.export": "export the commissioner's return",
+        "data.export": "export the store's data",
+        "data.import": "import records",
+        "sar": "produce a subject access pack",
+        "erase": "erase a woman's record",
+        "retention": "run the retention review",
+        "audit.view": "read the audit log",
+        "users.manage": "manage users",
+        "settings.manage": "change store settings",
+        "backup": "back up the store",
+    }
+)
+
+
+def allowed(ctx: Ctx, permission: str) -> bool:
+    """Whether the actor's role carries `permission` (unknown permissions are refused)."""
+    return ctx.actor.role in PERMISSIONS.get(permission, frozenset())
+
+
+def require(
+    ctx: Ctx, permission: str, *, subject_id: int | None = None, subject_ref: str = ""
+) -> None:
+    """Raise `PermissionDenied` (and audit the refusal) unless the actor may do this."""
+    if allowed(ctx, permission):
+        return
+    deny(ctx, permission, subject_id=subject_id, subject_ref=subject_ref)
+
+
+def deny(
+    ctx: Ctx,
+    permission: str,
+    *,
+    subject_id: int | None = None,
+    subject_ref: str = "",
+    message: str | None = None,
+) -> None:
+    """Audit a refusal in its own transaction and raise `PermissionDenied`."""
+    with ctx.write() as session:
+        audit.record(
+            session,
+            ctx,
+            "permission_denied",
+            subject_id=subject_id,
+            subject_ref=subject_ref,
+            permission=permission,
+        )
+    what = DESCRIPTIONS.get(permission, permission.replace(".", " "))
+    raise PermissionDenied(message or f"Your role ({ctx.actor.role}) may not {what}.")

@@ -1,0 +1,65 @@
+"""Unlocking and locking: turns a username and passphrase into a service context."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from caseapp.errors import CaseappError
+from caseapp.services import audit
+from caseapp.services.context import Ctx
+from caseapp.services.users import actor_for
+from caseapp.store.store import open_store
+
+
+@dataclass(frozen=True)
+class UnlockOutcome:
+    """A successful unlock: the context, and failed attempts since the last success."""
+
+    ctx: Ctx
+    failures_since_last: int
+
+
+def unlock(
+    path: Path,
+    username: str,
+    passphrase: str,
+    *,
+    clock: Callable[[], float] = time.time,
+    full_check: bool | None = None,
+) -> UnlockOutcome:
+    """Open the store as a user, audit the unlock and any failures queued since the last one."""
+    unlocked = open_store(path, username, passphrase, clock=clock, full_check=full_check)
+    store = unlocked.store
+    try:
+        actor = actor_for(store, unlocked.user_id, unlocked.username)
+    except CaseappError:
+        store.close()
+        raise
+    ctx = Ctx(store, actor)
+    with store.write() as session:
+        for event in unlocked.pending_failures:
+            at = datetime.fromtimestamp(float(str(event.get("at", 0))), UTC)
+            audit.append(
+                session,
+                store,
+                str(event.get("action", "unlock_failed")),
+                username=str(event.get("username", ""))[:64],
+                at=at,
+            )
+        audit.record(session, ctx, "unlock", failures_since_last=unlocked.failures_since_last)
+    return UnlockOutcome(ctx, unlocked.failures_since_last)
+
+
+def lock(ctx: Ctx, *, reason: str = "manual") -> None:
+    """Audit the lock, then drop the connections and the key."""
+    if not ctx.store.is_open:
+        return
+    try:
+        with ctx.write() as session:
+            audit.record(session, ctx, "lock", reason=reason)
+    finally:
+        ctx.store.close()

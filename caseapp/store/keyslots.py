@@ -1,0 +1,306 @@
+"""The key-slot file: the data key wrapped per user with AES-256-GCM under an Argon2id key.
+
+The file is JSON. Each slot's KDF parameters, user id and username are authenticated as GCM
+associated data, so editing them breaks the slot. A SHA-256 checksum catches accidental damage
+before any unwrap, and an HMAC under a key derived from the data key (checked after unlock)
+catches deliberate edits such as a swapped slot or a rolled-back audit head.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from caseapp.errors import PassphraseIncorrect, StoreDamaged
+from caseapp.store.atomic import atomic_write_bytes
+
+FORMAT = "caseapp-keys"
+VERSION = 1
+RECOVERY_USER = "recovery"
+DATA_KEY_BYTES = 32
+MIN_MEMORY_KIB = 19 * 1024
+MIN_ITERATIONS = 2
+
+
+@dataclass(frozen=True)
+class KdfParams:
+    """Argon2id parameters; memory in KiB. Stored in each slot so they can change per slot."""
+
+    memory_kib: int = 64 * 1024
+    iterations: int = 3
+    lanes: int = 4
+
+    def __post_init__(self) -> None:
+        if self.memory_kib < MIN_MEMORY_KIB or self.iterations < MIN_ITERATIONS:
+            raise ValueError("Argon2id parameters are below the floor (m=19 MiB, t=2)")
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the parameters as stored in the key file."""
+        return {"alg": "argon2id", "m": self.memory_kib, "t": self.iterations, "p": self.lanes}
+
+
+# The fastest parameters security.md allows; tests use them so a suite does not take minutes.
+FAST_KDF = KdfParams(memory_kib=MIN_MEMORY_KIB, iterations=MIN_ITERATIONS, lanes=1)
+
+
+def normalise_passphrase(passphrase: str) -> bytes:
+    """NFC-normalise so that `é` typed as one or two code points derives the same key."""
+    return unicodedata.normalize("NFC", passphrase).encode("utf-8", "surrogatepass")
+
+
+def derive(passphrase: str, salt: bytes, params: KdfParams) -> bytes:
+    """Derive a 256-bit wrapping key from a passphrase with Argon2id."""
+    kdf = Argon2id(
+        salt=salt,
+        length=32,
+        iterations=params.iterations,
+        lanes=params.lanes,
+        memory_cost=params.memory_kib,
+    )
+    return kdf.derive(normalise_passphrase(passphrase))
+
+
+def calibrate(target_seconds: float = 0.6, max_seconds: float = 1.0) -> KdfParams:
+    """Choose Argon2id parameters that take about `target_seconds` on this machine.
+
+    Starts at 256 MiB (the memory cost is what slows a GPU attacker) and raises the iteration
+    count to reach the target; on a slow machine it falls back to 64 MiB.
+    """
+    for memory in (256 * 1024, 64 * 1024):
+        probe = KdfParams(memory_kib=memory, iterations=2, lanes=4)
+        started = time.perf_counter()
+        derive("calibration", os.urandom(16), probe)
+        elapsed = max(time.perf_counter() - started, 1e-3)
+        per_iteration = elapsed / 2
+        iterations = max(2, min(12, round(target_seconds / per_iteration)))
+        if per_iteration * iterations <= max_seconds or memory == 64 * 1024:
+            return KdfParams(memory_kib=memory, iterations=iterations, lanes=4)
+    return KdfParams()
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+def _canonical(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def subkey(data_key: bytes, purpose: str) -> bytes:
+    """Derive a purpose-bound key from the data key (audit HMAC, key-file MAC)."""
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=f"caseapp {purpose}".encode()
+    ).derive(data_key)
+
+
+@dataclass
+class Slot:
+    """One wrapped copy of the data key."""
+
+    user_id: int | None
+    username: str
+    kdf: dict[str, Any]
+    salt: str
+    nonce: str
+    wrapped: str
+
+    def associated_data(self, store_id: str) -> bytes:
+        """What GCM authenticates beside the key: the store, the user and the KDF."""
+        return _canonical(
+            {
+                "store_id": store_id,
+                "user_id": self.user_id,
+                "username": self.username,
+                "kdf": self.kdf,
+                "salt": self.salt,
+            }
+        )
+
+    def params(self) -> KdfParams:
+        """The KDF parameters of this slot."""
+        try:
+            return KdfParams(
+                memory_kib=int(self.kdf["m"]),
+                iterations=int(self.kdf["t"]),
+                lanes=int(self.kdf["p"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise StoreDamaged("The key file has a slot with impossible parameters.") from exc
+
+    @classmethod
+    def seal(
+        cls,
+        store_id: str,
+        user_id: int | None,
+        username: str,
+        passphrase: str,
+        data_key: bytes,
+        params: KdfParams,
+    ) -> Slot:
+        """Wrap `data_key` for one user under her passphrase."""
+        salt = os.urandom(16)
+        slot = cls(
+            user_id=user_id,
+            username=username,
+            kdf=params.as_dict(),
+            salt=_b64(salt),
+            nonce=_b64(os.urandom(12)),
+            wrapped="",
+        )
+        wrapping_key = derive(passphrase, salt, params)
+        ciphertext = AESGCM(wrapping_key).encrypt(
+            _unb64(slot.nonce), data_key, slot.associated_data(store_id)
+        )
+        slot.wrapped = _b64(ciphertext)
+        return slot
+
+    def open(self, store_id: str, passphrase: str) -> bytes:
+        """Unwrap the data key, or raise `PassphraseIncorrect`."""
+        wrapping_key = derive(passphrase, _unb64(self.salt), self.params())
+        try:
+            return AESGCM(wrapping_key).decrypt(
+                _unb64(self.nonce), _unb64(self.wrapped), self.associated_data(store_id)
+            )
+        except InvalidTag as exc:
+            raise PassphraseIncorrect("Passphrase incorrect.") from exc
+
+    def as_dict(self) -> dict[str, Any]:
+        """The slot as stored."""
+        return {
+            "user_id": self.user_id,
+            "username": self.username,
+            "kdf": self.kdf,
+            "salt": self.salt,
+            "nonce": self.nonce,
+            "wrapped": self.wrapped,
+        }
+
+
+@dataclass
+class KeyFile:
+    """The parsed key-slot file. `audit_head` is the last audit entry's sequence and HMAC."""
+
+    store_id: str
+    slots: list[Slot] = field(default_factory=list)
+    recovery: Slot | None = None
+    audit_head: dict[str, Any] = field(default_factory=lambda: {"seq": 0, "hmac": ""})
+    mac: str = ""
+
+    def find(self, username: str) -> Slot | None:
+        """The slot for a username, compared case-insensitively."""
+        wanted = unicodedata.normalize("NFC", username).casefold()
+        for slot in self.slots:
+            if slot.username.casefold() == wanted:
+                return slot
+        return None
+
+    def put(self, slot: Slot) -> None:
+        """Add or replace the slot for `slot.username`."""
+        self.slots = [s for s in self.slots if s.username.casefold() != slot.username.casefold()]
+        self.slots.append(slot)
+
+    def remove(self, username: str) -> bool:
+        """Remove a user's slot; return whether there was one."""
+        before = len(self.slots)
+        self.slots = [s for s in self.slots if s.username.casefold() != username.casefold()]
+        return len(self.slots) != before
+
+    def _body(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "store_id": self.store_id,
+            "slots": [s.as_dict() for s in sorted(self.slots, key=lambda s: s.username)],
+            "recovery": self.recovery.as_dict() if self.recovery else None,
+            "audit_head": self.audit_head,
+        }
+
+    def compute_mac(self, data_key: bytes) -> str:
+        """HMAC over every field but the MAC, under a key derived from the data key."""
+        return hmac.new(
+            subkey(data_key, "keyfile mac"), _canonical(self._body()), hashlib.sha256
+        ).hexdigest()
+
+    def check_mac(self, data_key: bytes) -> None:
+        """Raise `StoreDamaged` unless the MAC matches (run after a successful unwrap)."""
+        if not hmac.compare_digest(self.mac, self.compute_mac(data_key)):
+            raise StoreDamaged(
+                "The key file has been altered: restore it and the store from a backup."
+            )
+
+    def save(self, path: Path, data_key: bytes) -> None:
+        """Write the key file atomically with a fresh MAC and checksum."""
+        self.mac = self.compute_mac(data_key)
+        body = self._body()
+        body["mac"] = self.mac
+        body["checksum"] = hashlib.sha256(_canonical(body)).hexdigest()
+        atomic_write_bytes(path, json.dumps(body, indent=1, sort_keys=True).encode("utf-8"))
+
+    @classmethod
+    def load(cls, path: Path) -> KeyFile:
+        """Read and check a key file; raise `StoreDamaged` if it is missing or altered."""
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError as exc:
+            raise StoreDamaged(
+                f"The key file {path.name} is missing: restore it from a backup."
+            ) from exc
+        damaged = StoreDamaged(
+            f"The key file {path.name} is damaged or altered: restore it from a backup."
+        )
+        try:
+            body = json.loads(raw.decode("utf-8"))
+            checksum = body.pop("checksum")
+            if not hmac.compare_digest(checksum, hashlib.sha256(_canonical(body)).hexdigest()):
+                raise damaged
+            if body.get("format") != FORMAT or body.get("version") != VERSION:
+                raise damaged
+            slots = [Slot(**s) for s in body["slots"]]
+            recovery = Slot(**body["recovery"]) if body.get("recovery") else None
+            return cls(
+                store_id=body["store_id"],
+                slots=slots,
+                recovery=recovery,
+                audit_head=dict(body["audit_head"]),
+                mac=body["mac"],
+            )
+        except StoreDamaged:
+            raise
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise damaged from exc
+
+
+def new_data_key() -> bytes:
+    """A fresh random 256-bit data key."""
+    return secrets.token_bytes(DATA_KEY_BYTES)
+
+
+def new_recovery_code() -> str:
+    """A 40-character base32 recovery code in groups of five, easy to read and type."""
+    raw = base64.b32encode(secrets.token_bytes(25)).decode("ascii")
+    return "-".join(raw[i : i + 5] for i in range(0, len(raw), 5))
+
+
+def normalise_recovery_code(code: str) -> str:
+    """Accept the code with or without dashes, spaces or lower case."""
+    cleaned = "".join(ch for ch in code.upper() if ch.isalnum())
+    return "-".join(cleaned[i : i + 5] for i in range(0, len(cleaned), 5))

@@ -1,0 +1,49 @@
+"""The single-writer lock: one caseapp process per store, others told clearly."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from caseapp.errors import StoreInUse
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+
+class StoreLock:
+    """An exclusive advisory lock on `<store>.lock`, released when the process ends."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        """Take the lock or raise `StoreInUse` naming the other process."""
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                other = os.read(fd, 32).decode("ascii", "replace").strip()
+                os.close(fd)
+                who = f" (process {other})" if other.isdigit() else ""
+                raise StoreInUse(
+                    f"This store is open in another caseapp window{who}. Close it there first."
+                ) from exc
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode("ascii"))
+        self._fd = fd
+
+    def release(self) -> None:
+        """Release the lock (closing the descriptor drops the flock)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    @property
+    def held(self) -> bool:
+        """Whether this object holds the lock."""
+        return self._fd is not None

@@ -1,0 +1,386 @@
+"""Create, unlock and close an encrypted store; manage the key slots beside it."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlmodel import Session
+
+from caseapp import paths
+from caseapp.errors import (
+    PassphraseIncorrect,
+    StoreDamaged,
+    StoreExists,
+    StoreNotFound,
+)
+from caseapp.store import migrate
+from caseapp.store.attempts import Attempts, AttemptState
+from caseapp.store.engine import PAGE_SIZE, checkpoint_and_dispose, make_engine
+from caseapp.store.keyslots import (
+    RECOVERY_USER,
+    KdfParams,
+    KeyFile,
+    Slot,
+    calibrate,
+    new_data_key,
+    new_recovery_code,
+    normalise_recovery_code,
+    subkey,
+)
+from caseapp.store.lock import StoreLock
+
+# Above this size the full page-by-page check is left to `caseapp verify` so unlock stays fast.
+FULL_CHECK_MAX_BYTES = 64 * 1024 * 1024
+
+DAMAGED = (
+    "The store is damaged ({what}). Restore it from your latest backup; "
+    "caseapp will not create a new store over it."
+)
+
+
+class Store:
+    """An unlocked store: the engine, the key file and the writer lock, until `close()`."""
+
+    def __init__(
+        self, path: Path, engine: Engine, key_file: KeyFile, data_key: bytes, lock: StoreLock
+    ) -> None:
+        self.path = path
+        self.engine = engine
+        self.key_file = key_file
+        self._data_key: bytes | None = data_key
+        self.audit_key = subkey(data_key, "audit hmac")
+        self._lock = lock
+        self._write_lock = threading.RLock()
+        self.pending_head: dict[str, Any] | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the store still holds its key and connections."""
+        return self._data_key is not None
+
+    @property
+    def data_key(self) -> bytes:
+        """The raw data key (only while open)."""
+        if self._data_key is None:
+            raise StoreNotFound("The store is locked.")
+        return self._data_key
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading; objects stay usable after it ends (no expiry)."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session for one unit of work, committed at the end, one writer at a time.
+
+        After the commit, the audit head recorded during the work is written to the key file,
+        so a cut-off tail of the log can be detected.
+        """
+        with self._write_lock:
+            with Session(self.engine, expire_on_commit=False) as session:
+                self.pending_head = None
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    self.pending_head = None
+                    raise
+            if self.pending_head is not None:
+                self.key_file.audit_head = self.pending_head
+                self.pending_head = None
+                self.save_key_file()
+
+    def save_key_file(self) -> None:
+        """Rewrite the key file (atomically, with a fresh MAC)."""
+        self.key_file.save(paths.key_file_path(self.path), self.data_key)
+
+    def set_slot(
+        self, user_id: int | None, username: str, passphrase: str, params: KdfParams | None = None
+    ) -> None:
+        """Wrap the data key for a user under a new passphrase; the store is not touched."""
+        if params is None:
+            existing = self.key_file.find(username)
+            if existing is None and self.key_file.slots:
+                existing = self.key_file.slots[0]
+            params = existing.params() if existing else calibrate()
+        slot = Slot.seal(
+            self.key_file.store_id, user_id, username, passphrase, self.data_key, params
+        )
+        with self._write_lock:
+            self.key_file.put(slot)
+            self.save_key_file()
+
+    def remove_slot(self, username: str) -> bool:
+        """Remove a user's slot so she can no longer unlock; others are unaffected."""
+        with self._write_lock:
+            removed = self.key_file.remove(username)
+            if removed:
+                self.save_key_file()
+            return removed
+
+    def new_recovery_code(self) -> str:
+        """Replace the recovery slot and return its new code (shown once)."""
+        code = new_recovery_code()
+        params = self.key_file.slots[0].params() if self.key_file.slots else calibrate()
+        with self._write_lock:
+            self.key_file.recovery = Slot.seal(
+                self.key_file.store_id, None, RECOVERY_USER, code, self.data_key, params
+            )
+            self.save_key_file()
+        return code
+
+    def close(self) -> None:
+        """Checkpoint the WAL, drop every connection and the key, release the lock."""
+        if self._data_key is None:
+            return
+        try:
+            with contextlib.suppress(DatabaseError, OperationalError):
+                checkpoint_and_dispose(self.engine)
+        finally:
+            self.engine.dispose()
+            self._data_key = None
+            self.audit_key = b""
+            self._lock.release()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True)
+class Unlocked:
+    """What a successful unlock gives: the store, whose slot opened it, and failures since."""
+
+    store: Store
+    user_id: int | None
+    username: str
+    failures_since_last: int
+    pending_failures: tuple[dict[str, object], ...]
+
+
+def _check_files(path: Path) -> None:
+    if not path.exists():
+        raise StoreNotFound(f"No store at {path}. Create one with `caseapp init`.")
+    size = path.stat().st_size
+    if size == 0 or size % PAGE_SIZE != 0:
+        raise StoreDamaged(DAMAGED.format(what="its size is not a whole number of pages"))
+
+
+def check_integrity(engine: Engine, *, full: bool) -> list[str]:
+    """Return a list of problems: SQLCipher's page HMAC check and SQLite's quick check."""
+    problems: list[str] = []
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT count(*) FROM sqlite_master")).scalar()
+            if full:
+                for row in conn.exec_driver_sql("PRAGMA cipher_integrity_check").fetchall():
+                    problems.append(str(row[0]))
+                result = [str(r[0]) for r in conn.exec_driver_sql("PRAGMA quick_check")]
+                if result != ["ok"]:
+                    problems.extend(result[:10])
+            conn.rollback()
+    except (DatabaseError, OperationalError) as exc:
+        problems.append(str(getattr(exc, "orig", exc)))
+    return problems
+
+
+def _open_engine(path: Path, data_key: bytes, *, full_check: bool | None) -> Engine:
+    engine = make_engine(path, data_key)
+    full = path.stat().st_size <= FULL_CHECK_MAX_BYTES if full_check is None else full_check
+    problems = check_integrity(engine, full=full)
+    if problems:
+        engine.dispose()
+        raise StoreDamaged(DAMAGED.format(what="pages fail their integrity check"))
+    return engine
+
+
+def _unwrap(key_file: KeyFile, slot: Slot | None, secret: str) -> bytes:
+    if slot is None:
+        # Derive anyway so a wrong username costs the same time as a wrong passphrase.
+        probe = key_file.slots[0] if key_file.slots else None
+        if probe is not None:
+            with contextlib.suppress(PassphraseIncorrect):
+                probe.open(key_file.store_id + "-no-such-user", secret)
+        raise PassphraseIncorrect("Username or passphrase incorrect.")
+    try:
+        return slot.open(key_file.store_id, secret)
+    except PassphraseIncorrect as exc:
+        raise PassphraseIncorrect("Username or passphrase incorrect.") from exc
+
+
+def open_store(
+    path: Path,
+    username: str,
+    passphrase: str,
+    *,
+    clock: Callable[[], float] = time.time,
+    full_check: bool | None = None,
+) -> Unlocked:
+    """Unlock a store with a username and passphrase and bring its schema up to date.
+
+    Raises:
+        StoreNotFound, StoreDamaged, StoreInUse, TooManyAttempts, PassphraseIncorrect.
+    """
+    path = Path(path)
+    _check_files(path)
+    key_file = KeyFile.load(paths.key_file_path(path))
+    attempts = Attempts(paths.state_file_path(path), clock)
+    attempts.check()
+    lock = StoreLock(paths.lock_file_path(path))
+    lock.acquire()
+    try:
+        try:
+            data_key = _unwrap(key_file, key_file.find(username), passphrase)
+        except PassphraseIncorrect:
+            attempts.failed(username)
+            raise
+        key_file.check_mac(data_key)
+        engine = _open_engine(path, data_key, full_check=full_check)
+        migrate.upgrade(engine)
+    except BaseException:
+        lock.release()
+        raise
+    slot = key_file.find(username)
+    assert slot is not None
+    before: AttemptState = attempts.succeeded()
+    store = Store(path, engine, key_file, data_key, lock)
+    return Unlocked(store, slot.user_id, slot.username, before.since_success, tuple(before.pending))
+
+
+def open_with_recovery(path: Path, code: str, *, full_check: bool | None = None) -> Store:
+    """Unlock with the recovery code (to reset a manager's passphrase)."""
+    path = Path(path)
+    _check_files(path)
+    key_file = KeyFile.load(paths.key_file_path(path))
+    attempts = Attempts(paths.state_file_path(path))
+    attempts.check()
+    lock = StoreLock(paths.lock_file_path(path))
+    lock.acquire()
+    try:
+        try:
+            data_key = _unwrap(key_file, key_file.recovery, normalise_recovery_code(code))
+        except PassphraseIncorrect as exc:
+            attempts.failed(RECOVERY_USER)
+            raise PassphraseIncorrect("Recovery code incorrect.") from exc
+        key_file.check_mac(data_key)
+        engine = _open_engine(path, data_key, full_check=full_check)
+        migrate.upgrade(engine)
+    except BaseException:
+        lock.release()
+        raise
+    attempts.succeeded()
+    return Store(path, engine, key_file, data_key, lock)
+
+
+def open_raw(path: Path, data_key: bytes) -> Store:
+    """Open with a known data key (restore checks, benchmarks); takes the writer lock."""
+    path = Path(path)
+    _check_files(path)
+    key_file = KeyFile.load(paths.key_file_path(path))
+    key_file.check_mac(data_key)
+    lock = StoreLock(paths.lock_file_path(path))
+    lock.acquire()
+    try:
+        engine = _open_engine(path, data_key, full_check=False)
+        migrate.upgrade(engine)
+    except BaseException:
+        lock.release()
+        raise
+    return Store(path, engine, key_file, data_key, lock)
+
+
+def change_passphrase(
+    path: Path,
+    username: str,
+    old: str,
+    new: str,
+    *,
+    kdf: KdfParams | None = None,
+    clock: Callable[[], float] = time.time,
+) -> None:
+    """Rewrite one user's slot under a new passphrase without opening the store.
+
+    The store's bytes stay as they are; the change is queued for the audit log and written
+    there at the next unlock.
+    """
+    path = Path(path)
+    _check_files(path)
+    key_path = paths.key_file_path(path)
+    key_file = KeyFile.load(key_path)
+    attempts = Attempts(paths.state_file_path(path), clock)
+    attempts.check()
+    lock = StoreLock(paths.lock_file_path(path))
+    lock.acquire()
+    try:
+        slot = key_file.find(username)
+        try:
+            data_key = _unwrap(key_file, slot, old)
+        except PassphraseIncorrect:
+            attempts.failed(username)
+            raise
+        assert slot is not None
+        key_file.check_mac(data_key)
+        params = kdf or slot.params()
+        key_file.put(
+            Slot.seal(key_file.store_id, slot.user_id, slot.username, new, data_key, params)
+        )
+        key_file.save(key_path, data_key)
+        attempts.note("passphrase_changed", slot.username)
+    finally:
+        lock.release()
+
+
+def create_store(
+    path: Path,
+    username: str,
+    passphrase: str,
+    *,
+    kdf: KdfParams | None = None,
+    revision: str = "head",
+) -> tuple[Store, str]:
+    """Create an empty store with one key slot and a recovery slot.
+
+    Returns the open store and the recovery code, which is shown once and never stored.
+    The caller adds the first user row (see `services.users.create_first_manager`).
+    """
+    path = Path(path)
+    key_path = paths.key_file_path(path)
+    if path.exists() or key_path.exists():
+        raise StoreExists(f"A store already exists at {path}; caseapp will not overwrite it.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = StoreLock(paths.lock_file_path(path))
+    lock.acquire()
+    params = kdf or calibrate()
+    data_key = new_data_key()
+    try:
+        key_file = KeyFile(store_id=secrets.token_hex(16))
+        engine = make_engine(path, data_key)
+        migrate.upgrade(engine, revision)
+        code = new_recovery_code()
+        key_file.recovery = Slot.seal(
+            key_file.store_id, None, RECOVERY_USER, code, data_key, params
+        )
+        # The first user's id is 1: the store is empty and the caller inserts her next.
+        key_file.put(Slot.seal(key_file.store_id, 1, username, passphrase, data_key, params))
+        key_file.save(key_path, data_key)
+    except BaseException:
+        lock.release()
+        for leftover in (path, key_path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+        raise
+    return Store(path, engine, key_file, data_key, lock), code

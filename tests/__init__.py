@@ -1,0 +1,1 @@
+"""caseapp test suite."""
