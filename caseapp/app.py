@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,7 @@ from textual.command import Provider
 from caseapp.commands import CaseCommands
 from caseapp.modals.help import HelpModal
 from caseapp.models.codes import ROLES, label
+from caseapp.navigation import DESTINATIONS
 from caseapp.screens.base import CaseScreen
 from caseapp.screens.unlock import UnlockScreen
 from caseapp.services import settings
@@ -159,7 +161,28 @@ class CaseApp(App[int]):
 
     def palette_commands(self) -> list[tuple[str, str, str]]:
         """Commands for the palette available from every unlocked screen."""
-        return []
+        if self.ctx is None:
+            return []
+        role = self.ctx.actor.role
+        return [
+            (f"Go to {d.title}", f"app.go('{d.name}')", d.help)
+            for d in DESTINATIONS
+            if role in d.roles
+        ]
+
+    def action_go(self, name: str) -> None:
+        """Open a top-level screen from `navigation.DESTINATIONS` over the home screen."""
+        if self.ctx is None:
+            return
+        for destination in DESTINATIONS:
+            if destination.name == name and self.ctx.actor.role in destination.roles:
+                module_name, class_name = destination.screen.split(":")
+                screen_class = getattr(importlib.import_module(module_name), class_name)
+                while len(self.screen_stack) > 2:
+                    self.pop_screen()
+                self.push_screen(screen_class())
+                return
+        self.notify("That is not available to your role.", severity="warning", markup=False)
 
     async def action_quit(self) -> None:
         """Lock (checkpointing the store) and leave."""
