@@ -1,0 +1,91 @@
+"""Safe output files: checked destinations, atomic writes, CSV cells that cannot become formulas."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from caseapp.errors import ExportError
+from caseapp.store.atomic import atomic_write_bytes
+
+# A spreadsheet treats a cell starting with these as a formula (OWASP: CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: object) -> object:
+    """Prefix text that a spreadsheet would run as a formula with `'`; leave numbers alone."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def check_out_dir(folder: Path, *, create: bool = False) -> Path:
+    """Return the resolved folder if it exists, is a real folder and is writable; else refuse."""
+    folder = Path(folder)
+    if create and not folder.exists() and folder.parent.is_dir():
+        try:
+            folder.mkdir(mode=0o700)
+        except OSError as exc:
+            raise ExportError(f"Cannot create the folder {folder}: {exc.strerror}.") from exc
+    if folder.is_symlink():
+        raise ExportError(f"{folder} is a symbolic link; choose a real folder.")
+    if not folder.is_dir():
+        raise ExportError(f"The folder {folder} does not exist.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ExportError(f"The folder {folder} is read-only.")
+    return folder.resolve()
+
+
+def check_target(folder: Path, name: str) -> Path:
+    """The final path for `name` inside `folder`; refuse names that escape it or symlinks."""
+    if not name or name in (".", "..") or "/" in name or "\\" in name or "\x00" in name:
+        raise ExportError(f"{name!r} is not a plain file name.")
+    target = folder / name
+    if target.is_symlink():
+        raise ExportError(f"{target} is a symbolic link; caseapp will not write through it.")
+    if target.resolve().parent != folder.resolve():
+        raise ExportError(f"{name!r} would be written outside {folder}.")
+    return target
+
+
+def check_out_file(path: Path) -> Path:
+    """Check a single output file path given by the user (`--out report.xlsx`)."""
+    path = Path(path)
+    if ".." in path.parts:
+        raise ExportError(f"{path} contains '..'; give a path without it.")
+    folder = check_out_dir(path.parent if str(path.parent) else Path("."))
+    return check_target(folder, path.name)
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """UTF-8 CSV (RFC 4180, CRLF) with every text cell neutralised."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([neutralise(h) for h in header])
+    for row in rows:
+        writer.writerow(["" if v is None else neutralise(v) for v in row])
+    return buffer.getvalue().encode("utf-8")
+
+
+def write_bytes(target: Path, data: bytes) -> str:
+    """Write atomically; return the SHA-256 of what was written. A full disk leaves nothing."""
+    try:
+        atomic_write_bytes(target, data)
+    except OSError as exc:
+        raise ExportError(
+            f"Could not write {target.name}: {exc.strerror or exc}. Nothing was left behind."
+        ) from exc
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
