@@ -1,0 +1,1 @@
+"""Reliability batteries: hostile input, faults, crashes."""
