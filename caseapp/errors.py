@@ -29,6 +29,12 @@ class StoreInUse(CaseappError):
     exit_code = 4
 
 
+class StoreWriteFailed(CaseappError):
+    """A write could not be saved (full disk, read-only store); the transaction was rolled back."""
+
+    exit_code = 9
+
+
 class PassphraseIncorrect(CaseappError):
     """The username and passphrase do not open a key slot."""
 

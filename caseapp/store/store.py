@@ -21,6 +21,7 @@ from caseapp.errors import (
     StoreDamaged,
     StoreExists,
     StoreNotFound,
+    StoreWriteFailed,
 )
 from caseapp.store import migrate
 from caseapp.store.attempts import Attempts, AttemptState
@@ -93,6 +94,10 @@ class Store:
                 try:
                     yield session
                     session.commit()
+                except OperationalError as exc:
+                    session.rollback()
+                    self.pending_head = None
+                    raise storage_error(exc) from exc
                 except BaseException:
                     session.rollback()
                     self.pending_head = None
@@ -170,6 +175,20 @@ class Unlocked:
     username: str
     failures_since_last: int
     pending_failures: tuple[dict[str, object], ...]
+
+
+def storage_error(exc: OperationalError) -> Exception:
+    """Turn SQLite's storage failures into messages a person can act on; nothing was saved."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    if "full" in text:
+        return StoreWriteFailed("The disk is full: nothing was saved. Free some space and retry.")
+    if "readonly" in text or "read-only" in text:
+        return StoreWriteFailed("The store is read-only here: nothing was saved.")
+    if "locked" in text or "busy" in text:
+        return StoreWriteFailed("The store is busy: nothing was saved. Try again.")
+    if "i/o" in text or "disk i/o" in text:
+        return StoreWriteFailed("The disk reported an error: nothing was saved.")
+    return exc
 
 
 def _check_files(path: Path) -> None:
