@@ -66,11 +66,13 @@ def unlocked(args: argparse.Namespace) -> Iterator[Ctx]:
         lock(outcome.ctx, reason="command finished")
 
 
-def add_store_argument(parser: argparse.ArgumentParser) -> None:
-    """Every command takes `--store PATH`."""
+def add_store_argument(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    """Every command takes `--store PATH`, before or after the command name."""
     parser.add_argument(
         "--store",
         metavar="PATH",
+        # SUPPRESS on subcommands so `caseapp --store X verify` keeps X.
+        default=None if top else argparse.SUPPRESS,
         help="the store file (default: $CASEAPP_STORE or the user data folder)",
     )
 

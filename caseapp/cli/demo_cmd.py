@@ -28,7 +28,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Create the demo store unless it exists, print how to unlock, open the TUI."""
     from pathlib import Path
 
-    path = Path(args.store).expanduser() if args.store else default_demo_path()
+    store = getattr(args, "store", None)
+    path = Path(store).expanduser() if store else default_demo_path()
     if args.fresh:
         for suffix in ("", "-wal", "-shm", ".keys", ".state", ".lock"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)

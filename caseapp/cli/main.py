@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
         "encrypted. With no command, opens the app.",
     )
     parser.add_argument("--version", action="version", version=f"caseapp {__version__}")
-    add_store_argument(parser)
+    add_store_argument(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)

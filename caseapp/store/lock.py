@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from caseapp.errors import StoreInUse
+from caseapp.errors import StoreInUse, StoreWriteFailed
 
 try:
     import fcntl
@@ -22,7 +22,13 @@ class StoreLock:
 
     def acquire(self) -> None:
         """Take the lock or raise `StoreInUse` naming the other process."""
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise StoreWriteFailed(
+                f"caseapp cannot write in {self.path.parent} (read-only or no space): "
+                "the store can only be opened where its lock file can be written."
+            ) from exc
         if fcntl is not None:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -187,7 +187,10 @@ def storage_error(exc: OperationalError) -> Exception:
     if "locked" in text or "busy" in text:
         return StoreWriteFailed("The store is busy: nothing was saved. Try again.")
     if "i/o" in text or "disk i/o" in text:
-        return StoreWriteFailed("The disk reported an error: nothing was saved.")
+        return StoreWriteFailed(
+            "The disk is full or reported an error: nothing was saved. Free some space "
+            "and check the disk, then retry."
+        )
     return exc
 
 
