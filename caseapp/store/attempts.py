@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -47,8 +48,9 @@ class Attempts:
             return AttemptState()
 
     def save(self, state: AttemptState) -> None:
-        """Write the state atomically."""
-        atomic_write_bytes(self.path, json.dumps(asdict(state)).encode("utf-8"))
+        """Write the state atomically; a read-only folder is reported later, by the store."""
+        with contextlib.suppress(OSError):
+            atomic_write_bytes(self.path, json.dumps(asdict(state)).encode("utf-8"))
 
     def check(self) -> None:
         """Raise `TooManyAttempts` while a back-off delay is running."""
