@@ -109,7 +109,12 @@ class Store:
 
     def save_key_file(self) -> None:
         """Rewrite the key file (atomically, with a fresh MAC)."""
-        self.key_file.save(paths.key_file_path(self.path), self.data_key)
+        try:
+            self.key_file.save(paths.key_file_path(self.path), self.data_key)
+        except OSError as exc:
+            raise StoreWriteFailed(
+                f"caseapp cannot write the key file in {self.path.parent} (read-only or no space)."
+            ) from exc
 
     def set_slot(
         self, user_id: int | None, username: str, passphrase: str, params: KdfParams | None = None
