@@ -40,17 +40,22 @@ def unlock(
         store.close()
         raise
     ctx = Ctx(store, actor)
-    with store.write() as session:
-        for event in unlocked.pending_failures:
-            at = datetime.fromtimestamp(float(str(event.get("at", 0))), UTC)
-            audit.append(
-                session,
-                store,
-                str(event.get("action", "unlock_failed")),
-                username=str(event.get("username", ""))[:64],
-                at=at,
-            )
-        audit.record(session, ctx, "unlock", failures_since_last=unlocked.failures_since_last)
+    try:
+        with store.write() as session:
+            for event in unlocked.pending_failures:
+                at = datetime.fromtimestamp(float(str(event.get("at", 0))), UTC)
+                audit.append(
+                    session,
+                    store,
+                    str(event.get("action", "unlock_failed")),
+                    username=str(event.get("username", ""))[:64],
+                    at=at,
+                )
+            audit.record(session, ctx, "unlock", failures_since_last=unlocked.failures_since_last)
+    except BaseException:
+        # An unlock that cannot be audited (read-only store, full disk) is no unlock.
+        store.close()
+        raise
     return UnlockOutcome(ctx, unlocked.failures_since_last)
 
 
