@@ -35,6 +35,11 @@ RECOVERY_USER = "recovery"
 DATA_KEY_BYTES = 32
 MIN_MEMORY_KIB = 19 * 1024
 MIN_ITERATIONS = 2
+# Ceilings far above what calibrate() picks: a doctored key file must not make an unlock
+# allocate gigabytes or spin for minutes before it is refused.
+MAX_MEMORY_KIB = 2 * 1024 * 1024
+MAX_ITERATIONS = 64
+MAX_LANES = 16
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,12 @@ class KdfParams:
     def __post_init__(self) -> None:
         if self.memory_kib < MIN_MEMORY_KIB or self.iterations < MIN_ITERATIONS:
             raise ValueError("Argon2id parameters are below the floor (m=19 MiB, t=2)")
+        if (
+            self.memory_kib > MAX_MEMORY_KIB
+            or self.iterations > MAX_ITERATIONS
+            or not 1 <= self.lanes <= MAX_LANES
+        ):
+            raise ValueError("Argon2id parameters are above the ceiling (m=2 GiB, t=64, p=16)")
 
     def as_dict(self) -> dict[str, Any]:
         """Return the parameters as stored in the key file."""

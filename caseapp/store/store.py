@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 import threading
 import time
@@ -225,14 +226,31 @@ def check_integrity(engine: Engine, *, full: bool) -> list[str]:
     return problems
 
 
+def _sidecars(path: Path) -> tuple[Path, Path]:
+    return Path(f"{path}-wal"), Path(f"{path}-shm")
+
+
 def _open_engine(path: Path, data_key: bytes, *, full_check: bool | None) -> Engine:
+    existed = [p for p in _sidecars(path) if p.exists()]
     engine = make_engine(path, data_key)
     full = path.stat().st_size <= FULL_CHECK_MAX_BYTES if full_check is None else full_check
     problems = check_integrity(engine, full=full)
     if problems:
         engine.dispose()
+        _remove_new_sidecars(path, existed)
         raise StoreDamaged(DAMAGED.format(what="pages fail their integrity check"))
     return engine
+
+
+def _remove_new_sidecars(path: Path, existed: list[Path]) -> None:
+    # A refused store is left exactly as found: SQLite cannot checkpoint a damaged file on
+    # close, so the empty -wal and the -shm it made for this attempt would otherwise stay.
+    wal, shm = _sidecars(path)
+    if wal not in existed and wal.exists() and wal.stat().st_size == 0:
+        wal.unlink()
+    if shm not in existed and not wal.exists():
+        with contextlib.suppress(FileNotFoundError):
+            shm.unlink()
 
 
 def _unwrap(key_file: KeyFile, slot: Slot | None, secret: str) -> bytes:
@@ -394,6 +412,9 @@ def create_store(
     params = kdf or calibrate()
     data_key = new_data_key()
     try:
+        # Made empty and private first: SQLite keeps an existing file's mode, and gives the
+        # -wal and -shm the same mode, so no part of the store is readable by other accounts.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         key_file = KeyFile(store_id=secrets.token_hex(16))
         engine = make_engine(path, data_key)
         migrate.upgrade(engine, revision)
@@ -406,7 +427,7 @@ def create_store(
         key_file.save(key_path, data_key)
     except BaseException:
         lock.release()
-        for leftover in (path, key_path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        for leftover in (path, key_path, *_sidecars(path)):
             with contextlib.suppress(FileNotFoundError):
                 leftover.unlink()
         raise
