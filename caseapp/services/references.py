@@ -9,6 +9,11 @@ from sqlmodel import Session, col, func, select
 from caseapp.models import Setting, Woman
 
 
+def floor_key(stem: str) -> str:
+    """The setting that holds the highest erased reference for a prefix and year."""
+    return f"reference_floor:{stem}"[:60]
+
+
 def next_reference(session: Session, *, today: date | None = None) -> str:
     """The next free reference for this year (call inside the write that inserts her)."""
     year = (today or date.today()).year
@@ -18,6 +23,10 @@ def next_reference(session: Session, *, today: date | None = None) -> str:
     latest = session.exec(
         select(func.max(col(Woman.reference))).where(col(Woman.reference).startswith(stem))
     ).one()
+    # An erased woman's reference stays in the audit log, so it is never issued again.
+    floor = session.get(Setting, floor_key(stem))
+    if floor is not None and (latest is None or floor.value > latest):
+        latest = floor.value
     number = 1
     if latest:
         tail = latest[len(stem) :]
