@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "caseapp.cli.store_cmds",
     "caseapp.cli.user_cmds",
     "caseapp.cli.demo_cmd",
+    "caseapp.cli.return_cmd",
     "caseapp.cli.dataprot_cmds",
 )
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
 import os
+import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from caseapp.errors import ExportError
-from caseapp.store.atomic import atomic_write_bytes
+from caseapp.store.atomic import atomic_write_bytes, fsync_dir
 
 # A spreadsheet treats a cell starting with these as a formula (OWASP: CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -80,6 +82,51 @@ def write_bytes(target: Path, data: bytes) -> str:
             f"Could not write {target.name}: {exc.strerror or exc}. Nothing was left behind."
         ) from exc
     return hashlib.sha256(data).hexdigest()
+
+
+def write_all(files: Sequence[tuple[Path, bytes]], *, mode: int = 0o600) -> list[str]:
+    """Write several files so that all of them appear under their final names, or none do.
+
+    Every file is first written in full to a temporary file beside its target and flushed to
+    disk; only then are they renamed, one after another. A failure while writing (a full disk)
+    removes every temporary file; a failure while renaming removes the files already renamed.
+    Returns the SHA-256 of each file in order.
+    """
+    staged: list[tuple[str, Path]] = []
+    try:
+        for target, data in files:
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            staged.append((tmp, target))
+            os.fchmod(fd, mode)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+    except OSError as exc:
+        _remove(tmp for tmp, _target in staged)
+        raise ExportError(
+            f"Could not write the export: {exc.strerror or exc}. Nothing was left behind."
+        ) from exc
+    done: list[Path] = []
+    try:
+        for tmp, target in staged:
+            os.replace(tmp, target)
+            done.append(target)
+    except OSError as exc:
+        _remove(tmp for tmp, _target in staged)
+        _remove(str(path) for path in done)
+        raise ExportError(
+            f"Could not finish the export: {exc.strerror or exc}. Nothing was left behind."
+        ) from exc
+    for folder in {target.parent for _tmp, target in staged}:
+        fsync_dir(folder)
+    return [hashlib.sha256(data).hexdigest() for _target, data in files]
+
+
+def _remove(paths: Iterable[str]) -> None:
+    for path in paths:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
 
 
 def sha256_file(path: Path) -> str:

@@ -30,7 +30,7 @@ def atomic_open(path: Path, mode: int = 0o600) -> Iterator[IO[bytes]]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o600) -> None:
@@ -39,8 +39,8 @@ def atomic_write_bytes(path: Path, data: bytes, mode: int = 0o600) -> None:
         handle.write(data)
 
 
-def _fsync_dir(folder: Path) -> None:
-    # The rename is only durable once the directory entry is on disk.
+def fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries: a rename is only durable once the directory is on disk."""
     try:
         dir_fd = os.open(folder, os.O_RDONLY)
     except OSError:

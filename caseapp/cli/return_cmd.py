@@ -1,0 +1,85 @@
+"""`caseapp return`: export the commissioner's anonymised return (managers only)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from caseapp.cli.common import add_store_argument, add_user_argument, unlocked
+from caseapp.errors import ValidationError
+from caseapp.services import returns
+from caseapp.services.returns_periods import (
+    Period,
+    parse_month,
+    parse_quarter,
+    parse_range,
+    parse_year,
+)
+
+EPILOG = """\
+periods (both end dates included):
+  --month 2026-10        October 2026
+  --quarter 2026Q3       the calendar quarter July-September 2026
+  --year 2025            the financial year 1 April 2025 - 31 March 2026
+  --from DATE --to DATE  any two dates (2026-10-01 or 01/10/2026)
+
+--out: for csv a folder (created if its parent exists) that receives one file per table and
+manifest.json; for xlsx and json a file (or a folder to receive return-FROM-to-TO.xlsx) with
+NAME.manifest.json beside it.
+"""
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the return command."""
+    p = sub.add_parser(
+        "return",
+        help="export the commissioner's anonymised return (managers)",
+        description="Compute the commissioner's return for a period, anonymise it and write "
+        "it with a manifest. Only managers may export.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_store_argument(p)
+    add_user_argument(p)
+    when = p.add_mutually_exclusive_group(required=True)
+    when.add_argument("--month", metavar="YYYY-MM", help="a calendar month")
+    when.add_argument("--quarter", metavar="YYYYQn", help="a calendar quarter (Q3 = Jul-Sep)")
+    when.add_argument("--year", metavar="YYYY", help="the financial year starting 1 April YYYY")
+    when.add_argument("--from", dest="date_from", metavar="DATE", help="first day (with --to)")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="last day (with --from)")
+    p.add_argument("--format", choices=returns.FORMATS, default="csv", help="default: csv")
+    p.add_argument(
+        "--threshold",
+        type=int,
+        metavar="N",
+        help="suppress counts from 1 to N-1 (default: the store's setting)",
+    )
+    p.add_argument("--out", metavar="PATH", required=True, help="where to write (see below)")
+    p.set_defaults(func=cmd_return)
+
+
+def period_from_args(args: argparse.Namespace) -> Period:
+    """The period the arguments name."""
+    if args.date_to and not args.date_from:
+        raise ValidationError("--to needs --from.")
+    if args.month:
+        return parse_month(args.month)
+    if args.quarter:
+        return parse_quarter(args.quarter)
+    if args.year:
+        return parse_year(args.year)
+    if not args.date_to:
+        raise ValidationError("--from needs --to.")
+    return parse_range(args.date_from, args.date_to)
+
+
+def cmd_return(args: argparse.Namespace) -> int:
+    """Export the return and say what was written."""
+    period = period_from_args(args)
+    with unlocked(args) as ctx:
+        result = returns.export(ctx, period, args.format, Path(args.out), threshold=args.threshold)
+    print(f"Return for {period.label} ({period.span}) written as {result.format}:")
+    for path in (*result.files, result.manifest):
+        print(f"  {path}")
+    print(f"{result.suppressed} cell(s) suppressed; the manifest says which and why.")
+    return 0

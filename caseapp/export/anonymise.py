@@ -1,0 +1,186 @@
+"""Small-number suppression for breakdowns of people (domain.md, "Anonymisation rules").
+
+Pure functions over counts: no store, no UI. Primary suppression hides every count from 1 to
+`threshold - 1`; secondary suppression then hides more cells until no hidden cell can be worked
+out from a total: within every table (the rule as written: a table with exactly one hidden
+cell hides its next smallest cell too) and within every `Link`, a sum that the reader can see
+in another place (ethnic minorities is the sum of the minority groups; young adults is the
+18-24 age band).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+SUPPRESSED = "[c]"
+RULES_VERSION = "1"
+
+RULES_TEXT = {
+    "headline": "Headline service totals for the whole provider are exact.",
+    "primary": "In every breakdown of people, a count from 1 to threshold - 1 is shown as [c]; "
+    "zero is shown as 0.",
+    "secondary": "Where a table has exactly one [c], its next smallest cell (a non-zero one "
+    "when there is one) is shown as [c] too; the same holds for cells that add up to a figure "
+    "shown elsewhere, so no [c] can be worked back from a total.",
+    "percentages": "A percentage whose denominator is below the threshold is shown as [c]; "
+    "with no denominator it is null.",
+}
+
+
+@dataclass(frozen=True, order=True)
+class CellRef:
+    """A cell: its table's name and its category code."""
+
+    table: str
+    code: str
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """A breakdown before suppression: (code, label, count) rows in display order."""
+
+    name: str
+    title: str
+    cells: tuple[tuple[str, str, int], ...]
+
+    def refs(self) -> tuple[CellRef, ...]:
+        """References to every cell, in order."""
+        return tuple(CellRef(self.name, code) for code, _label, _count in self.cells)
+
+
+@dataclass(frozen=True)
+class Link:
+    """Cells (`members`) that add up to `total` (another cell) or to a published exact figure."""
+
+    members: tuple[CellRef, ...]
+    total: CellRef | None
+    why: str
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """One hidden cell and the rule that hid it."""
+
+    table: str
+    code: str
+    label: str
+    rule: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        """The manifest's form."""
+        return {
+            "table": self.table,
+            "cell": self.code,
+            "label": self.label,
+            "rule": self.rule,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True)
+class ShownTable:
+    """A breakdown as it may leave caseapp: each count an int or `[c]`."""
+
+    name: str
+    title: str
+    rows: tuple[tuple[str, str, int | str], ...]
+
+    def as_dict(self) -> dict[str, int | str]:
+        """Category code → shown value."""
+        return {code: value for code, _label, value in self.rows}
+
+
+def percent(numerator: int, denominator: int, threshold: int) -> int | str | None:
+    """A whole-number percentage, half rounding up; null with no denominator, `[c]` if small."""
+    if denominator <= 0:
+        return None
+    if denominator < threshold:
+        return SUPPRESSED
+    return (200 * numerator + denominator) // (2 * denominator)
+
+
+def _next_smallest(
+    candidates: Sequence[CellRef], values: dict[CellRef, int], hidden: dict[CellRef, Suppression]
+) -> CellRef | None:
+    """The smallest visible candidate, preferring non-zero cells (a hidden 0 protects little)."""
+    visible = [(values[ref] == 0, values[ref], index, ref) for index, ref in enumerate(candidates)]
+    visible = [item for item in visible if item[3] not in hidden]
+    return min(visible)[3] if visible else None
+
+
+def suppress(
+    tables: Sequence[RawTable], links: Sequence[Link], threshold: int
+) -> tuple[tuple[ShownTable, ...], tuple[Suppression, ...]]:
+    """Apply primary and secondary suppression; return the shown tables and what was hidden."""
+    if threshold < 1:
+        raise ValueError("the threshold must be at least 1")
+    values: dict[CellRef, int] = {}
+    labels: dict[CellRef, str] = {}
+    for table in tables:
+        for code, label, count in table.cells:
+            ref = CellRef(table.name, code)
+            values[ref] = int(count)
+            labels[ref] = label
+    for link in links:
+        for ref in (*link.members, *((link.total,) if link.total else ())):
+            if ref not in values:
+                raise ValueError(f"link names an unknown cell {ref}")
+    hidden: dict[CellRef, Suppression] = {}
+
+    def hide(ref: CellRef, rule: str, reason: str) -> None:
+        hidden[ref] = Suppression(ref.table, ref.code, labels[ref], rule, reason)
+
+    for ref, value in values.items():
+        if 1 <= value < threshold:
+            hide(ref, "primary", f"count from 1 to {threshold - 1}")
+
+    changed = True
+    while changed:
+        changed = False
+        for table in tables:
+            refs = table.refs()
+            inside = [ref for ref in refs if ref in hidden]
+            if len(inside) == 1:
+                pick = _next_smallest(refs, values, hidden)
+                if pick is not None:
+                    hide(
+                        pick,
+                        "secondary",
+                        f"{table.name} had only one [c] ({inside[0].code})",
+                    )
+                    changed = True
+        for link in links:
+            unknown = [ref for ref in link.members if ref in hidden]
+            if link.total is not None and link.total in hidden:
+                unknown.append(link.total)
+            if len(unknown) != 1:
+                continue
+            nonzero = [ref for ref in link.members if values[ref] > 0]
+            pick = _next_smallest(nonzero, values, hidden)
+            if pick is None and link.total is not None and link.total not in hidden:
+                pick = link.total
+            if pick is None:
+                pick = _next_smallest(link.members, values, hidden)
+            if pick is not None:
+                hide(
+                    pick,
+                    "secondary",
+                    f"{unknown[0].table}/{unknown[0].code} could be worked out: {link.why}",
+                )
+                changed = True
+
+    shown = tuple(
+        ShownTable(
+            table.name,
+            table.title,
+            tuple(
+                (code, label, SUPPRESSED if CellRef(table.name, code) in hidden else count)
+                for code, label, count in table.cells
+            ),
+        )
+        for table in tables
+    )
+    order = {ref: index for index, ref in enumerate(values)}
+    return shown, tuple(hidden[ref] for ref in sorted(hidden, key=order.__getitem__))

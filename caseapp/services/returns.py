@@ -1,0 +1,463 @@
+"""The commissioner's return: compute it for a period, anonymise it, export it with a manifest.
+
+Managers only (`return.export`). Figures come from `returns_sql` in one read transaction, so
+every number in a return describes the same moment; anonymisation is `export.anonymise`; the
+writers in `caseapp.export` never see a record, only the anonymised document built here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from caseapp import __version__
+from caseapp.errors import ExportError, ValidationError
+from caseapp.export import anonymise, csv_return, json_return, xlsx
+from caseapp.export import manifest as manifest_mod
+from caseapp.export.files import check_out_dir, check_out_file, check_target, write_all
+from caseapp.export.tables import ReturnDocument, Table
+from caseapp.models import ExportEvent
+from caseapp.models.base import utcnow
+from caseapp.models.codes import OUTCOME_QUESTIONS
+from caseapp.services import audit, settings
+from caseapp.services.context import Ctx
+from caseapp.services.permissions import require
+from caseapp.services.returns_periods import Period, months_ending
+from caseapp.services.returns_sql import HEADLINE_CODES, Figures, figures, headline
+from caseapp.services.returns_tables import BREAKDOWN_TABLES, links, raw_tables
+
+FORMATS = ("csv", "xlsx", "json")
+
+METRIC_LABELS = MappingProxyType(
+    {
+        "new_referrals": "New referrals (women referred in the period)",
+        "women_supported": "Women supported (at least one attended contact)",
+        "women_engaged_one_to_one": "Women engaged in 1-2-1 support",
+        "women_accessed_centre": "Women accessing women's-centre provision",
+        "one_to_one_sessions": "1-2-1 sessions attended",
+        "group_sessions_delivered": "Group sessions delivered",
+        "group_attendances": "Group attendances (register and head count)",
+        "judiciary_training_sessions": "Training sessions for the judiciary",
+        "peer_mentors_trained": "Peer mentors trained",
+        "cases_closed": "Cases closed",
+    }
+)
+
+# Short names for the trend chart's legend, in the same order as HEADLINE_CODES.
+SHORT_LABELS = MappingProxyType(
+    {
+        "new_referrals": "Referrals",
+        "women_supported": "Supported",
+        "women_engaged_one_to_one": "In 1-2-1",
+        "women_accessed_centre": "At centre",
+        "one_to_one_sessions": "1-2-1 sessions",
+        "group_sessions_delivered": "Groups",
+        "group_attendances": "Group attendances",
+        "judiciary_training_sessions": "Judiciary training",
+        "peer_mentors_trained": "Peer mentors",
+        "cases_closed": "Closed",
+    }
+)
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class HeadlineRow:
+    """A headline total (exact)."""
+
+    code: str
+    label: str
+    value: int
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    """An outcome question: improved / counted, and the percentage (int, `[c]` or None)."""
+
+    code: str
+    label: str
+    numerator: int
+    denominator: int
+    percent: int | str | None
+
+
+@dataclass(frozen=True)
+class ReturnResult:
+    """An anonymised return for one period, ready to show or export."""
+
+    period: Period
+    threshold: int
+    threshold_source: str
+    provider: str
+    headline: tuple[HeadlineRow, ...]
+    outcomes: tuple[OutcomeRow, ...]
+    women_assessed: int
+    tables: tuple[anonymise.ShownTable, ...]
+    suppressed: tuple[anonymise.Suppression, ...]
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One month of headline totals for the trend chart."""
+
+    period: Period
+    values: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export wrote: the main file or folder, every file, and its manifest."""
+
+    format: str
+    target: Path
+    files: tuple[Path, ...]
+    manifest: Path
+    manifest_sha256: str
+    suppressed: int
+
+
+def resolve_threshold(ctx: Ctx, threshold: int | None) -> tuple[int, str]:
+    """The threshold to use and where it came from (the store's setting or an override)."""
+    low, high = settings.INT_RANGES["suppression_threshold"]
+    if threshold is None:
+        return settings.get_int(ctx, "suppression_threshold"), "store setting"
+    if not low <= threshold <= high:
+        raise ValidationError(
+            f"The threshold must be a whole number from {low} to {high}.",
+            {"threshold": f"{low} to {high}"},
+        )
+    return threshold, "given for this export"
+
+
+def _result(
+    period: Period, found: Figures, threshold: int, source: str, provider: str
+) -> ReturnResult:
+    shown, hidden = anonymise.suppress(raw_tables(found), links(), threshold)
+    outcome_rows: list[OutcomeRow] = []
+    extra: list[anonymise.Suppression] = []
+    for item in found.outcomes:
+        code = f"outcome_{item.question}"
+        share = anonymise.percent(item.numerator, item.denominator, threshold)
+        if share == anonymise.SUPPRESSED:
+            extra.append(
+                anonymise.Suppression(
+                    "outcomes",
+                    code,
+                    OUTCOME_QUESTIONS[item.question],
+                    "percentage",
+                    f"denominator {item.denominator} is below the threshold",
+                )
+            )
+        outcome_rows.append(
+            OutcomeRow(
+                code,
+                OUTCOME_QUESTIONS[item.question],
+                item.numerator,
+                item.denominator,
+                share,
+            )
+        )
+    return ReturnResult(
+        period=period,
+        threshold=threshold,
+        threshold_source=source,
+        provider=provider,
+        headline=tuple(
+            HeadlineRow(code, METRIC_LABELS[code], found.headline[code]) for code in HEADLINE_CODES
+        ),
+        outcomes=tuple(outcome_rows),
+        women_assessed=found.women_assessed,
+        tables=shown,
+        suppressed=(*hidden, *extra),
+    )
+
+
+def compute(ctx: Ctx, period: Period, *, threshold: int | None = None) -> ReturnResult:
+    """The anonymised return for `period` (managers only).
+
+    Args:
+        ctx: the signed-in manager.
+        period: the inclusive span to report on.
+        threshold: overrides the store's suppression threshold for this return.
+    """
+    require(ctx, "return.export")
+    level, source = resolve_threshold(ctx, threshold)
+    provider = settings.get(ctx, "provider_name")
+    with ctx.read() as session:
+        found = figures(session.connection(), period.start, period.end)
+    return _result(period, found, level, source, provider)
+
+
+def trend(ctx: Ctx, end: date, months: int = 12) -> tuple[TrendPoint, ...]:
+    """Headline totals for each of the `months` calendar months up to the month of `end`."""
+    require(ctx, "return.export")
+    points: list[TrendPoint] = []
+    with ctx.read() as session:
+        conn = session.connection()
+        for month in months_ending(end, months):
+            values = headline(conn, month.start, month.end)
+            points.append(TrendPoint(month, MappingProxyType(values)))
+    return tuple(points)
+
+
+# -- the document the writers see ----------------------------------------------------------
+
+
+def _metrics(result: ReturnResult) -> dict[str, Any]:
+    metrics: dict[str, Any] = {row.code: row.value for row in result.headline}
+    for row in result.outcomes:
+        metrics[row.code] = {
+            "numerator": row.numerator,
+            "denominator": row.denominator,
+            "percent": row.percent,
+        }
+    return metrics
+
+
+def _tables(result: ReturnResult) -> tuple[Table, ...]:
+    headline_table = Table(
+        "headline",
+        "Headline totals",
+        ("code", "label", "value"),
+        tuple((row.code, row.label, row.value) for row in result.headline),
+    )
+    outcome_table = Table(
+        "outcomes",
+        "Outcomes: women whose latest answer in the period is better than their baseline",
+        ("code", "label", "numerator", "denominator", "percent"),
+        tuple(
+            (row.code, row.label, row.numerator, row.denominator, row.percent)
+            for row in result.outcomes
+        ),
+    )
+    breakdowns = []
+    for shown in result.tables:
+        rows: list[tuple[str | int | None, ...]] = []
+        if shown.name == "needs_profile":
+            rows.append(("women_assessed", "Women assessed in the period", result.women_assessed))
+        rows.extend(shown.rows)
+        breakdowns.append(Table(shown.name, shown.title, ("code", "label", "count"), tuple(rows)))
+    return (headline_table, outcome_table, *breakdowns)
+
+
+def _breakdowns(result: ReturnResult) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for shown in result.tables:
+        cells: dict[str, Any] = shown.as_dict()
+        if shown.name == "needs_profile":
+            cells = {"women_assessed": result.women_assessed, **cells}
+        out[shown.name] = cells
+    return out
+
+
+def document(ctx: Ctx, result: ReturnResult, *, fmt: str, generated_at: datetime) -> ReturnDocument:
+    """The anonymised document and its manifest (without the file list)."""
+    head = ctx.store.key_file.audit_head or {}
+    suppressed = tuple(item.as_dict() for item in result.suppressed)
+    manifest = {
+        "title": "Commissioner's return",
+        "format": fmt,
+        "period": {
+            "from": result.period.start.isoformat(),
+            "to": result.period.end.isoformat(),
+            "label": result.period.label,
+        },
+        "provider": result.provider,
+        "generated_at": generated_at.isoformat(timespec="seconds"),
+        # A role and an internal user id, never a name: staff names are direct identifiers
+        # (domain.md rule 1); the provider can map the id to a person through its own log.
+        "generated_by": {"role": ctx.actor.role, "user_id": ctx.actor.user_id},
+        "caseapp_version": __version__,
+        "rules": {
+            "version": anonymise.RULES_VERSION,
+            "threshold": result.threshold,
+            "threshold_source": result.threshold_source,
+            **anonymise.RULES_TEXT,
+        },
+        "suppressed": list(suppressed),
+        "audit_head": {"seq": int(head.get("seq", 0)), "hmac": str(head.get("hmac", ""))},
+    }
+    return ReturnDocument(
+        period_from=result.period.start.isoformat(),
+        period_to=result.period.end.isoformat(),
+        metrics=_metrics(result),
+        breakdowns=_breakdowns(result),
+        suppressed=suppressed,
+        tables=_tables(result),
+        manifest=manifest,
+    )
+
+
+# -- export --------------------------------------------------------------------------------
+
+
+def default_name(period: Period, fmt: str) -> str:
+    """`return-2026-10-01-to-2026-10-31.xlsx` (or without a suffix: the CSV folder)."""
+    stem = f"return-{period.start.isoformat()}-to-{period.end.isoformat()}"
+    return stem if fmt == "csv" else f"{stem}.{fmt}"
+
+
+@dataclass(frozen=True)
+class _Plan:
+    folder: Path
+    target: Path
+    created_folder: bool
+    main: tuple[Path, ...]
+    manifest: Path
+
+
+def _plan(out: Path, fmt: str, period: Period) -> _Plan:
+    """Check where the export goes before any work: CSV into a folder, one file otherwise."""
+    out = Path(out).expanduser()
+    if ".." in out.parts:
+        raise ExportError(f"{out} contains '..'; give a path without it.")
+    if fmt == "csv":
+        existed = out.exists()
+        folder = check_out_dir(out, create=True)
+        names = [f"{table}.csv" for table in _CSV_TABLES]
+        return _Plan(
+            folder,
+            folder,
+            not existed,
+            tuple(check_target(folder, name) for name in names),
+            check_target(folder, "manifest.json"),
+        )
+    if out.is_dir() and not out.is_symlink():
+        out = out / default_name(period, fmt)
+    elif not out.suffix:
+        out = out.with_suffix(f".{fmt}")
+    target = check_out_file(out)
+    folder = target.parent
+    return _Plan(
+        folder,
+        target,
+        False,
+        (target,),
+        check_target(folder, f"{target.stem}.manifest.json"),
+    )
+
+
+# The CSV files, in order; fixed so the paths can be checked before anything is computed.
+_CSV_TABLES = ("headline", "outcomes", *BREAKDOWN_TABLES)
+
+
+def _render(doc: ReturnDocument, fmt: str, plan: _Plan, generated_at: datetime) -> list[bytes]:
+    if fmt == "csv":
+        rendered = csv_return.render(doc)
+        if sorted(rendered) != sorted(path.name for path in plan.main):
+            raise ExportError("The return's tables do not match its file list.")
+        return [rendered[path.name] for path in plan.main]
+    if fmt == "xlsx":
+        return [xlsx.render(doc, doc.manifest, generated_at)]
+    return [json_return.render(doc)]
+
+
+def export(
+    ctx: Ctx,
+    period: Period,
+    fmt: str,
+    out: Path,
+    *,
+    threshold: int | None = None,
+    progress: Progress | None = None,
+    now: datetime | None = None,
+) -> ExportResult:
+    """Compute, anonymise and write the return, then record the export (managers only).
+
+    CSV goes into the folder `out` (created if its parent exists): one file per table and
+    `manifest.json`. XLSX and JSON go to the file `out` (or a default name inside `out` when
+    it is a folder) with `<name>.manifest.json` beside it. Every file is written to a temporary
+    name and renamed only when all are complete.
+
+    Raises:
+        PermissionDenied: not a manager. ValidationError: a bad format or threshold.
+        ExportError: a path that escapes its folder, a symlink, a missing or read-only folder,
+            or a failed write; nothing is left under a final name.
+    """
+    require(ctx, "return.export")
+    if fmt not in FORMATS:
+        raise ValidationError(f"Unknown format {fmt!r}: choose csv, xlsx or json.")
+    steps = 4
+
+    def step(number: int, text: str) -> None:
+        if progress is not None:
+            progress(number, steps, text)
+
+    step(0, "Checking where to write")
+    plan = _plan(out, fmt, period)
+    try:
+        step(1, "Counting")
+        result = compute(ctx, period, threshold=threshold)
+        step(2, "Anonymising")
+        generated_at = (now or utcnow()).replace(microsecond=0)
+        doc = document(ctx, result, fmt=fmt, generated_at=generated_at)
+        step(3, "Writing files")
+        contents = _render(doc, fmt, plan, generated_at)
+        files = list(zip(plan.main, contents, strict=True))
+        manifest = manifest_mod.with_files(doc.manifest, [(p.name, d) for p, d in files])
+        manifest_bytes = manifest_mod.render(manifest)
+        hashes = write_all([*files, (plan.manifest, manifest_bytes)])
+    except BaseException:
+        if plan.created_folder:
+            _remove_empty(plan.folder)
+        raise
+    manifest_sha = hashes[-1]
+    try:
+        _record(ctx, period, fmt, manifest, manifest_sha, result)
+    except BaseException:
+        # An export the store has no record of must not exist: take the files back.
+        for path in (*plan.main, plan.manifest):
+            path.unlink(missing_ok=True)
+        if plan.created_folder:
+            _remove_empty(plan.folder)
+        raise
+    step(4, "Done")
+    return ExportResult(
+        fmt, plan.target, plan.main, plan.manifest, manifest_sha, len(result.suppressed)
+    )
+
+
+def _remove_empty(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        folder.rmdir()
+
+
+def _record(
+    ctx: Ctx,
+    period: Period,
+    fmt: str,
+    manifest: Mapping[str, Any],
+    manifest_sha: str,
+    result: ReturnResult,
+) -> None:
+    files = [{"name": f["name"], "sha256": f["sha256"]} for f in manifest["files"]]
+    with ctx.write() as session:
+        session.add(
+            ExportEvent(
+                kind="return",
+                user_id=ctx.actor.user_id,
+                period_from=period.start.isoformat(),
+                period_to=period.end.isoformat(),
+                files=json.dumps(files, separators=(",", ":")),
+                manifest_sha256=manifest_sha,
+            )
+        )
+        audit.record(
+            session,
+            ctx,
+            "return_exported",
+            format=fmt,
+            period_from=period.start.isoformat(),
+            period_to=period.end.isoformat(),
+            threshold=result.threshold,
+            threshold_source=result.threshold_source,
+            suppressed=len(result.suppressed),
+            manifest_sha256=manifest_sha,
+        )
