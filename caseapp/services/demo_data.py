@@ -43,7 +43,7 @@ from caseapp.models import (
     Woman,
 )
 from caseapp.models.codes import NEED_AREAS
-from caseapp.services import audit, clock
+from caseapp.services import audit
 from caseapp.services.demo_names import (
     ACTIVITY_DESCRIPTIONS,
     BCU,
@@ -855,7 +855,7 @@ def populate(
     if size not in SIZES:
         raise ValidationError(f"Size must be one of: {', '.join(SIZES)}.")
     say = progress or (lambda _message: None)
-    day = today or clock.today()
+    day = today or date.today()
     with store.write() as session:
         conn = session.connection()
         if conn.execute(select(func.count()).select_from(table_of(Woman))).scalar():
