@@ -1,0 +1,112 @@
+"""Checks and look-ups shared by the assessment, plan, outcome, group and activity services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from caseapp.errors import ValidationError
+from caseapp.models import Hub, User, Woman
+from caseapp.services.context import Ctx
+from caseapp.services.validation import parse_date
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An id and its label, for a picker (a hub or a member of staff)."""
+
+    id: int
+    label: str
+
+
+def woman_name(woman: Woman) -> str:
+    """The name to show for her: preferred (or first) name and last name, else her reference."""
+    name = f"{woman.preferred_name or woman.first_name} {woman.last_name}".strip()
+    return name or woman.reference
+
+
+def check_code(value: str | None, codes: Mapping[str, str], field: str) -> str:
+    """`value` if it is one of `codes`, else a `ValidationError` listing what is allowed."""
+    code = (value or "").strip()
+    if code not in codes:
+        allowed = ", ".join(codes)
+        raise ValidationError(f"{field}: choose one of {allowed}.", {field: "choose"})
+    return code
+
+
+def check_int(value: int | str | None, field: str, low: int, high: int) -> int:
+    """A whole number from `low` to `high` (strings typed in a form are accepted)."""
+    text = str(value).strip() if value is not None else ""
+    if not text.lstrip("-").isdigit():
+        raise ValidationError(
+            f"{field}: type a whole number from {low} to {high}.", {field: "number"}
+        )
+    number = int(text)
+    if not low <= number <= high:
+        raise ValidationError(f"{field}: must be from {low} to {high}.", {field: "range"})
+    return number
+
+
+def past_date(value: str | date | None, field: str, today: date | None) -> date:
+    """A required date that is not in the future."""
+    result = parse_date(value, field, today=today, allow_future=False)
+    if result is None:
+        raise ValidationError(f"{field}: required.", {field: "required"})
+    return result
+
+
+def user_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    """Display names of the given users (removed users keep their name for history)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.exec(
+        select(col(User.id), col(User.display_name), col(User.username)).where(
+            col(User.id).in_(wanted)
+        )
+    )
+    return {uid: display or username for uid, display, username in rows if uid is not None}
+
+
+def hub_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
+    """Names of the given hubs."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = session.exec(select(col(Hub.id), col(Hub.name)).where(col(Hub.id).in_(wanted)))
+    return {hub_id: name for hub_id, name in rows if hub_id is not None}
+
+
+def check_hub(session: Session, hub_id: int | None) -> int | None:
+    """`hub_id` if it names an active hub (or is None)."""
+    if hub_id is None:
+        return None
+    hub = session.get(Hub, hub_id)
+    if hub is None or not hub.active:
+        raise ValidationError("Hub: choose one of the provider's hubs.", {"hub": "choose"})
+    return hub_id
+
+
+def hub_choices(ctx: Ctx) -> list[Choice]:
+    """The active hubs, by name, for a picker."""
+    with ctx.read() as session:
+        rows = session.exec(
+            select(col(Hub.id), col(Hub.name)).where(col(Hub.active)).order_by(col(Hub.name))
+        )
+        return [Choice(hub_id, name) for hub_id, name in rows if hub_id is not None]
+
+
+def staff_choices(ctx: Ctx) -> list[Choice]:
+    """Active keyworkers and managers (who may facilitate a group), by name."""
+    with ctx.read() as session:
+        rows = session.exec(
+            select(col(User.id), col(User.display_name), col(User.username))
+            .where(col(User.active), col(User.role).in_(("keyworker", "manager")))
+            .order_by(col(User.display_name), col(User.username))
+        )
+        return [
+            Choice(uid, display or username) for uid, display, username in rows if uid is not None
+        ]

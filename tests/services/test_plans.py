@@ -1,0 +1,134 @@
+"""Support plan goals: validation, status changes, order, access and overdue goals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+
+from caseapp.errors import NotFound, PermissionDenied, ValidationError
+from caseapp.services import plans
+from caseapp.services.context import Ctx
+from tests.records_helpers import add_woman, audit_events, reference_of
+
+TODAY = date(2026, 11, 24)
+
+
+def _goal(ctx: Ctx, woman: int, target: date, area: str = "ACC", text: str = "A tenancy") -> int:
+    return plans.add_goal(
+        ctx, woman, need_area=area, description=text, target_date=target, today=TODAY
+    ).id
+
+
+def test_add_and_list_in_working_order(manager: Ctx) -> None:
+    woman = add_woman(manager.store)
+    late = _goal(manager, woman, date(2026, 12, 31), "FIN", "Clear rent arrears")
+    soon = _goal(manager, woman, date(2026, 12, 1), "MH", "See the GP about sleep")
+    done = _goal(manager, woman, date(2026, 10, 1), "ETE", "Enrol on a course")
+    plans.set_goal_status(manager, done, "achieved")
+    goals = plans.list_goals(manager, woman)
+    assert [g.id for g in goals] == [soon, late, done]
+    assert goals[0].description == "See the GP about sleep"
+    assert goals[2].status == "achieved"
+    assert goals[0].created_by == "Maria Manager"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"need_area": "XYZ"}, "Need area"),
+        ({"description": "   "}, "Goal"),
+        ({"target_date": ""}, "Target date: required"),
+        ({"target_date": "31/13/2026"}, "not a real date"),
+        ({"target_date": "01/01/2036"}, "five years"),
+        ({"description": "x" * 2001}, "2,000"),
+    ],
+)
+def test_refuses_bad_goals(manager: Ctx, kwargs: dict[str, object], message: str) -> None:
+    woman = add_woman(manager.store)
+    args: dict[str, object] = {
+        "need_area": "ACC",
+        "description": "Find a tenancy",
+        "target_date": "01/02/2027",
+    }
+    args.update(kwargs)
+    with pytest.raises(ValidationError, match=message):
+        plans.add_goal(manager, woman, today=TODAY, **args)  # type: ignore[arg-type]
+    assert plans.list_goals(manager, woman) == []
+
+
+def test_update_audits_changed_field_names(manager: Ctx) -> None:
+    woman = add_woman(manager.store)
+    goal = _goal(manager, woman, date(2027, 1, 1), text="Private words")
+    updated = plans.update_goal(
+        manager,
+        goal,
+        need_area="ACC",
+        description="Private words, reworded",
+        target_date="01/02/2027",
+        status="partly_achieved",
+        today=TODAY,
+    )
+    assert (updated.target_date, updated.status) == (date(2027, 2, 1), "partly_achieved")
+    [(subject, ref, detail)] = audit_events(manager.store, "goal_updated")
+    assert (subject, ref) == (woman, reference_of(manager.store, woman))
+    assert detail["fields"] == ["description", "status", "target_date"]
+    assert "Private" not in str(audit_events(manager.store, "goal_added"))
+    with pytest.raises(ValidationError, match="Status"):
+        plans.set_goal_status(manager, goal, "abandoned")
+
+
+def test_delete_goal(manager: Ctx) -> None:
+    woman = add_woman(manager.store)
+    goal = _goal(manager, woman, date(2027, 1, 1))
+    plans.delete_goal(manager, goal)
+    assert plans.list_goals(manager, woman) == []
+    with pytest.raises(NotFound):
+        plans.set_goal_status(manager, goal, "achieved")
+
+
+def test_overdue_goals_only_open_past_target_and_visible(
+    manager: Ctx, make_user: Callable[..., Ctx]
+) -> None:
+    kim = make_user("kim")
+    lee = make_user("lee")
+    ama = add_woman(manager.store, "Ama", "Owusu", keyworker_id=kim.actor.user_id)
+    bea = add_woman(manager.store, "Bea", "Smith", keyworker_id=lee.actor.user_id)
+    gone = add_woman(manager.store, "Cat", "Jones", keyworker_id=kim.actor.user_id, status="closed")
+    oldest = _goal(kim, ama, date(2026, 10, 1), text="Oldest")
+    _goal(kim, ama, date(2026, 11, 24), text="Due today, not overdue")
+    newer = _goal(kim, ama, date(2026, 11, 20), text="Newer")
+    done = _goal(kim, ama, date(2026, 9, 1), text="Done")
+    plans.set_goal_status(kim, done, "not_achieved")
+    lees = _goal(lee, bea, date(2026, 11, 1), text="Lee's woman")
+    _goal(manager, gone, date(2026, 9, 1), text="Closed case")
+
+    mine = plans.overdue_goals(kim, today=TODAY)
+    assert [g.goal_id for g in mine] == [oldest, newer]
+    assert mine[0].days_overdue == 54
+    assert mine[0].name == "Ama Owusu" and mine[0].reference == reference_of(kim.store, ama)
+    assert [g.goal_id for g in plans.overdue_goals(lee, today=TODAY)] == [lees]
+    everyone = plans.overdue_goals(manager, today=TODAY)
+    assert [g.goal_id for g in everyone] == [oldest, lees, newer]
+    assert plans.overdue_goals(manager, today=TODAY, caseload_only=True) == []
+    assert len(plans.overdue_goals(manager, today=TODAY, limit=1)) == 1
+
+
+def test_keyworker_cannot_touch_another_caseload(
+    manager: Ctx, make_user: Callable[..., Ctx]
+) -> None:
+    kim = make_user("kim")
+    lee = make_user("lee")
+    ama = add_woman(manager.store, keyworker_id=kim.actor.user_id)
+    goal = _goal(kim, ama, date(2027, 1, 1))
+    with pytest.raises(PermissionDenied):
+        plans.add_goal(
+            lee, ama, need_area="MH", description="x", target_date="01/01/2027", today=TODAY
+        )
+    with pytest.raises(PermissionDenied):
+        plans.set_goal_status(lee, goal, "achieved")
+    with pytest.raises(PermissionDenied):
+        plans.list_goals(lee, ama)
+    assert [d[0] for d in audit_events(manager.store, "permission_denied")] == [ama, ama, ama]
+    assert plans.list_goals(kim, ama)[0].status == "open"
