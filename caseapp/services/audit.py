@@ -65,6 +65,12 @@ def append(
         .limit(1)
     ).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    head_seq = int(store.key_file.audit_head.get("seq", 0))
+    if head_seq >= seq:
+        # The log ends before the head recorded in the key file: its tail was cut off. Chain
+        # on from the recorded head, so the gap stays for `verify` to report instead of new
+        # entries quietly re-using the missing sequence numbers and moving the head over it.
+        seq, prev = head_seq + 1, str(store.key_file.audit_head.get("hmac", ""))
     event = AuditEvent(
         seq=seq,
         at=at or utcnow(),
