@@ -1,0 +1,313 @@
+"""The caseload: women the actor may see, filtered, sorted and searched as she types.
+
+Search uses the folded `*_norm` columns (NOCASE, indexed) with `LIKE 'abc%' ESCAPE '\\'`, so
+every keystroke is an index range scan; `%` and `_` typed by a person match only themselves.
+Who is listed is decided by `access.visible_women`, never by the screen.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_
+from sqlalchemy import select as core_select
+from sqlmodel import Session, col, select
+
+from caseapp.models import Engagement, Flag, Hub, User, Woman
+from caseapp.models.codes import ATTENDED, FLAG_TYPES
+from caseapp.services.access import visible_women
+from caseapp.services.context import Ctx
+from caseapp.services.permissions import require
+from caseapp.services.validation import fold
+
+UNALLOCATED = 0
+"""`keyworker_id` filter value meaning "no keyworker yet"."""
+
+STATUS_FILTERS = {
+    "open": "Open (referred or active)",
+    "referred": "Referred",
+    "active": "Active",
+    "closed": "Closed",
+    "all": "All",
+}
+SORTS = {
+    "name": "Name",
+    "reference": "Reference",
+    "status": "Status",
+    "last_contact": "Last contact (oldest first)",
+    "hub": "Hub",
+}
+_REFERENCE = re.compile(r"^[A-Za-z]{1,10}-[0-9-]*$")  # MIN-, MIN-2026-0
+_DIGITS = re.compile(r"^\d{1,5}$")
+_DATE_UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+@dataclass(frozen=True)
+class WomanRow:
+    """One woman as a line in a list: who she is, where, her keyworker, when last seen, flags."""
+
+    id: int
+    reference: str
+    first_name: str
+    last_name: str
+    preferred_name: str
+    date_of_birth: date | None
+    status: str
+    hub_id: int | None
+    hub_name: str
+    borough_code: str | None
+    keyworker_id: int | None
+    keyworker_name: str
+    last_contact: date | None
+    flags: tuple[str, ...]
+
+    @property
+    def name(self) -> str:
+        """Her name as shown in lists: first and last, with her preferred name if different."""
+        return display_name(self.first_name, self.last_name, self.preferred_name)
+
+
+@dataclass(frozen=True)
+class CaseloadQuery:
+    """What to list: a search, filters and a sort. Empty values mean "any"."""
+
+    search: str = ""
+    status: str = "open"
+    hub_id: int | None = None
+    borough_code: str | None = None
+    keyworker_id: int | None = None
+    sort: str = "name"
+    limit: int = 200
+
+
+@dataclass(frozen=True)
+class CaseloadPage:
+    """The rows found (at most `limit`) and whether there were more."""
+
+    rows: tuple[WomanRow, ...]
+    more: bool
+    query: CaseloadQuery = field(default_factory=CaseloadQuery)
+
+
+def display_name(first: str, last: str, preferred: str = "") -> str:
+    """`Jane Smith`, or `Jane Smith (Jay)` when she prefers another name."""
+    full = " ".join(part for part in (first, last) if part) or "(no name)"
+    if preferred and fold(preferred) != fold(first):
+        return f"{full} ({preferred})"
+    return full
+
+
+def escape_like(text: str) -> str:
+    """Escape `\\`, `%` and `_` so a LIKE pattern matches them literally (ESCAPE '\\')."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _prefix(column: Any, text: str) -> ColumnElement[bool]:
+    return col(column).like(escape_like(text) + "%", escape="\\")
+
+
+def _exact_date(text: str) -> date | None:
+    for pattern, order in ((_DATE_UK, "dmy"), (_DATE_ISO, "ymd")):
+        match = pattern.match(text)
+        if match:
+            parts = dict(zip(order, (int(g) for g in match.groups()), strict=True))
+            try:
+                return date(parts["y"], parts["m"], parts["d"])
+            except ValueError:
+                return None
+    return None
+
+
+def search_clause(text: str) -> ColumnElement[bool] | None:
+    """The WHERE clause for what a person typed, or None when she typed nothing.
+
+    A full date matches date of birth; `MIN-2026-000` a reference prefix; a number up to five
+    digits the end of a reference; anything else matches names: each word must begin her
+    first, last or preferred name.
+    """
+    typed = text.strip()
+    if not typed:
+        return None
+    if "/" in typed or (typed[:4].isdigit() and "-" in typed):
+        born = _exact_date(typed)
+        return col(Woman.date_of_birth) == born if born else literal(False)
+    if _DIGITS.match(typed):
+        return col(Woman.reference).like("%-" + typed.zfill(5), escape="\\")
+    words = fold(typed).split()
+    if not words:
+        return literal(False)
+    names = and_(
+        *(
+            or_(
+                _prefix(Woman.first_norm, word),
+                _prefix(Woman.last_norm, word),
+                _prefix(Woman.preferred_norm, word),
+            )
+            for word in words
+        )
+    )
+    if _REFERENCE.match(typed):
+        stem = typed.upper()
+        # References are stored upper-case in a BINARY column: a range is its indexed prefix.
+        # `Smith-` could be a name too, so both are tried.
+        reference = and_(col(Woman.reference) >= stem, col(Woman.reference) < stem + "\uffff")
+        return or_(reference, names)
+    return names
+
+
+def _last_contact() -> Any:
+    return (
+        select(func.max(col(Engagement.date)))
+        .where(
+            col(Engagement.woman_id) == col(Woman.id),
+            col(Engagement.attendance).in_(sorted(ATTENDED)),
+        )
+        .correlate(Woman)
+        .scalar_subquery()
+    )
+
+
+def _active_flags() -> Any:
+    return (
+        select(func.group_concat(col(Flag.type), ";"))
+        .where(col(Flag.woman_id) == col(Woman.id), col(Flag.cleared_on).is_(None))
+        .correlate(Woman)
+        .scalar_subquery()
+    )
+
+
+def row_select() -> Select[*tuple[Any, ...]]:
+    """SELECT the columns of a `WomanRow` (join hub and keyworker; add WHERE and ORDER BY)."""
+    last_contact = _last_contact().label("last_contact")
+    return (
+        core_select(
+            col(Woman.id),
+            col(Woman.reference),
+            col(Woman.first_name),
+            col(Woman.last_name),
+            col(Woman.preferred_name),
+            col(Woman.date_of_birth),
+            col(Woman.status),
+            col(Woman.hub_id),
+            func.coalesce(col(Hub.name), "").label("hub_name"),
+            col(Woman.borough_code),
+            col(Woman.keyworker_id),
+            func.coalesce(func.nullif(col(User.display_name), ""), col(User.username), "").label(
+                "keyworker_name"
+            ),
+            last_contact,
+            _active_flags().label("flags"),
+        )
+        .select_from(Woman)
+        .outerjoin(Hub, col(Hub.id) == col(Woman.hub_id))
+        .outerjoin(User, col(User.id) == col(Woman.keyworker_id))
+    )
+
+
+def to_rows(result: Sequence[Any]) -> list[WomanRow]:
+    """Turn rows from `row_select()` into `WomanRow`s (flags in the code list's order)."""
+    rows = []
+    for r in result:
+        held = set((r.flags or "").split(";")) - {""}
+        rows.append(
+            WomanRow(
+                id=r.id,
+                reference=r.reference,
+                first_name=r.first_name,
+                last_name=r.last_name,
+                preferred_name=r.preferred_name,
+                date_of_birth=r.date_of_birth,
+                status=r.status,
+                hub_id=r.hub_id,
+                hub_name=r.hub_name,
+                borough_code=r.borough_code,
+                keyworker_id=r.keyworker_id,
+                keyworker_name=r.keyworker_name,
+                last_contact=_as_date(r.last_contact),
+                flags=tuple(code for code in FLAG_TYPES if code in held),
+            )
+        )
+    return rows
+
+
+def _as_date(value: object) -> date | None:
+    # max() over a Date column comes back from SQLite as text.
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def _status_clause(status: str) -> ColumnElement[bool] | None:
+    if status == "open":
+        return col(Woman.status).in_(("referred", "active"))
+    if status in ("referred", "active", "closed"):
+        return col(Woman.status) == status
+    return None
+
+
+def order_by(sort: str) -> list[Any]:
+    """ORDER BY terms for a sort key (see `SORTS`); ties are broken by name then id."""
+    name = [col(Woman.last_norm), col(Woman.first_norm), col(Woman.id)]
+    if sort == "reference":
+        return [col(Woman.reference)]
+    if sort == "status":
+        return [col(Woman.status), *name]
+    if sort == "last_contact":
+        # Women never seen come first: they are the most overdue.
+        return [_last_contact().asc().nulls_first(), *name]
+    if sort == "hub":
+        return [func.coalesce(col(Hub.name), "\uffff"), *name]
+    return name
+
+
+def caseload_where(ctx: Ctx, query: CaseloadQuery) -> list[ColumnElement[bool]]:
+    """The WHERE terms for a query: who the actor may see, then search and filters."""
+    terms: list[ColumnElement[bool]] = [visible_women(ctx)]
+    found = search_clause(query.search)
+    if found is not None:
+        terms.append(found)
+    status = _status_clause(query.status)
+    if status is not None:
+        terms.append(status)
+    if query.hub_id is not None:
+        terms.append(col(Woman.hub_id) == query.hub_id)
+    if query.borough_code:
+        terms.append(col(Woman.borough_code) == query.borough_code)
+    if query.keyworker_id == UNALLOCATED:
+        terms.append(col(Woman.keyworker_id).is_(None))
+    elif query.keyworker_id is not None:
+        terms.append(col(Woman.keyworker_id) == query.keyworker_id)
+    return terms
+
+
+def caseload(ctx: Ctx, query: CaseloadQuery | None = None) -> CaseloadPage:
+    """List the women the actor may see that match `query` (at most `query.limit`)."""
+    require(ctx, "women.view")
+    query = query or CaseloadQuery()
+    if query.sort not in SORTS:
+        query = CaseloadQuery(**{**query.__dict__, "sort": "name"})
+    stmt = row_select().where(*caseload_where(ctx, query)).order_by(*order_by(query.sort))
+    with ctx.read() as session:
+        result = session.execute(stmt.limit(query.limit + 1)).all()
+    rows = to_rows(result)
+    return CaseloadPage(tuple(rows[: query.limit]), len(rows) > query.limit, query)
+
+
+def search(ctx: Ctx, text: str, *, limit: int = 20) -> list[WomanRow]:
+    """Women the actor may see matching `text`, open cases first (the palette's jump)."""
+    if not text.strip():
+        return []
+    page = caseload(ctx, CaseloadQuery(search=text, status="all", sort="status", limit=limit))
+    # Status sorts "active" < "closed" < "referred"; show closed women last.
+    return sorted(page.rows, key=lambda r: r.status == "closed")
+
+
+def rows_for(session: Session, ctx: Ctx, where: Sequence[ColumnElement[bool]]) -> list[WomanRow]:
+    """Rows for women matching `where` that the actor may see, by name."""
+    stmt = row_select().where(visible_women(ctx), *where).order_by(*order_by("name"))
+    return to_rows(session.execute(stmt).all())

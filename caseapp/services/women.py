@@ -1,0 +1,795 @@
+"""A woman's record: create (with a duplicate check), open, edit, close, reopen, allocate, share.
+
+Every function checks the actor's role and whether she may see this woman (`access.py`), and
+records what it did in the audit log in the same transaction: field names only, never values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, or_
+from sqlmodel import Session, col, delete, func, select
+
+from caseapp.errors import CaseappError, NotFound, ValidationError
+from caseapp.models import Closure, Engagement, Hub, Referral, User, Woman, WomanShare
+from caseapp.models.base import utcnow
+from caseapp.models.codes import (
+    ATTENDED,
+    CJ_STATUSES,
+    CLOSURE_REASONS,
+    ETHNICITIES,
+    NATIONALITIES,
+    REFERRAL_SOURCES,
+    RELIGIONS,
+    SEXUAL_ORIENTATIONS,
+    YES_NO,
+    YES_NO_DECLINED,
+)
+from caseapp.services import audit, clock
+from caseapp.services.access import get_visible_woman
+from caseapp.services.caseload import display_name
+from caseapp.services.checks import Checker
+from caseapp.services.consent import ConsentInfo, current_consent, load_consents
+from caseapp.services.contacts import ContactInfo, count_contacts, last_attended, load_contacts
+from caseapp.services.context import Ctx
+from caseapp.services.flags import FlagInfo, load_flags
+from caseapp.services.hubs import borough_name, resolve_borough
+from caseapp.services.permissions import deny, require
+from caseapp.services.references import next_reference
+from caseapp.services.validation import fold
+
+CONTACTS_SHOWN = 200
+"""Contacts loaded with her record; older ones are counted, not loaded."""
+
+EARLIEST_BIRTH = date(1900, 1, 1)
+NAME_HINT = "Type her first name or last name (or both)."
+PHONE_CHARS = frozenset("0123456789 +()-.")
+
+
+class PossibleDuplicate(CaseappError):
+    """Someone with the same folded name and date of birth is already held."""
+
+    exit_code = 6
+
+    def __init__(self, references: tuple[str, ...]) -> None:
+        self.references = references
+        shown = ", ".join(references[:3]) + (" ..." if len(references) > 3 else "")
+        super().__init__(
+            f"Possible duplicate of {shown}: same name and date of birth. "
+            "Check before saving; save again to add her anyway."
+        )
+
+
+@dataclass(frozen=True)
+class WomanDetails:
+    """Her details and equality monitoring as typed in a form (codes, or None = not recorded)."""
+
+    first_name: str = ""
+    last_name: str = ""
+    preferred_name: str = ""
+    date_of_birth: str | date | None = None
+    phone: str = ""
+    safe_contact_note: str = ""
+    borough: str | None = None
+    hub_id: int | None = None
+    ethnicity: str | None = None
+    disability: str | None = None
+    gender_identity_same: str | None = None
+    sexual_orientation: str | None = None
+    religion: str | None = None
+    nationality: str | None = None
+    pregnant: str | None = None
+    dependent_children: int | str | None = None
+
+
+@dataclass(frozen=True)
+class ReferralDetails:
+    """A referral as typed: when, from whom, her criminal-justice status."""
+
+    referral_date: str | date | None = "today"
+    source: str | None = None
+    cj_status: str | None = None
+    referrer_org: str = ""
+    police_bcu: str = ""
+
+
+@dataclass(frozen=True)
+class WomanDetail:
+    """Her record's own fields (the lists hanging off it are in `WomanRecord`)."""
+
+    id: int
+    reference: str
+    first_name: str
+    last_name: str
+    preferred_name: str
+    date_of_birth: date | None
+    phone: str
+    safe_contact_note: str
+    borough_code: str | None
+    hub_id: int | None
+    keyworker_id: int | None
+    status: str
+    ethnicity: str | None
+    disability: str | None
+    gender_identity_same: str | None
+    sexual_orientation: str | None
+    religion: str | None
+    nationality: str | None
+    pregnant: str | None
+    dependent_children: int | None
+    closed_on: date | None
+    closure_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def name(self) -> str:
+        """Her name as shown: first and last, with a different preferred name in brackets."""
+        return display_name(self.first_name, self.last_name, self.preferred_name)
+
+
+@dataclass(frozen=True)
+class ReferralInfo:
+    """A referral into the service."""
+
+    id: int
+    referral_date: date
+    source: str | None
+    cj_status: str | None
+    referrer_org: str
+    police_bcu: str
+    allocated_to_id: int | None
+
+
+@dataclass(frozen=True)
+class ClosureInfo:
+    """A closure of her case and, if she came back, when it was reopened."""
+
+    id: int
+    closed_on: date
+    reason: str
+    note: str
+    closed_by: str
+    reopened_on: date | None
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A member of staff a woman can be allocated to or shared with."""
+
+    id: int
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class WomanRecord:
+    """Everything shown when her record is open."""
+
+    woman: WomanDetail
+    hub_name: str
+    borough_name: str
+    keyworker_name: str
+    referrals: tuple[ReferralInfo, ...]
+    flags: tuple[FlagInfo, ...]
+    consents: tuple[ConsentInfo, ...]
+    contacts: tuple[ContactInfo, ...]
+    contact_count: int
+    closures: tuple[ClosureInfo, ...]
+    shared_with: tuple[StaffMember, ...]
+    last_contact: date | None
+
+    @property
+    def active_flags(self) -> tuple[FlagInfo, ...]:
+        """Flags shown beside her name."""
+        return tuple(f for f in self.flags if f.active)
+
+    @property
+    def consent(self) -> ConsentInfo | None:
+        """The consent that stands now, if any."""
+        return current_consent(list(self.consents))
+
+    @property
+    def referral(self) -> ReferralInfo | None:
+        """Her latest referral."""
+        return self.referrals[0] if self.referrals else None
+
+
+# -- checking what was typed -------------------------------------------------------------
+
+
+def _check_details(check: Checker, details: WomanDetails, today: date) -> dict[str, Any]:
+    first = check.text(details.first_name, "first_name")
+    last = check.text(details.last_name, "last_name")
+    if not first and not last and "first_name" not in check.problems:
+        check.fail("first_name", NAME_HINT)
+    phone = check.text(details.phone, "phone", limit=40)
+    if phone and not set(phone) <= PHONE_CHARS:
+        check.fail("phone", "Type a phone number: digits, spaces and + ( ) - only.")
+    borough = None
+    if details.borough:
+        borough = resolve_borough(details.borough)
+        if borough is None:
+            check.fail("borough", "Type a London borough's name (e.g. Hackney) or GSS code.")
+    return {
+        "first_name": first,
+        "last_name": last,
+        "preferred_name": check.text(details.preferred_name, "preferred_name"),
+        "date_of_birth": check.date(
+            details.date_of_birth, "date_of_birth", today=today, earliest=EARLIEST_BIRTH
+        ),
+        "phone": phone,
+        "safe_contact_note": check.text(
+            details.safe_contact_note, "safe_contact_note", limit=2000, multiline=True
+        ),
+        "borough_code": borough,
+        "hub_id": details.hub_id,
+        "ethnicity": check.code(details.ethnicity, ETHNICITIES, "ethnicity"),
+        "disability": check.code(details.disability, YES_NO_DECLINED, "disability"),
+        "gender_identity_same": check.code(
+            details.gender_identity_same, YES_NO_DECLINED, "gender_identity_same"
+        ),
+        "sexual_orientation": check.code(
+            details.sexual_orientation, SEXUAL_ORIENTATIONS, "sexual_orientation"
+        ),
+        "religion": check.code(details.religion, RELIGIONS, "religion"),
+        "nationality": check.code(details.nationality, NATIONALITIES, "nationality"),
+        "pregnant": check.code(details.pregnant, YES_NO, "pregnant"),
+        "dependent_children": check.integer(
+            details.dependent_children, "dependent_children", low=0, high=20
+        ),
+    }
+
+
+def _check_referral(check: Checker, referral: ReferralDetails, today: date) -> dict[str, Any]:
+    return {
+        "referral_date": check.date(
+            referral.referral_date, "referral_date", today=today, required=True
+        ),
+        "source": check.code(referral.source, REFERRAL_SOURCES, "source", required=True),
+        "cj_status": check.code(referral.cj_status, CJ_STATUSES, "cj_status"),
+        "referrer_org": check.text(referral.referrer_org, "referrer_org"),
+        "police_bcu": check.text(referral.police_bcu, "police_bcu", limit=60),
+    }
+
+
+def _check_hub(check: Checker, session: Session, hub_id: int | None) -> None:
+    if hub_id is not None and session.get(Hub, hub_id) is None:
+        check.fail("hub_id", "Choose one of the hubs listed.")
+
+
+def _norms(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "first_norm": fold(str(values["first_name"])),
+        "last_norm": fold(str(values["last_name"])),
+        "preferred_norm": fold(str(values["preferred_name"])),
+    }
+
+
+def _staff_member(session: Session, user_id: int, field: str) -> User:
+    user = session.get(User, user_id)
+    if user is None or not user.active or user.role not in ("keyworker", "manager"):
+        raise ValidationError(
+            "Choose an active keyworker or manager.", {field: "Choose someone from the list."}
+        )
+    return user
+
+
+# -- duplicates and creation -------------------------------------------------------------
+
+
+def find_duplicates(
+    session: Session, first: str, last: str, born: date | None, *, exclude: int | None = None
+) -> tuple[str, ...]:
+    """References of women held with the same folded names (either order) and birth date."""
+    f, la = fold(first), fold(last)
+    if not f and not la:
+        return ()
+    same = and_(col(Woman.first_norm) == f, col(Woman.last_norm) == la)
+    swapped = and_(col(Woman.first_norm) == la, col(Woman.last_norm) == f)
+    stmt = select(col(Woman.reference)).where(or_(same, swapped))
+    if born is not None:
+        stmt = stmt.where(col(Woman.date_of_birth) == born)
+    if exclude is not None:
+        stmt = stmt.where(col(Woman.id) != exclude)
+    return tuple(session.exec(stmt.order_by(col(Woman.reference))).all())
+
+
+def create_woman(
+    ctx: Ctx,
+    details: WomanDetails,
+    referral: ReferralDetails | None = None,
+    *,
+    keyworker_id: int | None = None,
+    confirm_duplicate: bool = False,
+    today: date | None = None,
+) -> WomanDetail:
+    """Add a woman with her referral and a new case reference; status `referred`.
+
+    A keyworker's new woman is on her own caseload; a manager may allocate her at once or
+    leave her unallocated. Raises `PossibleDuplicate` when someone with the same name and
+    date of birth is held, unless `confirm_duplicate`.
+    """
+    require(ctx, "women.edit")
+    today = today or clock.today()
+    referral = referral or ReferralDetails()
+    if not ctx.actor.is_manager:
+        if keyworker_id not in (None, ctx.actor.user_id):
+            require(ctx, "women.allocate")
+        keyworker_id = ctx.actor.user_id
+    check = Checker()
+    values = _check_details(check, details, today)
+    referral_values = _check_referral(check, referral, today)
+    with ctx.write() as session:
+        _check_hub(check, session, details.hub_id)
+        check.done()
+        if keyworker_id is not None:
+            _staff_member(session, keyworker_id, "keyworker")
+        if not confirm_duplicate:
+            born = values["date_of_birth"]
+            assert born is None or isinstance(born, date)
+            matches = find_duplicates(
+                session, str(values["first_name"]), str(values["last_name"]), born
+            )
+            if matches:
+                raise PossibleDuplicate(matches)
+        woman = Woman(
+            reference=next_reference(session, today=today),
+            keyworker_id=keyworker_id,
+            status="referred",
+            **_norms(values),
+            **values,
+        )
+        session.add(woman)
+        session.flush()
+        assert woman.id is not None
+        session.add(
+            Referral(
+                woman_id=woman.id,
+                allocated_to_id=keyworker_id,
+                **referral_values,
+            )
+        )
+        filled = [name for name, value in values.items() if value not in (None, "")]
+        audit.record(
+            session,
+            ctx,
+            "woman_created",
+            subject_id=woman.id,
+            subject_ref=woman.reference,
+            fields=[*filled, "referral", "keyworker_id"],
+            duplicate_confirmed=confirm_duplicate,
+        )
+        return _detail(woman)
+
+
+# -- opening and reading -----------------------------------------------------------------
+
+
+def open_woman(ctx: Ctx, woman_id: int) -> WomanRecord:
+    """Open her record (audited): details, referrals, flags, consent, contacts, closures."""
+    require(ctx, "women.view", subject_id=woman_id)
+    with ctx.write() as session:
+        woman = get_visible_woman(session, ctx, woman_id)
+        audit.record(session, ctx, "woman_opened", subject_id=woman_id, subject_ref=woman.reference)
+        return _record(session, woman)
+
+
+def _record(session: Session, woman: Woman) -> WomanRecord:
+    assert woman.id is not None
+    hub = session.get(Hub, woman.hub_id) if woman.hub_id else None
+    keyworker = session.get(User, woman.keyworker_id) if woman.keyworker_id else None
+    referrals = session.exec(
+        select(Referral)
+        .where(col(Referral.woman_id) == woman.id)
+        .order_by(col(Referral.referral_date).desc(), col(Referral.id).desc())
+    ).all()
+    closures = session.exec(
+        select(Closure, User.display_name, User.username)
+        .outerjoin(User, col(User.id) == col(Closure.closed_by_id))
+        .where(col(Closure.woman_id) == woman.id)
+        .order_by(col(Closure.closed_on).desc(), col(Closure.id).desc())
+    ).all()
+    shared = session.exec(
+        select(User)
+        .join(WomanShare, col(WomanShare.user_id) == col(User.id))
+        .where(col(WomanShare.woman_id) == woman.id)
+        .order_by(col(User.username))
+    ).all()
+    return WomanRecord(
+        woman=_detail(woman),
+        hub_name=hub.name if hub else "",
+        borough_name=borough_name(woman.borough_code),
+        keyworker_name=_user_name(keyworker),
+        referrals=tuple(_referral(r) for r in referrals),
+        flags=tuple(load_flags(session, woman.id)),
+        consents=tuple(load_consents(session, woman.id)),
+        contacts=tuple(load_contacts(session, woman.id, CONTACTS_SHOWN)),
+        contact_count=count_contacts(session, woman.id),
+        closures=tuple(
+            ClosureInfo(
+                id=c.id or 0,
+                closed_on=c.closed_on,
+                reason=c.reason,
+                note=c.note,
+                closed_by=shown or user or "",
+                reopened_on=c.reopened_on,
+            )
+            for c, shown, user in closures
+        ),
+        shared_with=tuple(_member(u) for u in shared),
+        last_contact=last_attended(session, woman.id),
+    )
+
+
+def _user_name(user: User | None) -> str:
+    return (user.display_name or user.username) if user else ""
+
+
+def _member(user: User) -> StaffMember:
+    assert user.id is not None
+    return StaffMember(user.id, _user_name(user), user.role)
+
+
+def _detail(woman: Woman) -> WomanDetail:
+    assert woman.id is not None
+    names = {f.name for f in fields(WomanDetail)}
+    return WomanDetail(**{name: getattr(woman, name) for name in names})
+
+
+def _referral(r: Referral) -> ReferralInfo:
+    assert r.id is not None
+    return ReferralInfo(
+        r.id,
+        r.referral_date,
+        r.source,
+        r.cj_status,
+        r.referrer_org,
+        r.police_bcu,
+        r.allocated_to_id,
+    )
+
+
+def as_details(detail: WomanDetail) -> WomanDetails:
+    """Her current details as form input (to edit them)."""
+    return WomanDetails(
+        **{
+            f.name: getattr(detail, f.name)
+            for f in fields(WomanDetails)
+            if f.name not in ("borough",)
+        },
+        borough=detail.borough_code,
+    )
+
+
+def as_referral_details(referral: ReferralInfo) -> ReferralDetails:
+    """A referral as form input (to correct it)."""
+    return ReferralDetails(
+        referral.referral_date,
+        referral.source,
+        referral.cj_status,
+        referral.referrer_org,
+        referral.police_bcu,
+    )
+
+
+# -- changes -----------------------------------------------------------------------------
+
+
+def _for_change(session: Session, ctx: Ctx, woman_id: int) -> Woman:
+    require(ctx, "women.edit", subject_id=woman_id)
+    return get_visible_woman(session, ctx, woman_id)
+
+
+def _changed(target: object, values: dict[str, Any]) -> list[str]:
+    return [name for name, value in values.items() if getattr(target, name) != value]
+
+
+def edit_woman(
+    ctx: Ctx, woman_id: int, details: WomanDetails, *, today: date | None = None
+) -> WomanDetail:
+    """Change her details and equality monitoring; the audit names the fields changed."""
+    require(ctx, "women.edit", subject_id=woman_id)
+    check = Checker()
+    values = _check_details(check, details, today or clock.today())
+    with ctx.write() as session:
+        _check_hub(check, session, details.hub_id)
+        check.done()
+        woman = _for_change(session, ctx, woman_id)
+        values.update(_norms(values))
+        changed = [n for n in _changed(woman, values) if not n.endswith("_norm")]
+        for name, value in values.items():
+            setattr(woman, name, value)
+        if changed:
+            woman.updated_at = utcnow()
+            session.add(woman)
+            audit.record(
+                session,
+                ctx,
+                "woman_changed",
+                subject_id=woman_id,
+                subject_ref=woman.reference,
+                fields=changed,
+            )
+        return _detail(woman)
+
+
+def edit_referral(
+    ctx: Ctx, referral_id: int, referral: ReferralDetails, *, today: date | None = None
+) -> ReferralInfo:
+    """Correct a referral's date, source, criminal-justice status or referrer."""
+    require(ctx, "women.edit")
+    check = Checker()
+    values = _check_referral(check, referral, today or clock.today())
+    check.done()
+    with ctx.write() as session:
+        row = session.get(Referral, referral_id)
+        if row is None:
+            raise NotFound("No such referral.")
+        woman = _for_change(session, ctx, row.woman_id)
+        changed = _changed(row, values)
+        for name, value in values.items():
+            setattr(row, name, value)
+        session.add(row)
+        if changed:
+            woman.updated_at = utcnow()
+            session.add(woman)
+            audit.record(
+                session,
+                ctx,
+                "referral_changed",
+                subject_id=woman.id,
+                subject_ref=woman.reference,
+                fields=changed,
+                referral_id=referral_id,
+            )
+        return _referral(row)
+
+
+def close_woman(
+    ctx: Ctx,
+    woman_id: int,
+    reason: str | None,
+    *,
+    closed_on: str | date | None = "today",
+    note: str = "",
+    today: date | None = None,
+) -> WomanDetail:
+    """Close her case with a reason (kept as a closure; her flags and history stay)."""
+    check = Checker()
+    code = check.code(reason, CLOSURE_REASONS, "reason", required=True)
+    when = check.date(closed_on, "closed_on", today=today or clock.today(), required=True)
+    text = check.text(note, "note", limit=2000, multiline=True)
+    with ctx.write() as session:
+        woman = _for_change(session, ctx, woman_id)
+        if woman.status == "closed":
+            raise ValidationError("Her case is already closed.", {"status": "closed"})
+        latest = session.exec(
+            select(func.max(col(Referral.referral_date))).where(col(Referral.woman_id) == woman_id)
+        ).one()
+        if when is not None and latest is not None and when < _as_date(latest):
+            shown = _as_date(latest).strftime("%d/%m/%Y")
+            check.fail("closed_on", f"Type a date on or after {shown}, her referral date.")
+        check.done()
+        assert code is not None and when is not None
+        session.add(
+            Closure(
+                woman_id=woman_id,
+                closed_on=when,
+                reason=code,
+                note=text,
+                closed_by_id=ctx.actor.user_id,
+            )
+        )
+        woman.status, woman.closed_on, woman.closure_reason = "closed", when, code
+        woman.updated_at = utcnow()
+        session.add(woman)
+        audit.record(
+            session,
+            ctx,
+            "woman_closed",
+            subject_id=woman_id,
+            subject_ref=woman.reference,
+            fields=["status", "closed_on", "closure_reason"],
+        )
+        return _detail(woman)
+
+
+def reopen_woman(
+    ctx: Ctx,
+    woman_id: int,
+    *,
+    reopened_on: str | date | None = "today",
+    referral: ReferralDetails | None = None,
+    today: date | None = None,
+) -> WomanDetail:
+    """Reopen her case; with a new referral she starts again as `referred`."""
+    today = today or clock.today()
+    check = Checker()
+    when = check.date(reopened_on, "reopened_on", today=today, required=True)
+    referral_values = _check_referral(check, referral, today) if referral else None
+    with ctx.write() as session:
+        woman = _for_change(session, ctx, woman_id)
+        if woman.status != "closed":
+            raise ValidationError("Her case is open already.", {"status": "open"})
+        closure = session.exec(
+            select(Closure)
+            .where(col(Closure.woman_id) == woman_id, col(Closure.reopened_on).is_(None))
+            .order_by(col(Closure.closed_on).desc(), col(Closure.id).desc())
+        ).first()
+        if when is not None and woman.closed_on is not None and when < woman.closed_on:
+            shown = woman.closed_on.strftime("%d/%m/%Y")
+            check.fail("reopened_on", f"Type a date on or after {shown}, when it was closed.")
+        check.done()
+        if closure is not None:
+            closure.reopened_on = when
+            closure.reopened_by_id = ctx.actor.user_id
+            session.add(closure)
+        changed = ["status", "closed_on", "closure_reason"]
+        if referral_values is not None:
+            session.add(
+                Referral(
+                    woman_id=woman_id,
+                    allocated_to_id=woman.keyworker_id,
+                    **referral_values,
+                )
+            )
+            changed.append("referral")
+            woman.status = "referred"
+        else:
+            seen = session.exec(
+                select(col(Engagement.id)).where(
+                    col(Engagement.woman_id) == woman_id,
+                    col(Engagement.attendance).in_(sorted(ATTENDED)),
+                )
+            ).first()
+            woman.status = "active" if seen is not None else "referred"
+        woman.closed_on, woman.closure_reason = None, None
+        woman.updated_at = utcnow()
+        session.add(woman)
+        audit.record(
+            session,
+            ctx,
+            "woman_reopened",
+            subject_id=woman_id,
+            subject_ref=woman.reference,
+            fields=changed,
+        )
+        return _detail(woman)
+
+
+def allocate(ctx: Ctx, woman_id: int, keyworker_id: int | None) -> WomanDetail:
+    """Allocate her to a keyworker (or to nobody); managers only."""
+    require(ctx, "women.allocate", subject_id=woman_id)
+    with ctx.write() as session:
+        woman = _for_change(session, ctx, woman_id)
+        if keyworker_id is not None:
+            _staff_member(session, keyworker_id, "keyworker")
+        if woman.keyworker_id == keyworker_id:
+            return _detail(woman)
+        woman.keyworker_id = keyworker_id
+        woman.updated_at = utcnow()
+        session.add(woman)
+        if keyworker_id is not None:
+            # Her new keyworker sees her by allocation; a share would only linger.
+            session.exec(
+                delete(WomanShare).where(
+                    col(WomanShare.woman_id) == woman_id, col(WomanShare.user_id) == keyworker_id
+                )
+            )
+            pending = session.exec(
+                select(Referral).where(
+                    col(Referral.woman_id) == woman_id, col(Referral.allocated_to_id).is_(None)
+                )
+            ).all()
+            for row in pending:
+                row.allocated_to_id = keyworker_id
+                session.add(row)
+        audit.record(
+            session,
+            ctx,
+            "woman_allocated",
+            subject_id=woman_id,
+            subject_ref=woman.reference,
+            fields=["keyworker_id"],
+            keyworker_id=keyworker_id,
+        )
+        return _detail(woman)
+
+
+def _may_share(ctx: Ctx, woman: Woman) -> None:
+    if ctx.actor.is_manager or woman.keyworker_id == ctx.actor.user_id:
+        return
+    deny(
+        ctx,
+        "women.share",
+        subject_id=woman.id,
+        subject_ref=woman.reference,
+        message="Only her keyworker or a manager may share her record.",
+    )
+
+
+def share_woman(ctx: Ctx, woman_id: int, user_id: int) -> StaffMember:
+    """Share her record with another keyworker (her keyworker or a manager may)."""
+    with ctx.write() as session:
+        woman = _for_change(session, ctx, woman_id)
+        _may_share(ctx, woman)
+        user = _staff_member(session, user_id, "user_id")
+        if user_id == woman.keyworker_id:
+            raise ValidationError(
+                "She is already on that keyworker's caseload.", {"user_id": "her keyworker"}
+            )
+        if session.get(WomanShare, (woman_id, user_id)) is None:
+            session.add(WomanShare(woman_id=woman_id, user_id=user_id))
+            audit.record(
+                session,
+                ctx,
+                "woman_shared",
+                subject_id=woman_id,
+                subject_ref=woman.reference,
+                fields=["shared_with"],
+                user_id=user_id,
+            )
+        return _member(user)
+
+
+def unshare_woman(ctx: Ctx, woman_id: int, user_id: int) -> None:
+    """Stop sharing her record with a keyworker."""
+    with ctx.write() as session:
+        woman = _for_change(session, ctx, woman_id)
+        _may_share(ctx, woman)
+        share = session.get(WomanShare, (woman_id, user_id))
+        if share is None:
+            raise NotFound("Her record is not shared with that person.")
+        session.delete(share)
+        audit.record(
+            session,
+            ctx,
+            "woman_unshared",
+            subject_id=woman_id,
+            subject_ref=woman.reference,
+            fields=["shared_with"],
+            user_id=user_id,
+        )
+
+
+def staff(ctx: Ctx, *, roles: tuple[str, ...] = ("keyworker", "manager")) -> list[StaffMember]:
+    """Active staff a woman can be allocated to or shared with, by name."""
+    require(ctx, "women.view")
+    with ctx.read() as session:
+        users = session.exec(
+            select(User).where(col(User.active) == True, col(User.role).in_(roles))  # noqa: E712
+        ).all()
+        return sorted((_member(u) for u in users), key=lambda m: fold(m.name))
+
+
+def _as_date(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+__all__ = [
+    "ClosureInfo",
+    "PossibleDuplicate",
+    "ReferralDetails",
+    "ReferralInfo",
+    "StaffMember",
+    "WomanDetail",
+    "WomanDetails",
+    "WomanRecord",
+    "allocate",
+    "as_details",
+    "as_referral_details",
+    "close_woman",
+    "create_woman",
+    "edit_referral",
+    "edit_woman",
+    "find_duplicates",
+    "open_woman",
+    "reopen_woman",
+    "share_woman",
+    "staff",
+    "unshare_woman",
+]
