@@ -53,6 +53,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("caseapp: interrupted; nothing half-written was kept.", file=sys.stderr)
         return 130
+    except OSError as exc:
+        # A file caseapp needs cannot be used (a folder where a file should be, permissions):
+        # the person can fix that, so name the file and the reason.
+        logsetup.log_exception(f"command {getattr(args, 'command', None)}", exc)
+        what = f" {exc.filename}" if exc.filename else ""
+        print(f"caseapp: cannot use{what}: {exc.strerror or type(exc).__name__}.", file=sys.stderr)
+        return 74
     except Exception as exc:  # noqa: BLE001 - the last line of defence: never a traceback
         logsetup.log_exception(f"command {getattr(args, 'command', None)}", exc)
         where = f" Details (no personal data) are in {log_path}." if log_path else ""

@@ -1,0 +1,1 @@
+"""Tests: the `caseapp` command line."""
