@@ -1,0 +1,598 @@
+"""Load checked interchange files in one transaction, skipping what the store already holds.
+
+A `woman_ref` or `session_ref` already in the store is matched and left as it is; a child row
+identical to one already held is skipped (counted as a multiset, so two identical contacts on
+one day stay two). The same planning runs for a dry run on a read connection, so the preview
+counts are the ones a real import would produce.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from caseapp.errors import ValidationError
+from caseapp.models import (
+    Activity,
+    Assessment,
+    AssessmentItem,
+    Closure,
+    Consent,
+    Engagement,
+    Flag,
+    GroupAttendance,
+    GroupSession,
+    Hub,
+    Outcome,
+    Referral,
+    Woman,
+)
+from caseapp.models.base import utcnow
+from caseapp.services import audit
+from caseapp.services.context import Ctx
+from caseapp.services.interchange.bulk import Row, insert_rows, next_id, table_of
+from caseapp.services.interchange.read import DEFAULT_LIMITS, Limits, Refused, open_source
+from caseapp.services.interchange.report import FileSummary, ImportReport
+from caseapp.services.interchange.spec import COLUMNS, LOAD_ORDER
+from caseapp.services.interchange.status import refresh_status
+from caseapp.services.interchange.validate import (
+    WARNING,
+    Checked,
+    Known,
+    Problem,
+    Table,
+    check,
+    load_known,
+    show,
+)
+from caseapp.services.permissions import require
+from caseapp.services.validation import fold
+
+Progress = Callable[[str, int, int], None]
+_BLOCK = 500
+
+
+def _blocks(ids: Iterable[int]) -> Iterator[list[int]]:
+    iterator = iter(ids)
+    while block := list(islice(iterator, _BLOCK)):
+        yield block
+
+
+@dataclass
+class _Counts:
+    created: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    matched: Counter[str] = field(default_factory=Counter)
+
+
+class _Loader:
+    """Plans (and, when writing, inserts) the rows of each table in dependency order."""
+
+    def __init__(
+        self, conn: Connection, checked: Checked, known: Known, *, write: bool, progress: Progress
+    ) -> None:
+        self.conn = conn
+        self.checked = checked
+        self.known = known
+        self.write = write
+        self.progress = progress
+        self.counts = _Counts()
+        self.women = dict(known.women)
+        self.sessions = dict(known.sessions)
+        self.hubs: dict[str, int] = {}
+        self.new_women: list[int] = []
+        self.touched: set[int] = set()
+        self.now = utcnow()
+
+    def insert(self, model: Any, rows: list[Row], label: str) -> None:
+        if self.write and rows:
+            total = len(rows)
+            done = 0
+
+            def tick(n: int) -> None:
+                nonlocal done
+                done += n
+                self.progress(label, done, total)
+
+            insert_rows(self.conn, model, rows, progress=tick)
+
+    def hub_id(self, value: int | str | None) -> int | None:
+        if value is None or isinstance(value, int):
+            return value
+        return self.hubs[value]
+
+    def note(self, table: Table, message: str, line: int = 0, column: str = "") -> None:
+        self.checked.problems.append(Problem(table.display, line, column, message, WARNING))
+
+    # -- parents ----------------------------------------------------------------------------
+
+    def new_hubs(self) -> None:
+        if not self.checked.new_hubs:
+            return
+        hub = table_of(Hub)
+        codes = {fold(c) for (c,) in self.conn.execute(select(hub.c.code)).tuples()}
+        first = next_id(self.conn, Hub)
+        rows = []
+        for offset, (key, name) in enumerate(sorted(self.checked.new_hubs.items())):
+            code = name[:40]
+            suffix = 1
+            while fold(code) in codes:
+                suffix += 1
+                code = f"{name[:36]}-{suffix}"
+            codes.add(fold(code))
+            self.hubs[key] = first + offset
+            rows.append({"id": first + offset, "code": code, "name": name, "active": True})
+        self.insert(Hub, rows, "hubs")
+        self.counts.created["hubs"] = len(rows)
+
+    def load_women(self, table: Table) -> None:
+        index = {c: table.index(c) for c in COLUMNS["women"]}
+        first = next_id(self.conn, Woman)
+        women: list[Row] = []
+        referrals: list[Row] = []
+        consents: list[Row] = []
+        closures: list[Row] = []
+        for row in table.rows:
+            ref = row[index["woman_ref"]]
+            if ref in self.women:
+                self.counts.matched[table.name] += 1
+                continue
+            woman_id = first + len(women)
+            self.women[ref] = woman_id
+            self.new_women.append(woman_id)
+
+            def v(column: str, row: tuple[Any, ...] = row) -> Any:
+                return row[index[column]]
+
+            keyworker = v("keyworker")
+            women.append(
+                {
+                    "id": woman_id,
+                    "reference": ref,
+                    "first_name": v("first_name"),
+                    "last_name": v("last_name"),
+                    "preferred_name": v("preferred_name"),
+                    "first_norm": fold(v("first_name")),
+                    "last_norm": fold(v("last_name")),
+                    "preferred_norm": fold(v("preferred_name")),
+                    "date_of_birth": v("date_of_birth"),
+                    "phone": v("phone"),
+                    "safe_contact_note": v("safe_contact_note"),
+                    "borough_code": v("borough"),
+                    "hub_id": self.hub_id(v("hub")),
+                    "keyworker_id": keyworker,
+                    "status": "referred",
+                    "ethnicity": v("ethnicity"),
+                    "disability": v("disability"),
+                    "gender_identity_same": v("gender_identity_same"),
+                    "sexual_orientation": v("sexual_orientation"),
+                    "religion": v("religion"),
+                    "nationality": v("nationality"),
+                    "pregnant": v("pregnant"),
+                    "dependent_children": v("dependent_children"),
+                    "closed_on": v("closed_date"),
+                    "closure_reason": v("closure_reason"),
+                    "is_synthetic": False,
+                    "created_at": self.now,
+                    "updated_at": self.now,
+                }
+            )
+            referrals.append(
+                {
+                    "woman_id": woman_id,
+                    "referral_date": v("referral_date"),
+                    "source": v("referral_source"),
+                    "cj_status": v("cj_status"),
+                    "referrer_org": "",
+                    "police_bcu": "",
+                    "allocated_to_id": keyworker,
+                    "created_at": self.now,
+                }
+            )
+            if v("consent_date"):
+                consents.append(
+                    {
+                        "woman_id": woman_id,
+                        "given_on": v("consent_date"),
+                        "scope_service": True,
+                        "scope_data_processing": True,
+                        "scope_sharing": False,
+                        "sharing_agencies": "",
+                        "privacy_notice_version": "",
+                        "taken_by_id": None,
+                        "withdrawn_on": None,
+                        "withdrawn_reason": "",
+                    }
+                )
+            if v("closed_date"):
+                closures.append(
+                    {
+                        "woman_id": woman_id,
+                        "closed_on": v("closed_date"),
+                        "reason": v("closure_reason"),
+                        "note": "",
+                        "closed_by_id": None,
+                        "reopened_on": None,
+                        "reopened_by_id": None,
+                    }
+                )
+        self.insert(Woman, women, table.display)
+        self.insert(Referral, referrals, table.display)
+        self.insert(Consent, consents, table.display)
+        self.insert(Closure, closures, table.display)
+        self.counts.created[table.name] += len(women)
+
+    def load_sessions(self, table: Table) -> None:
+        i = {c: table.index(c) for c in COLUMNS["group_sessions"]}
+        first = next_id(self.conn, GroupSession)
+        rows: list[Row] = []
+        for row in table.rows:
+            ref = row[i["session_ref"]]
+            if ref in self.sessions:
+                self.counts.matched[table.name] += 1
+                continue
+            self.sessions[ref] = first + len(rows)
+            rows.append(
+                {
+                    "id": first + len(rows),
+                    "reference": ref,
+                    "title": row[i["title"]],
+                    "date": row[i["date"]],
+                    "hub_id": self.hub_id(row[i["hub"]]),
+                    "facilitator_id": row[i["facilitator"]],
+                    "status": row[i["status"]],
+                    "anonymous_attendees": row[i["anonymous_attendees"]],
+                    "created_at": self.now,
+                }
+            )
+        self.insert(GroupSession, rows, table.display)
+        self.counts.created[table.name] += len(rows)
+
+    # -- children ----------------------------------------------------------------------------
+
+    def _held_women(self, table: Table) -> list[int]:
+        """Women named in this file who were already in the store (only they can have rows)."""
+        index = table.index("woman_ref")
+        return sorted(
+            {self.known.women[r[index]] for r in table.rows if r[index] in self.known.women}
+        )
+
+    def _existing(self, model: Any, columns: tuple[str, ...], women: list[int]) -> Counter[Any]:
+        """A multiset of the given columns for rows already held for these women."""
+        t = table_of(model)
+        held: Counter[Any] = Counter()
+        for block in _blocks(women):
+            query = select(*(t.c[c] for c in columns)).where(t.c.woman_id.in_(block))
+            held.update(tuple(r) for r in self.conn.execute(query))
+        return held
+
+    def _dedupe(
+        self, table: Table, rows: list[Row], held: Counter[Any], key: tuple[str, ...]
+    ) -> list[Row]:
+        fresh: list[Row] = []
+        for row in rows:
+            k = tuple(row[c] for c in key)
+            if held[k] > 0:
+                held[k] -= 1
+                self.counts.skipped[table.name] += 1
+            else:
+                fresh.append(row)
+        self.counts.created[table.name] += len(fresh)
+        return fresh
+
+    def load_engagements(self, table: Table) -> None:
+        i = {c: table.index(c) for c in COLUMNS["engagements"]}
+        rows: list[Row] = []
+        for row in table.rows:
+            woman_id = self.women[row[i["woman_ref"]]]
+            day: dt.date = row[i["date"]]
+            at: dt.time | None = row[i["time"]]
+            rows.append(
+                {
+                    "woman_id": woman_id,
+                    "date": day,
+                    "time": at,
+                    "type": row[i["type"]],
+                    "attendance": row[i["attendance"]],
+                    "duration_minutes": row[i["duration_minutes"]],
+                    "delivery": row[i["delivery"]],
+                    "hub_id": self.hub_id(row[i["hub"]]),
+                    "need_areas": row[i["need_areas"]],
+                    "keyworker_id": row[i["keyworker"]],
+                    "note": row[i["note"]],
+                    "created_at": self.now,
+                }
+            )
+        key = (
+            "woman_id", "date", "time", "type", "attendance", "duration_minutes", "delivery",
+            "hub_id", "need_areas", "keyworker_id", "note",
+        )  # fmt: skip
+        held = self._existing(Engagement, key, self._held_women(table))
+        fresh = self._dedupe(table, rows, held, key)
+        self.touched.update(r["woman_id"] for r in fresh)
+        self.insert(Engagement, fresh, table.display)
+
+    def load_register(self, table: Table) -> None:
+        i = {c: table.index(c) for c in COLUMNS["group_attendance"]}
+        t = table_of(GroupAttendance)
+        held_sessions = sorted(
+            {self.sessions[r[i["session_ref"]]] for r in table.rows}
+            & set(self.known.sessions.values())
+        )
+        held: dict[tuple[int, int], str] = {}
+        for block in _blocks(held_sessions):
+            query = select(t.c.session_id, t.c.woman_id, t.c.attendance).where(
+                t.c.session_id.in_(block)
+            )
+            held.update({(s, w): a for s, w, a in self.conn.execute(query).tuples()})
+        rows: list[Row] = []
+        for row in table.rows:
+            session_id = self.sessions[row[i["session_ref"]]]
+            woman_id = self.women[row[i["woman_ref"]]]
+            attendance = row[i["attendance"]]
+            before = held.get((session_id, woman_id))
+            if before is None:
+                rows.append(
+                    {"session_id": session_id, "woman_id": woman_id, "attendance": attendance}
+                )
+                continue
+            self.counts.skipped[table.name] += 1
+            if before != attendance:
+                self.note(
+                    table,
+                    f"she is already on this register as {show(before)}; left as it is",
+                    row[0],
+                    "attendance",
+                )
+        self.counts.created[table.name] += len(rows)
+        self.touched.update(r["woman_id"] for r in rows)
+        self.insert(GroupAttendance, rows, table.display)
+
+    def load_assessments(self, table: Table) -> None:
+        i = {c: table.index(c) for c in COLUMNS["assessments"]}
+        a, item = table_of(Assessment), table_of(AssessmentItem)
+        existing: dict[tuple[int, dt.date, str], int] = {}
+        items: dict[tuple[int, str], tuple[Any, ...]] = {}
+        for block in _blocks(self._held_women(table)):
+            query = select(a.c.id, a.c.woman_id, a.c.date, a.c.kind).where(a.c.woman_id.in_(block))
+            for aid, wid, day, kind in self.conn.execute(query).tuples():
+                existing.setdefault((wid, day, kind), aid)
+        for block in _blocks(sorted(set(existing.values()))):
+            held = select(
+                item.c.assessment_id, item.c.need_area, item.c.level, item.c.score, item.c.note
+            ).where(item.c.assessment_id.in_(block))
+            for found in self.conn.execute(held):
+                items[(found[0], found[1])] = (found[2], found[3], found[4])
+        next_assessment = next_id(self.conn, Assessment)
+        new_assessments: list[Row] = []
+        new_items: list[Row] = []
+        for row in table.rows:
+            woman_id = self.women[row[i["woman_ref"]]]
+            key = (woman_id, row[i["date"]], row[i["kind"]])
+            aid = existing.get(key)
+            if aid is None:
+                aid = next_assessment
+                next_assessment += 1
+                existing[key] = aid
+                new_assessments.append(
+                    {
+                        "id": aid,
+                        "woman_id": woman_id,
+                        "date": row[i["date"]],
+                        "kind": row[i["kind"]],
+                        "assessor_id": None,
+                        "note": "",
+                        "created_at": self.now,
+                    }
+                )
+            values = (row[i["level"]], row[i["score"]], row[i["note"]])
+            before = items.get((aid, row[i["need_area"]]))
+            if before is not None:
+                self.counts.skipped[table.name] += 1
+                if before != values:
+                    self.note(
+                        table,
+                        "this need area is already recorded for this assessment with other "
+                        "values; left as it is",
+                        row[0],
+                        "need_area",
+                    )
+                continue
+            items[(aid, row[i["need_area"]])] = values
+            new_items.append(
+                {
+                    "assessment_id": aid,
+                    "need_area": row[i["need_area"]],
+                    "level": values[0],
+                    "score": values[1],
+                    "note": values[2],
+                }
+            )
+        self.counts.created[table.name] += len(new_items)
+        self.insert(Assessment, new_assessments, table.display)
+        self.insert(AssessmentItem, new_items, table.display)
+
+    def load_simple(self, table: Table) -> None:
+        """Outcomes and flags: one row each, skipped when an identical row is held."""
+        if table.name == "outcomes":
+            model: Any = Outcome
+            pairs = {"date": "date", "kind": "kind", "question": "question", "score": "score"}
+            extra: Row = {"recorded_by_id": None}
+        else:
+            model = Flag
+            pairs = {
+                "type": "type",
+                "raised_on": "raised_on",
+                "reason": "reason",
+                "cleared_on": "cleared_on",
+                "clear_reason": "clear_reason",
+            }
+            extra = {"raised_by_id": None, "cleared_by_id": None}
+        i = {c: table.index(c) for c in COLUMNS[table.name]}
+        rows = [
+            {
+                "woman_id": self.women[row[i["woman_ref"]]],
+                **{column: row[i[source]] for source, column in pairs.items()},
+                **extra,
+            }
+            for row in table.rows
+        ]
+        key = ("woman_id", *pairs.values())
+        held = self._existing(model, key, self._held_women(table))
+        self.insert(model, self._dedupe(table, rows, held, key), table.display)
+
+    def load_activities(self, table: Table) -> None:
+        i = {c: table.index(c) for c in COLUMNS["activities"]}
+        t = table_of(Activity)
+        key = ("date", "type", "sessions", "participants", "hub_id", "description")
+        held: Counter[Any] = Counter(
+            tuple(r) for r in self.conn.execute(select(*(t.c[c] for c in key)))
+        )
+        rows = [
+            {
+                "date": row[i["date"]],
+                "type": row[i["type"]],
+                "sessions": row[i["sessions"]],
+                "participants": row[i["participants"]],
+                "hub_id": self.hub_id(row[i["hub"]]),
+                "description": row[i["description"]],
+                "created_by_id": None,
+                "created_at": self.now,
+            }
+            for row in table.rows
+        ]
+        self.insert(Activity, self._dedupe(table, rows, held, key), table.display)
+
+    def run(self) -> None:
+        self.new_hubs()
+        steps = {
+            "women": self.load_women,
+            "group_sessions": self.load_sessions,
+            "engagements": self.load_engagements,
+            "group_attendance": self.load_register,
+            "assessments": self.load_assessments,
+            "outcomes": self.load_simple,
+            "activities": self.load_activities,
+            "flags": self.load_simple,
+        }
+        for name in LOAD_ORDER:
+            if name in self.checked.tables:
+                steps[name](self.checked.tables[name])
+        if self.write:
+            refresh_status(self.conn, sorted(set(self.new_women) | self.touched))
+
+
+def _summaries(checked: Checked, counts: _Counts | None) -> tuple[FileSummary, ...]:
+    out = []
+    for name in LOAD_ORDER:
+        table = checked.tables.get(name)
+        if table is None:
+            continue
+        out.append(
+            FileSummary(
+                table.display,
+                table.sha256,
+                table.data_rows,
+                counts.created[name] if counts else 0,
+                counts.skipped[name] if counts else 0,
+                counts.matched[name] if counts else 0,
+            )
+        )
+    return tuple(out)
+
+
+def _no_progress(_label: str, _done: int, _total: int) -> None:
+    return None
+
+
+def run_import(
+    ctx: Ctx,
+    path: Path,
+    *,
+    dry_run: bool = False,
+    today: dt.date | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Check the files at `path` and, unless `dry_run` or anything is wrong, load them.
+
+    Args:
+        ctx: a manager's context (`data.import`).
+        path: a folder of CSV files, a `.zip` of one, an `.xlsx` workbook or one `.csv`.
+        dry_run: check and count what would be created, write nothing.
+        today: the date that dates may not be after (default: today).
+        limits: size, member and compression limits for the files.
+        progress: called with (what, done, total) while reading and writing.
+
+    Returns:
+        The report. With any error, nothing was written (`committed` is false).
+
+    Raises:
+        PermissionDenied: the actor may not import.
+        ValidationError: the path does not exist or is not a kind caseapp reads.
+    """
+    require(ctx, "data.import")
+    tell = progress or _no_progress
+    day = today or dt.date.today()
+    source = Path(path)
+    try:
+        bundle = open_source(source, limits)
+    except Refused as exc:
+        problem = Problem(exc.file, exc.line, "", exc.message)
+        return ImportReport(source.name, dry_run, False, (), (problem,))
+    with ctx.read() as session:
+        known = load_known(session.connection(), day)
+    checked = check(bundle, known, lambda label, line: tell(f"checking {label}", line, 0))
+    if checked.errors:
+        return ImportReport(
+            source.name, dry_run, False, _summaries(checked, None), tuple(checked.problems)
+        )
+    if dry_run:
+        with ctx.read() as session:
+            loader = _Loader(session.connection(), checked, known, write=False, progress=tell)
+            loader.run()
+            session.rollback()
+        return _report(source.name, checked, loader, dry_run=True, committed=False)
+    with ctx.write() as session:
+        conn = session.connection()
+        # Check again inside the writer's transaction: someone may have added a woman since.
+        fresh = load_known(conn, day)
+        if fresh.women.keys() != known.women.keys() or fresh.sessions != known.sessions:
+            raise ValidationError("Records changed while the files were checked; run it again.")
+        loader = _Loader(conn, checked, known, write=True, progress=tell)
+        loader.run()
+        report = _report(source.name, checked, loader, dry_run=False, committed=True)
+        audit.record(
+            session,
+            ctx,
+            "data_imported",
+            source=source.name,
+            files=[
+                {"name": f.name, "sha256": f.sha256, "rows": f.rows, "created": f.created}
+                for f in report.files
+            ]
+            + [{"name": n, "sha256": s, "bytes": b} for n, s, b in checked.archive],
+            skipped=sum(f.skipped for f in report.files),
+            hubs_added=len(report.new_hubs),
+        )
+    return report
+
+
+def _report(
+    source: str, checked: Checked, loader: _Loader, *, dry_run: bool, committed: bool
+) -> ImportReport:
+    return ImportReport(
+        source,
+        dry_run,
+        committed,
+        _summaries(checked, loader.counts),
+        tuple(sorted(checked.problems, key=lambda p: (p.file, p.line, p.column))),
+        tuple(sorted(checked.new_hubs.values())),
+    )
