@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from caseapp.cli.common import add_store_argument, add_user_argument, unlocked
-from caseapp.errors import ValidationError
+from caseapp.cli.common import (
+    add_store_argument,
+    add_user_argument,
+    ask_passphrase,
+    ask_username,
+    store_path,
+    unlocked,
+)
+from caseapp.errors import StoreInUse, ValidationError
 from caseapp.textsafe import visible
 
 
@@ -26,6 +34,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--yes", action="store_true", help="do not ask for the typed confirmation")
     p.add_argument("--reason", default="request", help="recorded in the tombstone")
     p.set_defaults(func=cmd_erase)
+
+    p = _add(sub, "backup", "write an encrypted, checked backup of the store (works while open)")
+    p.add_argument("--out", metavar="FILE", required=True, type=Path, help="the backup file")
+    p.set_defaults(func=cmd_backup)
+
+    p = _add(sub, "restore", "check a backup, then put it in place of a store that is not open")
+    p.add_argument("file", type=Path, help="the backup file")
+    p.add_argument("--replace", action="store_true", help="replace an existing store")
+    p.set_defaults(func=cmd_restore)
 
 
 def confirm_typed(expected: str, prompt: str, *, assume_yes: bool) -> str:
@@ -61,4 +78,41 @@ def cmd_erase(args: argparse.Namespace) -> int:
             "and run `caseapp verify` to finish clearing it.",
             file=sys.stderr,
         )
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Back up the store; beside a running caseapp window, without taking its lock."""
+    from caseapp.services import backup
+    from caseapp.services.session import lock, unlock
+
+    path, username, passphrase = store_path(args), ask_username(args), ask_passphrase()
+    try:
+        ctx = unlock(path, username, passphrase).ctx
+    except StoreInUse:
+        info = backup.create_beside_running_app(path, username, passphrase, args.out)
+        note = " (caseapp is open elsewhere: the audit log records it at the next unlock)"
+    else:
+        try:
+            info = backup.create(ctx, args.out)
+        finally:
+            lock(ctx, reason="command finished")
+        note = ""
+    print(f"Backed up to {info.path}: {info.rows} rows, checked after writing{note}.")
+    print(f"  SHA-256 {info.sha256}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore a backup after checking it; the store must not be open anywhere."""
+    from caseapp.services import backup
+
+    target = store_path(args)
+    manifest = backup.inspect(args.file)
+    print(f"{args.file.name}: {backup.describe(manifest)}.")
+    report = backup.restore(
+        args.file, target, ask_username(args), ask_passphrase(), replace=args.replace
+    )
+    print(f"Restored {target}: every check passed (pages, row counts, key file, audit log).")
+    print(f"  audit log now at entry {report.audit_seq}")
     return 0
