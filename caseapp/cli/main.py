@@ -16,6 +16,8 @@ COMMAND_MODULES = (
     "caseapp.cli.store_cmds",
     "caseapp.cli.user_cmds",
     "caseapp.cli.demo_cmd",
+    "caseapp.cli.import_cmd",
+    "caseapp.cli.export_data_cmd",
     "caseapp.cli.return_cmd",
     "caseapp.cli.dataprot_cmds",
 )
