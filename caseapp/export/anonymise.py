@@ -25,6 +25,8 @@ RULES_TEXT = {
     "shown elsewhere, so no [c] can be worked back from a total.",
     "percentages": "A percentage whose denominator is below the threshold is shown as [c]; "
     "with no denominator it is null.",
+    "suppressed_list": "Every [c] is listed with its rule; which cell of a table was the small "
+    "count is not said, because that would give the count away.",
 }
 
 
@@ -68,15 +70,21 @@ class Suppression:
     rule: str
     reason: str
 
-    def as_dict(self) -> dict[str, str]:
-        """The manifest's form."""
-        return {
-            "table": self.table,
-            "cell": self.code,
-            "label": self.label,
-            "rule": self.rule,
-            "reason": self.reason,
-        }
+    def as_dict(self, threshold: int) -> dict[str, str]:
+        """The manifest's form: the cell and the rule, not which cell was the small one.
+
+        Saying which cell of a table was the small count and which protects it would tell the
+        reader that the first is 1 to threshold - 1 (two such cells adding up to 2 are then
+        both 1), so the manifest gives the same reason for every hidden cell of a table.
+        """
+        if self.rule == "percentage":
+            reason = "rule 4: the percentage's denominator is below the threshold"
+        else:
+            reason = (
+                f"rules 2-3: a count from 1 to {threshold - 1}, or a cell hidden with one so "
+                "that it cannot be worked out from a total"
+            )
+        return {"table": self.table, "cell": self.code, "label": self.label, "reason": reason}
 
 
 @dataclass(frozen=True)

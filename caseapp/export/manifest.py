@@ -47,9 +47,9 @@ def as_table(manifest: Mapping[str, Any]) -> Table:
     suppressed = manifest.get("suppressed", [])
     rows.append(("suppressed cells", len(suppressed)))
     if suppressed:
-        rows.append(("table", "cell", "label", "rule", "reason"))
+        rows.append(("table", "cell", "label", "reason"))
         rows.extend(
-            tuple(item.get(key, "") for key in ("table", "cell", "label", "rule", "reason"))
+            tuple(item.get(key, "") for key in ("table", "cell", "label", "reason"))
             for item in suppressed
         )
     return Table("manifest", "Manifest", ("key", "value"), tuple(rows))

@@ -260,7 +260,7 @@ def _breakdowns(result: ReturnResult) -> dict[str, Any]:
 def document(ctx: Ctx, result: ReturnResult, *, fmt: str, generated_at: datetime) -> ReturnDocument:
     """The anonymised document and its manifest (without the file list)."""
     head = ctx.store.key_file.audit_head or {}
-    suppressed = tuple(item.as_dict() for item in result.suppressed)
+    suppressed = tuple(item.as_dict(result.threshold) for item in result.suppressed)
     manifest = {
         "title": "Commissioner's return",
         "format": fmt,
