@@ -29,6 +29,11 @@ def _add(
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add this module's commands."""
+    p = _add(sub, "sar", "write a subject access pack (HTML and JSON) for one woman")
+    p.add_argument("reference", help="her case reference")
+    p.add_argument("--out", metavar="DIR", required=True, type=Path, help="folder for the pack")
+    p.set_defaults(func=cmd_sar)
+
     p = _add(sub, "erase", "erase a woman and everything attached to her (managers)")
     p.add_argument("reference", help="her case reference")
     p.add_argument("--yes", action="store_true", help="do not ask for the typed confirmation")
@@ -52,6 +57,18 @@ def confirm_typed(expected: str, prompt: str, *, assume_yes: bool) -> str:
     if not sys.stdin.isatty():
         raise ValidationError("Confirmation needed: run in a terminal or pass --yes.")
     return input(prompt).strip()
+
+
+def cmd_sar(args: argparse.Namespace) -> int:
+    """Write her subject access pack."""
+    from caseapp.services import sar
+
+    with unlocked(args) as ctx:
+        result = sar.export_pack(ctx, args.reference, args.out)
+    print(f"Subject access pack for {result.reference}:")
+    print(f"  {result.html_path}")
+    print(f"  {result.json_path}")
+    return 0
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
