@@ -15,6 +15,8 @@ from caseapp.cli.common import (
     unlocked,
 )
 from caseapp.errors import StoreInUse, ValidationError
+from caseapp.services import retention
+from caseapp.services.validation import show_date
 from caseapp.textsafe import visible
 
 
@@ -39,6 +41,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--yes", action="store_true", help="do not ask for the typed confirmation")
     p.add_argument("--reason", default="request", help="recorded in the tombstone")
     p.set_defaults(func=cmd_erase)
+
+    group = sub.add_parser("retention", help="review and purge records past the retention period")
+    verbs = group.add_subparsers(dest="verb", required=True, metavar="list|purge|policy")
+    p = _add(verbs, "list", "list women past the retention period")
+    p.set_defaults(func=cmd_retention_list)
+    p = _add(verbs, "purge", "erase women past the retention period (typed confirmation)")
+    p.add_argument("references", nargs="*", metavar="REF", help="whom to purge (default: all)")
+    p.add_argument("--yes", action="store_true", help="do not ask for the typed confirmation")
+    p.add_argument(
+        "--clock-is-right",
+        action="store_true",
+        help="purge although the clock reads earlier than the newest audit entry",
+    )
+    p.set_defaults(func=cmd_retention_purge)
+    p = _add(verbs, "policy", "show or set the years a record is kept after closure")
+    p.add_argument("--years", type=int, help="the new retention period in years")
+    p.set_defaults(func=cmd_retention_policy)
 
     p = _add(sub, "backup", "write an encrypted, checked backup of the store (works while open)")
     p.add_argument("--out", metavar="FILE", required=True, type=Path, help="the backup file")
@@ -132,4 +151,57 @@ def cmd_restore(args: argparse.Namespace) -> int:
     )
     print(f"Restored {target}: every check passed (pages, row counts, key file, audit log).")
     print(f"  audit log now at entry {report.audit_seq}")
+    return 0
+
+
+def _print_review(review: retention.Review) -> None:
+    print(
+        f"Policy: kept {review.years} years after closure. Today {show_date(review.today)}: "
+        f"{len(review.candidates)} record(s) past it."
+    )
+    if review.candidates:
+        print(f"{'REFERENCE':<18} {'CLOSED':<10} {'DUE':<10} NAME")
+    for c in review.candidates:
+        print(
+            f"{visible(c.reference, limit=18):<18} {show_date(c.closed_on):<10} "
+            f"{show_date(c.due_on):<10} {visible(c.name, limit=40)}"
+        )
+    if review.clock_message:
+        print(f"Warning: {review.clock_message}", file=sys.stderr)
+
+
+def cmd_retention_list(args: argparse.Namespace) -> int:
+    """List women past the retention period."""
+    with unlocked(args) as ctx:
+        _print_review(retention.review(ctx))
+    return 0
+
+
+def cmd_retention_purge(args: argparse.Namespace) -> int:
+    """Erase the listed (or all) women past the retention period after a typed confirmation."""
+    with unlocked(args) as ctx:
+        review = retention.review(ctx)
+        _print_review(review)
+        refs = args.references or [c.reference for c in review.candidates]
+        if not refs:
+            print("Nothing to purge.")
+            return 0
+        phrase = retention.confirmation_phrase(len(refs))
+        typed = confirm_typed(
+            phrase, f"Type '{phrase}' to erase {len(refs)} record(s): ", assume_yes=args.yes
+        )
+        result = retention.purge(ctx, refs, confirmation=typed, clock_confirmed=args.clock_is_right)
+    print(f"Purged {len(result.references)} record(s): {result.total} rows removed.")
+    return 0
+
+
+def cmd_retention_policy(args: argparse.Namespace) -> int:
+    """Show or set the retention period."""
+    from caseapp.services import settings
+
+    with unlocked(args) as ctx:
+        if args.years is not None:
+            retention.set_policy(ctx, args.years)
+        years = settings.get_int(ctx, "retention_years")
+    print(f"Records are kept {years} years after closure.")
     return 0
