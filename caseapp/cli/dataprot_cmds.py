@@ -59,6 +59,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--years", type=int, help="the new retention period in years")
     p.set_defaults(func=cmd_retention_policy)
 
+    p = _add(sub, "audit", "list audit entries, newest first, with filters (managers)")
+    p.add_argument("--by", default="", metavar="USER", help="only this user's entries")
+    p.add_argument("--woman", default="", metavar="REF", help="only entries about this woman")
+    p.add_argument("--action", default="", help="only this action (e.g. erased, unlock)")
+    p.add_argument("--from", dest="date_from", default="", metavar="DATE", help="from this day")
+    p.add_argument("--to", dest="date_to", default="", metavar="DATE", help="to this day")
+    p.add_argument("--limit", type=int, default=50, help="entries to show (default 50)")
+    p.add_argument("--before", type=int, metavar="SEQ", help="only entries before this number")
+    p.set_defaults(func=cmd_audit)
+
     p = _add(sub, "backup", "write an encrypted, checked backup of the store (works while open)")
     p.add_argument("--out", metavar="FILE", required=True, type=Path, help="the backup file")
     p.set_defaults(func=cmd_backup)
@@ -204,4 +214,29 @@ def cmd_retention_policy(args: argparse.Namespace) -> int:
             retention.set_policy(ctx, args.years)
         years = settings.get_int(ctx, "retention_years")
     print(f"Records are kept {years} years after closure.")
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Print audit entries newest first."""
+    from caseapp.services import audit_log
+
+    flt = audit_log.make_filter(
+        username=args.by,
+        woman_ref=args.woman,
+        action=args.action,
+        date_from=args.date_from,
+        date_to=args.date_to,
+    )
+    with unlocked(args) as ctx:
+        page = audit_log.query(ctx, flt, before=args.before, limit=args.limit)
+    print(f"{'SEQ':>7} {'WHEN (UTC)':<16} {'USER':<14} {'ACTION':<20} {'WOMAN':<15} DETAIL")
+    for e in page.entries:
+        print(
+            f"{e.seq:>7} {show_date(e.at.date())} {e.at:%H:%M} "
+            f"{visible(e.username, limit=14):<14} {visible(e.action, limit=20):<20} "
+            f"{visible(e.subject_ref, limit=15):<15} {visible(e.detail, limit=80)}"
+        )
+    if page.next_before is not None:
+        print(f"(more: add --before {page.next_before})")
     return 0
