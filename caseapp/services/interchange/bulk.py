@@ -37,6 +37,21 @@ def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
         yield chunk
 
 
+def _writer(conn: Connection, model: type[SQLModel], keys: list[str]) -> tuple[str, list[Any]]:
+    """The compiled Core `insert()` for these columns, and each parameter's bind processor.
+
+    Processors are SQLAlchemy's own (dates to ISO text, aware datetimes to UTC), so rows are
+    stored exactly as an ORM or Core insert would store them.
+    """
+    table = table_of(model)
+    compiled = insert(table).compile(dialect=conn.dialect, column_keys=keys)
+    order = list(compiled.positiontup or ())
+    processors = [
+        table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for name in order
+    ]
+    return str(compiled), list(zip(order, processors, strict=True))
+
+
 def insert_rows(
     conn: Connection,
     model: type[SQLModel],
@@ -45,12 +60,34 @@ def insert_rows(
     chunk: int = CHUNK,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Insert dict rows (all with the same keys) through Core executemany; return the count."""
-    table = table_of(model)
-    statement = insert(table)
+    """Insert dict rows (all with the same keys) through Core executemany; return the count.
+
+    The statement is compiled once and each chunk goes to the driver's `executemany` as
+    tuples; converted values are memoised per column, since dates and timestamps repeat.
+    """
     count = 0
+    sql = ""
+    plan: list[Any] = []
+    memo: list[dict[Any, Any]] = []
     for block in _chunks(rows, chunk):
-        conn.execute(statement, block)
+        if not sql:
+            sql, plan = _writer(conn, model, list(block[0]))
+            memo = [{} for _ in plan]
+        params = []
+        for row in block:
+            values = []
+            for (name, process), seen in zip(plan, memo, strict=True):
+                value = row[name]
+                if process is not None and value is not None:
+                    try:
+                        value = seen[value]
+                    except KeyError:
+                        value = seen.setdefault(value, process(value))
+                    except TypeError:  # unhashable: convert without the memo
+                        value = process(value)
+                values.append(value)
+            params.append(tuple(values))
+        conn.exec_driver_sql(sql, params)
         count += len(block)
         if progress is not None:
             progress(len(block))

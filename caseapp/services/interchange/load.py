@@ -276,6 +276,9 @@ class _Loader:
     def _dedupe(
         self, table: Table, rows: list[Row], held: Counter[Any], key: tuple[str, ...]
     ) -> list[Row]:
+        if not held:  # nothing held for these women: every row is new
+            self.counts.created[table.name] += len(rows)
+            return rows
         fresh: list[Row] = []
         for row in rows:
             k = tuple(row[c] for c in key)
@@ -317,6 +320,8 @@ class _Loader:
         held = self._existing(Engagement, key, self._held_women(table))
         fresh = self._dedupe(table, rows, held, key)
         self.touched.update(r["woman_id"] for r in fresh)
+        # Her contacts together and in date order: inserts then touch neighbouring index pages.
+        fresh.sort(key=lambda r: (r["woman_id"], r["date"]))
         self.insert(Engagement, fresh, table.display)
 
     def load_register(self, table: Table) -> None:

@@ -32,6 +32,7 @@ ERROR, WARNING, NOTE = "error", "warning", "note"
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::\d{2})?$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _EARLIEST_BIRTH = date(1900, 1, 1)
 
 
@@ -146,6 +147,7 @@ class _Cells:
         self.known = known
         self.checked = checked
         self.dates: dict[str, date] = {}
+        self.boroughs: dict[str, str] = {}
         self.warned: set[tuple[str, str, str]] = set()
         self.display = ""
         self.line = 0
@@ -250,14 +252,18 @@ class _Cells:
         def convert(text: str) -> str:
             if len(text) > limit:
                 raise Bad(f"{show(text)} is longer than {limit} characters")
-            if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
+            if _CONTROL.search(text):
                 raise Bad(f"{show(text)} contains a control character")
             return text
 
         return convert
 
     def borough(self, text: str) -> str:
-        code = resolve_borough(text, self.known.boroughs)
+        code = self.boroughs.get(text)
+        if code is None:
+            code = resolve_borough(text, self.known.boroughs)
+            if code is not None:
+                self.boroughs[text] = code
         if code is None:
             raise Bad(f"{show(text)} is not a London borough; give its name or GSS code")
         return code
@@ -287,6 +293,14 @@ class _Cells:
 
 
 _need_area = _Cells.code(C.NEED_AREAS, "need area")
+
+# Free text is rarely repeated, so it is not memoised (the memo would hold every note).
+_FREE_TEXT = frozenset(
+    (
+        "first_name", "last_name", "preferred_name", "phone", "safe_contact_note", "note",
+        "reason", "clear_reason", "description", "title",
+    )
+)  # fmt: skip
 
 # Defaults for optional columns that the contract gives one.
 _DEFAULTS = {
@@ -402,7 +416,7 @@ def unneutralise(text: str) -> str:
 
 def _header(
     display: str, table: str, cells: list[str], problems: list[Problem]
-) -> list[tuple[int, int]] | None:
+) -> list[tuple[int, int]]:
     """Map file columns to contract columns; report unknown, doubled and missing columns."""
     wanted = COLUMNS[table]
     positions: list[tuple[int, int]] = []
@@ -442,47 +456,60 @@ def _check_rows(
     name = table.name
     columns = COLUMNS[name]
     converters = _converters(cells, name)
-    convert_at = [converters[c] for c in columns]
-    required = [c in REQUIRED[name] for c in columns]
     blank: list[Any] = [
         _DEFAULTS.get((name, c), "" if c in _TEXT_COLUMNS else None) for c in columns
     ]
-    positions: list[tuple[int, int]] | None = None
+    plan: list[tuple[int, int, Callable[[str], Any], dict[str, Any] | None, bool, str]] = []
     width = 0
     display = table.display
     cells.display = display
+    header = True
     for line, raw in rows:
-        if positions is None:
-            positions = _header(display, name, raw, problems)
+        if header:
+            header = False
             width = len(raw)
+            for position, index in _header(display, name, raw, problems):
+                column = columns[index]
+                # Values that repeat (codes, dates, references) are converted once per file.
+                memo: dict[str, Any] | None = None if column in _FREE_TEXT else {}
+                required = column in REQUIRED[name]
+                plan.append((position, index, converters[column], memo, required, column))
             continue
         if progress is not None and line % 2000 == 0:
             progress(line)
-        if not any(c.strip() for c in raw):
+        if not "".join(raw).strip():
             continue
         table.data_rows += 1
         cells.line = line
-        if len(raw) > width and any(c.strip() for c in raw[width:]):
+        count = len(raw)
+        if count > width and "".join(raw[width:]).strip():
             problems.append(
-                Problem(display, line, "", f"has {len(raw)} cells; the header has {width}")
+                Problem(display, line, "", f"has {count} cells; the header has {width}")
             )
         values = list(blank)
         ok = True
-        for position, index in positions:
-            text = raw[position].strip() if position < len(raw) else ""
+        for position, index, convert, memo, required, column in plan:
+            text = raw[position].strip() if position < count else ""
             if not text:
-                if required[index]:
-                    problems.append(Problem(display, line, columns[index], "required; it is empty"))
+                if required:
+                    problems.append(Problem(display, line, column, "required; it is empty"))
                     ok = False
                 continue
+            if memo is not None and text in memo:
+                values[index] = memo[text]
+                continue
             try:
-                values[index] = convert_at[index](unneutralise(text))
+                value = convert(unneutralise(text) if text[0] == "'" else text)
             except Bad as exc:
-                problems.append(Problem(display, line, columns[index], str(exc)))
+                problems.append(Problem(display, line, column, str(exc)))
                 ok = False
+                continue
+            if memo is not None:
+                memo[text] = value
+            values[index] = value
         if ok:
             table.rows.append((line, *values))
-    if positions is None:
+    if header:
         problems.append(Problem(display, 1, "", "is empty; it needs a header row"))
 
 
