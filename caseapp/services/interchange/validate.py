@@ -99,12 +99,19 @@ def load_known(conn: Connection, today: date) -> Known:
 
 @dataclass
 class Table:
-    """The accepted rows of one file: `(line, value, ...)` in the contract's column order."""
+    """The rows of one file: `(line, value, ...)` in the contract's column order.
+
+    `rows` passed every check; `rejected` did not (their bad cells are None) and are kept only
+    so rules between columns and files can still report on them. `keys` maps each reference a
+    women or group-session file gives (valid or not) to its lines.
+    """
 
     name: str
     display: str
     sha256: str = ""
     rows: list[tuple[Any, ...]] = field(default_factory=list)
+    rejected: list[tuple[Any, ...]] = field(default_factory=list)
+    keys: dict[str, list[int]] = field(default_factory=dict)
     data_rows: int = 0
 
     def index(self, column: str) -> int:
@@ -221,7 +228,7 @@ class _Cells:
         def convert(text: str) -> str:
             key = text.casefold()
             if key not in lookup:
-                raise Bad(f"{show(text)} is not a {what}; use one of: {allowed}")
+                raise Bad(f"{show(text)} is not a known {what}; use one of: {allowed}")
             found = lookup[key]
             if found is None:
                 raise Bad(f"{show(text)} names more than one {what}; give the code")
@@ -293,6 +300,9 @@ class _Cells:
 
 
 _need_area = _Cells.code(C.NEED_AREAS, "need area")
+
+# The reference each parent file gives its rows.
+_KEYS = {"women": "woman_ref", "group_sessions": "session_ref"}
 
 # Free text is rarely repeated, so it is not memoised (the memo would hold every note).
 _FREE_TEXT = frozenset(
@@ -464,12 +474,15 @@ def _check_rows(
     display = table.display
     cells.display = display
     header = True
+    key_at: int | None = None
     for line, raw in rows:
         if header:
             header = False
             width = len(raw)
             for position, index in _header(display, name, raw, problems):
                 column = columns[index]
+                if column == _KEYS.get(name):
+                    key_at = position
                 # Values that repeat (codes, dates, references) are converted once per file.
                 memo: dict[str, Any] | None = None if column in _FREE_TEXT else {}
                 required = column in REQUIRED[name]
@@ -507,54 +520,51 @@ def _check_rows(
             if memo is not None:
                 memo[text] = value
             values[index] = value
-        if ok:
-            table.rows.append((line, *values))
+        (table.rows if ok else table.rejected).append((line, *values))
+        if key_at is not None:
+            key = raw[key_at].strip() if key_at < count else ""
+            if key:
+                table.keys.setdefault(key, []).append(line)
     if header:
         problems.append(Problem(display, 1, "", "is empty; it needs a header row"))
 
 
 def _row_rules(table: Table, problems: list[Problem]) -> None:
-    """Rules between the columns of one row."""
+    """Rules between the columns of one row (also on rows with other problems)."""
+    display = table.display
+
+    def say(line: int, column: str, message: str) -> None:
+        problems.append(Problem(display, line, column, message))
+
+    rows = [*table.rows, *table.rejected]
     if table.name == "women":
         ref, dob = table.index("referral_date"), table.index("date_of_birth")
         closed, reason = table.index("closed_date"), table.index("closure_reason")
         consent = table.index("consent_date")
-        for row in table.rows:
+        for row in rows:
             line = row[0]
-            if row[dob] and row[dob] >= row[ref]:
-                problems.append(
-                    Problem(table.display, line, "date_of_birth", "is not before the referral date")
-                )
-            if row[closed] and row[closed] < row[ref]:
-                problems.append(
-                    Problem(table.display, line, "closed_date", "is before the referral date")
-                )
+            if row[dob] and row[ref] and row[dob] >= row[ref]:
+                say(line, "date_of_birth", "is not before the referral date")
+            if row[closed] and row[ref] and row[closed] < row[ref]:
+                say(line, "closed_date", "is before the referral date")
             if row[closed] and not row[reason]:
-                problems.append(
-                    Problem(table.display, line, "closure_reason", "required with a closed_date")
-                )
+                say(line, "closure_reason", "required with a closed_date")
             if row[reason] and not row[closed]:
-                problems.append(
-                    Problem(table.display, line, "closed_date", "required with a closure_reason")
-                )
+                say(line, "closed_date", "required with a closure_reason")
             if row[consent] and row[dob] and row[consent] < row[dob]:
-                problems.append(
-                    Problem(table.display, line, "consent_date", "is before her date of birth")
-                )
+                say(line, "consent_date", "is before her date of birth")
     elif table.name == "flags":
         raised, cleared = table.index("raised_on"), table.index("cleared_on")
         clear_reason = table.index("clear_reason")
-        for row in table.rows:
-            if row[cleared] and row[cleared] < row[raised]:
-                problems.append(Problem(table.display, row[0], "cleared_on", "is before raised_on"))
+        for row in rows:
+            if row[cleared] and row[raised] and row[cleared] < row[raised]:
+                say(row[0], "cleared_on", "is before raised_on")
             if row[clear_reason] and not row[cleared]:
-                problems.append(
-                    Problem(table.display, row[0], "cleared_on", "required with a clear_reason")
-                )
+                say(row[0], "cleared_on", "required with a clear_reason")
 
 
 def _unique(table: Table, columns: tuple[str, ...], problems: list[Problem], what: str) -> None:
-    """A key that may appear once per file."""
+    """A key that may appear once per file (checked on rows that passed their cell checks)."""
     indexes = [table.index(c) for c in columns]
     first: dict[tuple[Any, ...], int] = {}
     for row in table.rows:
@@ -567,14 +577,24 @@ def _unique(table: Table, columns: tuple[str, ...], problems: list[Problem], wha
             first[key] = row[0]
 
 
+def _unique_refs(table: Table, problems: list[Problem]) -> None:
+    """A woman_ref or session_ref given twice in its own file, whatever else is wrong."""
+    column = _KEYS[table.name]
+    for ref, lines in table.keys.items():
+        for line in lines[1:]:
+            problems.append(
+                Problem(table.display, line, column, f"{show(ref)} is already on line {lines[0]}")
+            )
+
+
 def _references(checked: Checked, known: Known) -> None:
     """Every woman_ref and session_ref must name a row in this import or in the store."""
     women = set(known.women)
     if "women" in checked.tables:
-        women.update(r[1] for r in checked.tables["women"].rows)
+        women.update(checked.tables["women"].keys)
     sessions = set(known.sessions)
     if "group_sessions" in checked.tables:
-        sessions.update(r[1] for r in checked.tables["group_sessions"].rows)
+        sessions.update(checked.tables["group_sessions"].keys)
     for table in checked.tables.values():
         links = []
         if table.name != "women" and "woman_ref" in COLUMNS[table.name]:
@@ -583,8 +603,8 @@ def _references(checked: Checked, known: Known) -> None:
             links.append(("session_ref", sessions, "group_sessions.csv"))
         for column, pool, where in links:
             index = table.index(column)
-            for row in table.rows:
-                if row[index] not in pool:
+            for row in (*table.rows, *table.rejected):
+                if row[index] is not None and row[index] not in pool:
                     checked.problems.append(
                         Problem(
                             table.display,
@@ -622,12 +642,9 @@ def check(
         checked.tables[part.table] = table
     for table in checked.tables.values():
         _row_rules(table, checked.problems)
-    if "women" in checked.tables:
-        _unique(checked.tables["women"], ("woman_ref",), checked.problems, "woman_ref is")
-    if "group_sessions" in checked.tables:
-        _unique(
-            checked.tables["group_sessions"], ("session_ref",), checked.problems, "session_ref is"
-        )
+    for name in _KEYS:
+        if name in checked.tables:
+            _unique_refs(checked.tables[name], checked.problems)
     if "group_attendance" in checked.tables:
         _unique(
             checked.tables["group_attendance"],
