@@ -25,4 +25,21 @@ KEYWORKERS_AND_MANAGERS = frozenset({"keyworker", "manager"})
 MANAGERS = frozenset({"manager"})
 STAFF_ADMIN = frozenset({"manager", "admin"})
 
-DESTINATIONS: tuple[Destination, ...] = ()
+DESTINATIONS: tuple[Destination, ...] = (
+    Destination(
+        "groups",
+        "g",
+        "Groups",
+        "caseapp.screens.groups:GroupsScreen",
+        KEYWORKERS_AND_MANAGERS,
+        "Group sessions and their registers: new session, take the register",
+    ),
+    Destination(
+        "activities",
+        "a",
+        "Activities",
+        "caseapp.screens.activities:ActivitiesScreen",
+        KEYWORKERS_AND_MANAGERS,
+        "Non-client outputs: training for the judiciary and professionals, peer mentors",
+    ),
+)

@@ -65,13 +65,18 @@ class AssessmentView:
 
 @dataclass(frozen=True)
 class AssessmentStart:
-    """What a new assessment form shows: who she is, the kind to suggest, her last one."""
+    """What the assessment form shows: who she is, the kind to suggest, the one before.
+
+    `current` is the assessment being corrected (None for a new one); `previous` is her
+    latest assessment before it, shown beside each area for comparison.
+    """
 
     woman_id: int
     reference: str
     name: str
     suggested_kind: str
-    latest: AssessmentView | None
+    previous: AssessmentView | None
+    current: AssessmentView | None = None
 
 
 @dataclass(frozen=True)
@@ -354,18 +359,32 @@ def suggest_kind(assessments: Sequence[AssessmentView]) -> str:
     return "review" if any(a.kind == "baseline" for a in assessments) else "baseline"
 
 
-def start_assessment(ctx: Ctx, woman_id: int) -> AssessmentStart:
-    """What the assessment form shows before anything is typed."""
+def start_assessment(
+    ctx: Ctx, woman_id: int, *, assessment_id: int | None = None
+) -> AssessmentStart:
+    """What the assessment form shows before anything is typed (or, given an id, to correct).
+
+    Raises:
+        NotFound: no such woman, or no such assessment of hers.
+        PermissionDenied: she is not on the actor's caseload (audited).
+    """
     with ctx.read() as session:
         woman = get_visible_woman(session, ctx, woman_id)
         history = _assessments(session, woman_id)
-        return AssessmentStart(
-            woman_id,
-            woman.reference,
-            woman_name(woman),
-            suggest_kind(history),
-            history[-1] if history else None,
-        )
+    current = None
+    if assessment_id is not None:
+        current = next((a for a in history if a.id == assessment_id), None)
+        if current is None:
+            raise NotFound("No such assessment of hers.")
+        history = history[: history.index(current)]
+    return AssessmentStart(
+        woman_id,
+        woman.reference,
+        woman_name(woman),
+        current.kind if current else suggest_kind(history),
+        history[-1] if history else None,
+        current,
+    )
 
 
 def _area_distance(area: str, history: Sequence[AssessmentView]) -> AreaDistance:

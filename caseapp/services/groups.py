@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, delete, insert, or_, true, update
+from sqlalchemy import ColumnElement, case, delete, insert, or_, true, update
 from sqlmodel import Session, col, func, select
 
 from caseapp.errors import NotFound, ValidationError
@@ -165,7 +165,8 @@ def _views(session: Session, sessions: Sequence[GroupSession]) -> list[GroupSess
     ids = [gs.id for gs in sessions if gs.id is not None]
     counts: dict[int, tuple[int, int]] = {}
     if ids:
-        attended = func.sum(col(GroupAttendance.attendance).in_(ATTENDED))
+        # A CASE, not a summed boolean: SQLAlchemy would read a boolean sum back as True.
+        attended = func.sum(case((col(GroupAttendance.attendance).in_(ATTENDED), 1), else_=0))
         for sid, total, came in session.exec(
             select(col(GroupAttendance.session_id), func.count(), attended)
             .where(col(GroupAttendance.session_id).in_(ids))
@@ -596,6 +597,54 @@ def search_women(
             if len(picks) >= limit:
                 break
         return picks
+
+
+def recent_attendees(
+    ctx: Ctx, session_id: int, *, days: int = 90, limit: int = 30
+) -> list[WomanPick]:
+    """Women who came to the actor's sessions in the `days` before this one, not yet on it.
+
+    The most regular at sessions of the same title come first, then at any; only women the
+    actor may see and whose case is open. For adding to a first register in a few keys.
+    """
+    with ctx.read() as session:
+        gs = _load(session, ctx, session_id)
+        rows = session.exec(
+            select(col(GroupAttendance.woman_id), col(GroupSession.title))
+            .join(GroupSession, col(GroupSession.id) == col(GroupAttendance.session_id))
+            .where(
+                _session_filter(ctx),
+                col(GroupSession.id) != session_id,
+                col(GroupSession.status) == "held",
+                col(GroupSession.date) >= gs.date - timedelta(days=days),
+                col(GroupSession.date) <= gs.date,
+                col(GroupAttendance.attendance).in_(ATTENDED),
+            )
+        ).all()
+        on_register = set(
+            session.exec(
+                select(col(GroupAttendance.woman_id)).where(
+                    col(GroupAttendance.session_id) == session_id
+                )
+            )
+        )
+        wanted = fold(gs.title)
+        rank: dict[int, tuple[int, int]] = {}
+        for woman_id, title in rows:
+            if woman_id in on_register:
+                continue
+            same, times = rank.get(woman_id, (0, 0))
+            rank[woman_id] = (same + int(fold(title) == wanted), times + 1)
+        women = {
+            wid: w
+            for wid, w in _visible_woman_ids(session, ctx, rank).items()
+            if w.status != "closed"
+        }
+    ordered = sorted(
+        women.values(),
+        key=lambda w: (-rank[w.id or 0][0], -rank[w.id or 0][1], w.last_norm, w.first_norm),
+    )
+    return [WomanPick(w.id or 0, w.reference, woman_name(w), False) for w in ordered[:limit]]
 
 
 def add_to_register(

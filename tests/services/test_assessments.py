@@ -232,10 +232,18 @@ def test_earliest_baseline_wins_even_when_entered_later(manager: Ctx) -> None:
 def test_start_suggests_kind(manager: Ctx) -> None:
     woman = add_woman(manager.store, "Ama", "Owusu")
     start = assessments.start_assessment(manager, woman)
-    assert (start.suggested_kind, start.latest, start.name) == ("baseline", None, "Ama Owusu")
-    assessments.record_assessment(
+    assert (start.suggested_kind, start.previous, start.name) == ("baseline", None, "Ama Owusu")
+    first = assessments.record_assessment(
         manager, woman, kind="baseline", date=TODAY, items=_items(MH=("low", 6)), today=TODAY
     )
     start = assessments.start_assessment(manager, woman)
-    assert start.suggested_kind == "review"
-    assert start.latest is not None and start.latest.item("MH") is not None
+    assert start.suggested_kind == "review" and start.current is None
+    assert start.previous == first
+    second = assessments.record_assessment(
+        manager, woman, kind="exit", date=TODAY, items=_items(MH=("low", 9)), today=TODAY
+    )
+    # Correcting the exit: compared with the one before it, and its own kind kept.
+    editing = assessments.start_assessment(manager, woman, assessment_id=second.id)
+    assert (editing.current, editing.previous, editing.suggested_kind) == (second, first, "exit")
+    with pytest.raises(NotFound):
+        assessments.start_assessment(manager, woman, assessment_id=second.id + 100)

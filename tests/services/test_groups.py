@@ -108,6 +108,7 @@ def test_take_a_register(manager: Ctx) -> None:
         ("Ama Owusu", "attended"),
         ("Bea Adams", "attended"),
     ]
+    assert (register.session.registered, register.session.attended) == (2, 2)
     register = groups.mark_register(manager, sid, {bea: "late", ama: "did_not_attend"})
     assert {e.woman_id: e.attendance for e in register.entries} == {
         ama: "did_not_attend",
@@ -296,3 +297,28 @@ def test_update_session_and_list_search(manager: Ctx) -> None:
     assert [s.title for s in groups.list_sessions(manager, search="grp-2026-0002")] == ["Yoga"]
     assert [s.title for s in groups.list_sessions(manager, date_to=date(2026, 11, 2))] == ["Yoga"]
     assert groups.title_suggestions(manager) == ["Art and café", "Yoga"]
+
+
+def test_recent_attendees_for_a_first_register(manager: Ctx, make_user: Callable[..., Ctx]) -> None:
+    kim = make_user("kim")
+    ama, bea, cat, dee = (
+        add_woman(manager.store, name, "K", keyworker_id=kim.actor.user_id)
+        for name in ("Ama", "Bea", "Cat", "Dee")
+    )
+    lees = add_woman(manager.store, "Eve", "L")
+    art = _session(kim, "Art", date(2026, 11, 10))
+    yoga = _session(kim, "Yoga", date(2026, 11, 12))
+    yoga2 = _session(kim, "Yoga", date(2026, 11, 13))
+    old = _session(kim, "Yoga", date(2026, 6, 1))
+    groups.add_to_register(kim, art, [ama, bea])
+    groups.add_to_register(kim, yoga, [cat, bea])
+    groups.add_to_register(kim, yoga2, [cat, dee])
+    groups.mark_register(kim, yoga2, {dee: "did_not_attend"})
+    groups.add_to_register(kim, old, [dee])
+    groups.add_to_register(manager, art, [lees])
+    today = _session(kim, "yoga", date(2026, 11, 17), copy_previous=False)
+    groups.add_to_register(kim, today, [ama])
+    picks = groups.recent_attendees(kim, today)
+    # Same title first (Cat twice, Bea once), then other sessions; attended only, 90 days,
+    # never a woman she may not see or one already on the register.
+    assert [p.woman_id for p in picks] == [cat, bea]

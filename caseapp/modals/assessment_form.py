@@ -1,0 +1,265 @@
+"""The needs assessment form: ten need areas in a grid, a level letter and a score for each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Input, Static
+
+from caseapp.modals.record_form import FormModal
+from caseapp.models.codes import ASSESSMENT_KINDS, NEED_AREAS, NEED_LEVELS
+from caseapp.services import assessments, clock
+from caseapp.services.assessments import AssessmentStart, AssessmentView, ItemInput
+from caseapp.services.validation import show_date
+from caseapp.widgets.choice_bar import ChoiceBar
+from caseapp.widgets.safe import safe
+
+LEVEL_KEYS = {"n": "none", "l": "low", "m": "medium", "h": "high"}
+LEVEL_SHORT = {"none": "N", "low": "L", "medium": "M", "high": "H"}
+
+
+class AreaEntry:
+    """What has been typed for one need area (mutable while the form is open)."""
+
+    __slots__ = ("level", "note", "score")
+
+    def __init__(self, level: str | None = None, score: int | None = None, note: str = "") -> None:
+        self.level = level
+        self.score = score
+        self.note = note
+
+
+def _short(level: str | None, score: int | None) -> str:
+    if level is None and score is None:
+        return ""
+    return f"{LEVEL_SHORT.get(level or '', '-')} {score if score is not None else '-'}"
+
+
+class AssessmentGrid(DataTable[Text]):
+    """The ten need areas: type n/l/m/h for the level, then 1-9 or 0 (for 10) for the score."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(
+            Binding(key, f"level('{code}')", f"Level {NEED_LEVELS[code]}", id=f"level-{code}")
+            for key, code in LEVEL_KEYS.items()
+        ),
+        *(
+            Binding(
+                str(digit),
+                f"score({digit or 10})",
+                "Score (0 is 10); moves down" if digit == 1 else f"Score {digit or 10}",
+                id=f"score-{digit}",
+                show=digit == 1,
+            )
+            for digit in range(10)
+        ),
+        Binding("backspace,delete", "clear", "Clear area", id="area-clear"),
+        Binding("enter", "select_cursor", "Note for area", id="area-note"),
+    ]
+
+    class AreaChanged(Message):
+        """The cursor moved to another area."""
+
+        def __init__(self, area: str) -> None:
+            super().__init__()
+            self.area = area
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, id=id)
+        self.entries: dict[str, AreaEntry] = {area: AreaEntry() for area in NEED_AREAS}
+        self.previous: AssessmentView | None = None
+
+    def on_mount(self) -> None:
+        self.add_column("Need area", key="area", width=33)
+        self.add_column("Level", key="level", width=6)
+        self.add_column("Score", key="score", width=5)
+        self.add_column("Before", key="before", width=6)
+        self.add_column("Note", key="note", width=11)
+        for area, label in NEED_AREAS.items():
+            self.add_row(
+                Text(f"{area:<4}{label}", overflow="ellipsis", no_wrap=True),
+                Text(""),
+                Text(""),
+                Text(""),
+                Text(""),
+                key=area,
+            )
+
+    @property
+    def area(self) -> str:
+        """The need area under the cursor."""
+        return list(NEED_AREAS)[self.cursor_row]
+
+    def show(self, area: str) -> None:
+        """Redraw one area's cells from its entry."""
+        entry = self.entries[area]
+        self.update_cell(area, "level", Text(NEED_LEVELS[entry.level] if entry.level else ""))
+        score = Text(str(entry.score) if entry.score else "", justify="right")
+        self.update_cell(area, "score", score)
+        self.update_cell(area, "note", safe(entry.note, limit=11))
+        before = self.previous.item(area) if self.previous else None
+        was = _short(before.level, before.score) if before else ""
+        self.update_cell(area, "before", Text(was, style="dim"))
+
+    def fill(self, current: AssessmentView | None, previous: AssessmentView | None) -> None:
+        """Show the assessment being corrected (if any) and the one before it."""
+        self.previous = previous
+        for area in NEED_AREAS:
+            item = current.item(area) if current else None
+            self.entries[area] = (
+                AreaEntry(item.level, item.score, item.note) if item else AreaEntry()
+            )
+            self.show(area)
+
+    def action_level(self, level: str) -> None:
+        """Set the level of the area under the cursor."""
+        self.entries[self.area].level = level
+        self.show(self.area)
+
+    def action_score(self, score: int) -> None:
+        """Set the score and move to the next area (scores are one key: 0 means 10)."""
+        self.entries[self.area].score = score
+        self.show(self.area)
+        self.action_cursor_down()
+
+    def action_clear(self) -> None:
+        """Clear the level, score and note of the area under the cursor."""
+        self.entries[self.area] = AreaEntry()
+        self.show(self.area)
+
+    def watch_cursor_coordinate(self, old: object, new: object) -> None:
+        super().watch_cursor_coordinate(old, new)  # type: ignore[arg-type]
+        self.post_message(self.AreaChanged(self.area))
+
+
+class AssessmentForm(FormModal[AssessmentView]):
+    """A new needs assessment for a woman, or a correction of one (`assessment_id`)."""
+
+    DEFAULT_CSS = """
+    AssessmentForm AssessmentGrid { height: 11; margin: 0; }
+    AssessmentForm #area-note-label { width: 14; color: $text-muted; }
+    """
+    HELP = (
+        "## Needs assessment\n\n"
+        "The date and kind are filled in (baseline for her first, then review); Shift+Tab "
+        "goes back to change them (**b**, **r**, **e** pick the kind).\n\n"
+        "In the grid, for each need area type the level letter (**n**one, **l**ow, "
+        "**m**edium, **h**igh) then the score **1**-**9**, or **0** for 10 (10 is best): "
+        "the score moves to the next area. Backspace clears an area, Enter writes a note "
+        "for it. *Before* shows her previous assessment.\n\n"
+        "**ctrl+s** saves, **Esc** closes without saving."
+    )
+
+    def __init__(
+        self, woman_id: int, *, assessment_id: int | None = None, today: date | None = None
+    ) -> None:
+        super().__init__()
+        self.woman_id = woman_id
+        self.assessment_id = assessment_id
+        self.today = today or clock.today()
+        self.start: AssessmentStart | None = None
+        self.note_area = next(iter(NEED_AREAS))
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="form-box"):
+            yield Static("Needs assessment", classes="form-title", id="form-title")
+            with Horizontal(classes="form-row"):
+                yield Static("Date", classes="form-label")
+                yield Input(show_date(self.today), id="date", compact=True, max_length=10)
+            with Horizontal(classes="form-row"):
+                yield Static("Kind", classes="form-label")
+                yield ChoiceBar(list(ASSESSMENT_KINDS.items()), id="kind")
+            yield AssessmentGrid(id="grid")
+            with Horizontal(classes="form-row"):
+                yield Static("", id="area-note-label")
+                yield Input(
+                    id="area-note",
+                    compact=True,
+                    max_length=assessments.ITEM_NOTE_LIMIT,
+                    placeholder="note for this area (Enter returns to the grid)",
+                )
+            with Horizontal(classes="form-row"):
+                yield Static("Overall note", classes="form-label")
+                yield Input(id="note", compact=True, placeholder="optional")
+            yield Static("", classes="form-error")
+            yield Static(
+                "n l m h level · 1-9, 0=10 score · Enter area note · ctrl+s save · Esc",
+                classes="form-hint",
+            )
+
+    def on_mount(self) -> None:
+        self._label_note(self.note_area)
+        self.query_one(AssessmentGrid).focus()
+        ctx = self.ctx
+        self.load(
+            lambda: assessments.start_assessment(
+                ctx, self.woman_id, assessment_id=self.assessment_id
+            )
+        )
+
+    def loaded(self, data: object) -> None:
+        assert isinstance(data, AssessmentStart)
+        self.start = data
+        verb = "Correct assessment" if data.current else "Needs assessment"
+        self.query_one("#form-title", Static).update(
+            Text.assemble((f"{verb} · ", "bold"), safe(data.name, limit=40), f" ({data.reference})")
+        )
+        self.query_one("#kind", ChoiceBar).value = data.suggested_kind
+        if data.current is not None:
+            self.query_one("#date", Input).value = show_date(data.current.date)
+            self.query_one("#note", Input).value = data.current.note
+        self.query_one(AssessmentGrid).fill(data.current, data.previous)
+        self._label_note(self.note_area)
+
+    def _label_note(self, area: str) -> None:
+        self.note_area = area
+        self.query_one("#area-note-label", Static).update(f"Note for {area}")
+        grid = self.query_one(AssessmentGrid)
+        note_input = self.query_one("#area-note", Input)
+        with note_input.prevent(Input.Changed):
+            note_input.value = grid.entries[area].note
+
+    @on(AssessmentGrid.AreaChanged)
+    def _area_changed(self, message: AssessmentGrid.AreaChanged) -> None:
+        self._label_note(message.area)
+
+    @on(DataTable.RowSelected, "#grid")
+    def _edit_note(self) -> None:
+        self.query_one("#area-note", Input).focus()
+
+    @on(Input.Changed, "#area-note")
+    def _note_typed(self, message: Input.Changed) -> None:
+        grid = self.query_one(AssessmentGrid)
+        grid.entries[self.note_area].note = message.value
+        grid.show(self.note_area)
+
+    @on(Input.Submitted, "#area-note")
+    def _note_done(self) -> None:
+        self.query_one(AssessmentGrid).focus()
+
+    def submit(self) -> Callable[[], AssessmentView] | None:
+        grid = self.query_one(AssessmentGrid)
+        items = [
+            ItemInput(area, entry.level, entry.score, entry.note)
+            for area, entry in grid.entries.items()
+        ]
+        kind = self.query_one("#kind", ChoiceBar).value
+        when = self.query_one("#date", Input).value
+        note = self.query_one("#note", Input).value
+        ctx, today, aid = self.ctx, self.today, self.assessment_id
+        if aid is None:
+            woman_id = self.woman_id
+            return lambda: assessments.record_assessment(
+                ctx, woman_id, kind=kind, date=when, items=items, note=note, today=today
+            )
+        return lambda: assessments.update_assessment(
+            ctx, aid, kind=kind, date=when, items=items, note=note, today=today
+        )
