@@ -27,6 +27,22 @@ STAFF_ADMIN = frozenset({"manager", "admin"})
 
 DESTINATIONS: tuple[Destination, ...] = (
     Destination(
+        "caseload",
+        "c",
+        "Caseload",
+        "caseapp.screens.caseload:CaseloadScreen",
+        KEYWORKERS_AND_MANAGERS,
+        "Search and filter the women you may see; Enter opens one",
+    ),
+    Destination(
+        "new_woman",
+        "n",
+        "New woman",
+        "caseapp.screens.woman:NewWomanScreen",
+        KEYWORKERS_AND_MANAGERS,
+        "Add a woman with her referral (a duplicate check runs first)",
+    ),
+    Destination(
         "groups",
         "g",
         "Groups",

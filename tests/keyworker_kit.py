@@ -46,3 +46,65 @@ def audit_actions(ctx: Ctx, subject_id: int | None = None) -> list[tuple[str, st
         if subject_id is not None:
             stmt = stmt.where(col(AuditEvent.subject_id) == subject_id)
         return [(e.action, e.detail) for e in session.exec(stmt)]
+
+
+# -- the app, unlocked as a given user, with the clock fixed ------------------------------
+
+
+def fix_clock(monkeypatch: Any) -> None:
+    """Make "today" 24/11/2026 and "now" 10:30 everywhere the app asks `services.clock`."""
+    from caseapp.services import clock
+
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+    monkeypatch.setattr(clock, "now", lambda: NOW)
+
+
+def make_app(ctx: Ctx) -> Any:
+    """The real app whose unlock hands over `ctx` (the store is already open in the test)."""
+    from caseapp.app import CaseApp
+    from caseapp.services.session import UnlockOutcome
+
+    def unlock(_path: object, _username: str, _passphrase: str) -> UnlockOutcome:
+        return UnlockOutcome(ctx, 0)
+
+    return CaseApp(ctx.store.path, username=ctx.actor.username, unlock_fn=unlock)
+
+
+async def settle(pilot: Any) -> None:
+    """Let workers finish and the screen catch up."""
+    for _ in range(3):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+async def unlock(pilot: Any) -> None:
+    """Type a passphrase on the unlock screen and press Enter, as a person would."""
+    from caseapp.screens.home import HomeScreen
+
+    await pilot.pause()
+    await pilot.press(*"passphrase", "enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, HomeScreen)
+
+
+async def type_text(pilot: Any, text: str) -> None:
+    """Type text key by key."""
+    keys = ["space" if ch == " " else ch for ch in text]
+    await pilot.press(*keys)
+
+
+def screen_text(app: Any) -> str:
+    """Everything visible on the current screen, as plain text."""
+    from textual.widgets import DataTable, OptionList, Static
+
+    parts: list[str] = []
+    for widget in app.screen.query("*"):
+        if isinstance(widget, Static):
+            parts.append(str(widget.render()))
+        elif isinstance(widget, DataTable):
+            for row in range(widget.row_count):
+                parts.append(" | ".join(str(c) for c in widget.get_row_at(row)))
+        elif isinstance(widget, OptionList):
+            for i in range(widget.option_count):
+                parts.append(str(widget.get_option_at_index(i).prompt))
+    return "\n".join(parts)

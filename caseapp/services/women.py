@@ -793,3 +793,10 @@ __all__ = [
     "staff",
     "unshare_woman",
 ]
+
+
+def age_on(born: date | None, on: date) -> int | None:
+    """Her age in whole years on a day (None without a date of birth)."""
+    if born is None:
+        return None
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))

@@ -1,0 +1,261 @@
+"""Forms whose every field shows its own problem underneath, saved through a service.
+
+What she typed stays in the fields when saving fails: the service's `ValidationError.fields`
+maps a field name to what to type, and each hint appears under its field. Enter in a one-line
+field or ctrl+s saves; Esc cancels. The service runs in a thread worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widget import Widget
+from textual.widgets import Footer, Input, Label, Static
+from textual.worker import Worker, WorkerState
+
+from caseapp.errors import CaseappError, ValidationError
+from caseapp.logsetup import log_exception
+from caseapp.widgets.safe import safe
+
+if TYPE_CHECKING:
+    from caseapp.services.context import Ctx
+
+T = TypeVar("T")
+
+
+class FieldRow(Vertical):
+    """A label and its control on one line, and the field's problem (if any) beneath."""
+
+    DEFAULT_CSS = """
+    FieldRow { height: auto; }
+    FieldRow > Horizontal { height: auto; }
+    FieldRow .field-label { width: 16; color: $text-muted; }
+    FieldRow .field-error { color: $error; padding-left: 16; display: none; height: auto; }
+    FieldRow.-error .field-error { display: block; }
+    FieldRow.-error .field-label { color: $error; text-style: bold; }
+    """
+
+    def __init__(self, label: str, control: Widget, field: str) -> None:
+        super().__init__(classes="field-row")
+        self.label = label
+        self.control = control
+        self.field = field
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield Label(self.label, classes="field-label", markup=False)
+            yield self.control
+        yield Static("", classes="field-error")
+
+    def show_error(self, hint: str | None) -> None:
+        """Show what to type under the field (None clears it)."""
+        self.set_class(bool(hint), "-error")
+        self.query_one(".field-error", Static).update(safe(hint or ""))
+
+
+class FieldForm(ModalScreen[T | None], Generic[T]):
+    """A form: `rows()` lays out the fields, `collect()` reads them, `perform()` saves.
+
+    `collect` runs on the screen's thread (it reads widgets); `perform` runs in a worker with
+    what `collect` returned and calls the service. A `ValidationError` puts each hint under
+    its field and focuses the first; any other `CaseappError` is shown at the top.
+    """
+
+    DEFAULT_CSS = """
+    FieldForm { align: center middle; }
+    FieldForm > #form-box {
+        width: 78; height: auto; max-height: 22; border: round $accent;
+        background: $surface; padding: 0 1;
+    }
+    FieldForm #form-title { text-style: bold; color: $accent; height: auto; }
+    FieldForm #form-message { color: $warning; height: auto; display: none; }
+    FieldForm #form-message.-shown { display: block; }
+    FieldForm #form-fields { height: auto; max-height: 18; }
+    FieldForm #form-keys { color: $text-muted; height: 1; }
+    FieldForm TextArea { height: 3; width: 1fr; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="form-save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="form-cancel"),
+        Binding("down", "app.focus_next", "Next field", show=False, id="form-next"),
+        Binding("up", "app.focus_previous", "Previous field", show=False, id="form-previous"),
+    ]
+    HELP: ClassVar[str] = (
+        "## Form\n\nEnter (in a one-line field) or **ctrl+s** saves; **Esc** closes without "
+        "saving. Tab or the arrow keys move between fields; in a choice, ←/→ or typing the "
+        "first letters choose. If something needs fixing it is said under the field, and "
+        "everything you typed stays."
+    )
+    KEYS_HINT: ClassVar[str] = "Enter or ctrl+s saves · Esc cancels · F1 help"
+
+    class Saved(Message):
+        """The service saved; `result` is what it returned."""
+
+        def __init__(self, result: object) -> None:
+            super().__init__()
+            self.result = result
+
+    class Failed(Message):
+        """The service refused; `error` says why (safe to show)."""
+
+        def __init__(self, error: CaseappError) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(self, title: Text | str) -> None:
+        super().__init__()
+        self.form_title = title if isinstance(title, Text) else Text(title)
+        self.saving = False
+
+    @property
+    def ctx(self) -> Ctx:
+        """The unlocked service context."""
+        ctx = getattr(self.app, "ctx", None)
+        if ctx is None:
+            raise CaseappError("The store is locked.")
+        return ctx  # type: ignore[no-any-return]
+
+    # -- what subclasses provide ---------------------------------------------------------
+
+    def rows(self) -> Iterable[Widget]:
+        """The form's `FieldRow`s (and any other widgets), top to bottom."""
+        raise NotImplementedError
+
+    def collect(self) -> Any:
+        """Read the fields (on the screen's thread) into what `perform` needs."""
+        raise NotImplementedError
+
+    def perform(self, data: Any) -> T:
+        """Call the service with `data` (in a worker thread) and return what it saved."""
+        raise NotImplementedError
+
+    def failed(self, error: CaseappError) -> bool:
+        """Handle a refusal specially (return True), e.g. a possible duplicate."""
+        return False
+
+    # -- layout and helpers --------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="form-box"):
+            yield Static(self.form_title, id="form-title")
+            yield Static("", id="form-message")
+            with VerticalScroll(id="form-fields"):
+                yield from self.rows()
+            yield Static(self.KEYS_HINT, id="form-keys", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        rows = list(self.query(FieldRow))
+        if rows:
+            rows[0].control.focus()
+
+    def say(self, message: str | Text | None) -> None:
+        """Show (or clear) the message at the top of the form."""
+        box = self.query_one("#form-message", Static)
+        box.set_class(bool(message), "-shown")
+        box.update(message if isinstance(message, Text) else safe(message or ""))
+
+    def control(self, field: str) -> Any:
+        """The control of the row for `field`."""
+        for row in self.query(FieldRow):
+            if row.field == field:
+                return row.control
+        raise KeyError(field)
+
+    def value(self, field: str) -> Any:
+        """The current value of a field's control (text, code or codes)."""
+        widget = self.control(field)
+        return widget.text if not hasattr(widget, "value") else widget.value
+
+    def show_problems(self, problems: dict[str, str]) -> None:
+        """Put each hint under its field; focus the first field with a problem."""
+        first: Widget | None = None
+        for row in self.query(FieldRow):
+            hint = problems.get(row.field)
+            row.show_error(hint)
+            if hint and first is None:
+                first = row.control
+        if first is not None:
+            first.focus()
+            self.query_one("#form-fields", VerticalScroll).scroll_to_widget(first, animate=False)
+
+    # -- saving --------------------------------------------------------------------------
+
+    @on(Input.Submitted)
+    def _enter_saves(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
+
+    def action_save(self) -> None:
+        """Save through the service (once at a time)."""
+        if self.saving:
+            return
+        try:
+            data = self.collect()
+        except ValidationError as error:
+            self._refused(error)
+            return
+        self.saving = True
+        self._perform(data)
+
+    @work(thread=True, exit_on_error=False, group="form-save")
+    def _perform(self, data: Any) -> None:
+        try:
+            result = self.perform(data)
+        except CaseappError as error:
+            self.post_message(self.Failed(error))
+        else:
+            self.post_message(self.Saved(result))
+
+    def on_field_form_saved(self, message: Saved) -> None:
+        self.saving = False
+        self.dismiss(message.result)  # type: ignore[arg-type]
+
+    def on_field_form_failed(self, message: Failed) -> None:
+        self.saving = False
+        self._refused(message.error)
+
+    def _refused(self, error: CaseappError) -> None:
+        if self.failed(error):
+            return
+        if isinstance(error, ValidationError):
+            fields = {row.field for row in self.query(FieldRow)}
+            shown = {k: v for k, v in error.fields.items() if k in fields}
+            self.show_problems(shown)
+            if shown and len(shown) == len(error.fields):
+                count = len(shown)
+                self.say(f"{count} field{'s' if count > 1 else ''} to fix: see below.")
+                return
+        self.say(str(error))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """An unexpected failure: say so in the form (nothing typed is lost)."""
+        if event.state != WorkerState.ERROR:
+            return
+        self.saving = False
+        error = event.worker.error
+        if error is not None:
+            log_exception(f"form {type(self).__name__}", error)
+            self.say(f"Not saved: something went wrong ({type(error).__name__}). See the log.")
+
+    def action_cancel(self) -> None:
+        """Close without saving."""
+        self.dismiss(None)
+
+
+def run_then(app_callable: Callable[[], None]) -> Callable[[object], None]:
+    """A dismiss callback that runs `app_callable` only when the form saved something."""
+
+    def callback(result: object) -> None:
+        if result is not None:
+            app_callable()
+
+    return callback

@@ -1,0 +1,297 @@
+"""The caseload: type to search, F-keys to filter and sort, Enter to open a woman.
+
+Each keystroke runs the search in a thread worker; a newer keystroke supersedes the older
+search (`exclusive=True`), so the table always shows the latest thing typed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import events, on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from caseapp.modals.pick import PickModal
+from caseapp.models.codes import BOROUGH_NAMES, WOMAN_STATUSES, label
+from caseapp.screens.base import CaseScreen
+from caseapp.services import permissions
+from caseapp.services.caseload import (
+    SORTS,
+    STATUS_FILTERS,
+    UNALLOCATED,
+    CaseloadPage,
+    CaseloadQuery,
+    caseload,
+)
+from caseapp.services.hubs import HubInfo, borough_name, list_hubs
+from caseapp.services.validation import show_date
+from caseapp.services.women import StaffMember, staff
+from caseapp.widgets.flag_badges import badges
+from caseapp.widgets.safe import safe
+from caseapp.widgets.text_fields import SafeInput
+
+COLUMNS = (
+    ("Reference", 14),
+    ("Name", 16),
+    ("Status", 8),
+    ("Hub", 8),
+    ("Last contact", 12),
+    ("Flags", 8),
+)
+
+
+class CaseloadScreen(CaseScreen):
+    """Women the actor may see, searched as she types."""
+
+    HELP = (
+        "## Caseload\n\n"
+        "Type part of her **name** or **preferred name**, her **reference** (MIN-2026-00042, "
+        "or just 42) or her **date of birth** (24/11/1990). The list narrows as you type. "
+        "**↓** moves into the list, **Enter** opens the woman highlighted (from the search "
+        "box too).\n\n"
+        "**F2** status · **F3** hub · **F4** borough · **F5** keyworker · **F6** sort · "
+        "**F7** clear filters · **ctrl+n** new woman · **Esc** back home.\n\n"
+        "A keyworker sees her own caseload and women shared with her; a manager sees "
+        "everyone in the provider. Last contact is the last contact she attended."
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="caseload-back"),
+        Binding("f2", "filter_status", "Status", id="caseload-status"),
+        Binding("f3", "filter_hub", "Hub", id="caseload-hub"),
+        Binding("f4", "filter_borough", "Borough", id="caseload-borough"),
+        Binding("f5", "filter_keyworker", "Keyworker", id="caseload-keyworker"),
+        Binding("f6", "sort", "Sort", id="caseload-sort"),
+        Binding("f7", "clear_filters", "Clear", id="caseload-clear"),
+        Binding("ctrl+n", "new_woman", "New", id="caseload-new"),
+    ]
+    PALETTE: ClassVar[tuple[tuple[str, str, str], ...]] = (
+        ("Filter by status", "filter_status", "Open, referred, active, closed or all (F2)"),
+        ("Filter by hub", "filter_hub", "Women at one hub (F3)"),
+        ("Filter by borough", "filter_borough", "Women living in one borough (F4)"),
+        ("Filter by keyworker", "filter_keyworker", "One keyworker's caseload (F5)"),
+        ("Sort the caseload", "sort", "By name, reference, status, last contact or hub (F6)"),
+        ("Clear the filters", "clear_filters", "Back to every open case (F7)"),
+        ("New woman", "new_woman", "Add a woman with her referral (ctrl+n)"),
+    )
+
+    class Found(Message):
+        """A search finished."""
+
+        def __init__(self, page: CaseloadPage) -> None:
+            super().__init__()
+            self.page = page
+
+    class Choices(Message):
+        """Hubs and staff for the filters arrived."""
+
+        def __init__(self, hubs: list[HubInfo], people: list[StaffMember]) -> None:
+            super().__init__()
+            self.hubs = hubs
+            self.people = people
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_state = CaseloadQuery()
+        self.page: CaseloadPage | None = None
+        self.hubs: list[HubInfo] = []
+        self.people: list[StaffMember] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield SafeInput(
+            placeholder="Type a name, reference or date of birth",
+            id="caseload-search",
+            max_length=100,
+        )
+        yield Static("", id="caseload-filters")
+        table: DataTable[Text | str] = DataTable(cursor_type="row", id="caseload-table")
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for name, width in COLUMNS:
+            table.add_column(name, width=width)
+        self.query_one(Input).focus()
+        self._describe()
+        self.search()
+        self._choices()
+
+    def on_screen_resume(self) -> None:
+        """Coming back from a woman's record: her row may have changed."""
+        if self.page is not None:
+            self.search()
+
+    # -- searching -----------------------------------------------------------------------
+
+    @on(Input.Changed, "#caseload-search")
+    def _typed(self, event: Input.Changed) -> None:
+        self.query_state = replace(self.query_state, search=event.value)
+        self.search()
+
+    def search(self) -> None:
+        """Run the current query (superseding any search still running)."""
+        self._search(self.query_state)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="caseload-search")
+    def _search(self, query: CaseloadQuery) -> None:
+        self.post_message(self.Found(caseload(self.ctx, query)))
+
+    def on_caseload_screen_found(self, message: Found) -> None:
+        if message.page.query != self.query_state:
+            return  # an older search finished after a newer keystroke
+        self.page = message.page
+        table = self.query_one(DataTable)
+        table.clear()
+        for row in message.page.rows:
+            table.add_row(
+                row.reference,
+                safe(row.name, limit=16),
+                Text(label(WOMAN_STATUSES, row.status)),
+                safe(row.hub_name, limit=8),
+                show_date(row.last_contact) or "never",
+                badges(row.flags),
+                key=str(row.id),
+            )
+        self._describe()
+
+    @work(thread=True, exit_on_error=False, group="caseload-choices")
+    def _choices(self) -> None:
+        people = staff(self.ctx) if self.ctx.actor.is_manager else []
+        self.post_message(self.Choices(list_hubs(self.ctx, include_inactive=True), people))
+
+    def on_caseload_screen_choices(self, message: Choices) -> None:
+        self.hubs, self.people = message.hubs, message.people
+        self._describe()
+
+    def _describe(self) -> None:
+        q = self.query_state
+        hub = next((h.name for h in self.hubs if h.id == q.hub_id), "any")
+        keyworker = "any"
+        if q.keyworker_id == UNALLOCATED:
+            keyworker = "unallocated"
+        elif q.keyworker_id is not None:
+            keyworker = next((p.name for p in self.people if p.id == q.keyworker_id), "?")
+        line = Text(f"{STATUS_FILTERS.get(q.status, q.status).split(' (')[0]}", style="bold")
+        line.append(" · hub ")
+        line.append_text(safe(hub, limit=16))
+        line.append(f" · borough {borough_name(q.borough_code) or 'any'}")
+        if self.ctx.actor.is_manager:
+            line.append(" · keyworker ")
+            line.append_text(safe(keyworker, limit=16))
+        line.append(f" · by {q.sort.replace('_', ' ')}")
+        if self.page is not None:
+            count = len(self.page.rows)
+            more = "+" if self.page.more else ""
+            line.append(f" · {count}{more} women", style="dim")
+        self.query_one("#caseload-filters", Static).update(line)
+
+    # -- moving and opening --------------------------------------------------------------
+
+    @on(Input.Submitted, "#caseload-search")
+    def _open_highlighted(self) -> None:
+        self._open_row(self.query_one(DataTable).cursor_row)
+
+    @on(DataTable.RowSelected, "#caseload-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        self._open_row(event.cursor_row)
+
+    def _open_row(self, index: int) -> None:
+        if self.page is None or not 0 <= index < len(self.page.rows):
+            self.notify("Nobody matches; type less, or clear the filters (F7).", markup=False)
+            return
+        from caseapp.screens.woman import WomanScreen
+
+        self.app.push_screen(WomanScreen(self.page.rows[index].id))
+
+    def on_key(self, event: events.Key) -> None:
+        """↓ from the search box moves into the list; typing in the list types in the box."""
+        search = self.query_one(Input)
+        table = self.query_one(DataTable)
+        if event.key == "down" and search.has_focus and table.row_count:
+            table.focus()
+            event.stop()
+        elif event.key == "up" and table.has_focus and table.cursor_row == 0:
+            search.focus()
+            event.stop()
+        elif table.has_focus and event.character and event.is_printable:
+            search.focus()
+            search.insert_text_at_cursor(event.character)
+            event.stop()
+
+    def action_back(self) -> None:
+        """Back to the home screen."""
+        self.app.pop_screen()
+
+    # -- filters -------------------------------------------------------------------------
+
+    def _pick(self, title: str, options: list[tuple[str, str]], current: str, field: str) -> None:
+        def chosen(key: str | None) -> None:
+            if key is None:
+                return
+            value: Any = key
+            if field in ("hub_id", "keyworker_id"):
+                value = int(key) if key else None
+            elif field == "borough_code":
+                value = key or None
+            self.query_state = replace(self.query_state, **{field: value})
+            self._describe()
+            self.search()
+
+        self.app.push_screen(PickModal(title, options, current), chosen)
+
+    def action_filter_status(self) -> None:
+        """Choose which cases: open, referred, active, closed or all."""
+        self._pick("Show", list(STATUS_FILTERS.items()), self.query_state.status, "status")
+
+    def action_filter_hub(self) -> None:
+        """Only women at one hub."""
+        options = [("", "Any hub"), *((str(h.id), h.name) for h in self.hubs)]
+        current = str(self.query_state.hub_id or "")
+        self._pick("Hub", options, current, "hub_id")
+
+    def action_filter_borough(self) -> None:
+        """Only women living in one borough."""
+        options = [("", "Any borough"), *sorted(BOROUGH_NAMES.items(), key=lambda i: i[1])]
+        self._pick("Borough", options, self.query_state.borough_code or "", "borough_code")
+
+    def action_filter_keyworker(self) -> None:
+        """Only one keyworker's caseload (managers)."""
+        options = [
+            ("", "Any keyworker"),
+            (str(UNALLOCATED), "Unallocated"),
+            *((str(p.id), p.name) for p in self.people),
+        ]
+        current = (
+            "" if self.query_state.keyworker_id is None else str(self.query_state.keyworker_id)
+        )
+        self._pick("Keyworker", options, current, "keyworker_id")
+
+    def action_sort(self) -> None:
+        """Choose the order."""
+        self._pick("Sort by", list(SORTS.items()), self.query_state.sort, "sort")
+
+    def action_clear_filters(self) -> None:
+        """Back to every open case, by name (the search stays)."""
+        self.query_state = CaseloadQuery(search=self.query_state.search)
+        self._describe()
+        self.search()
+
+    def action_new_woman(self) -> None:
+        """Add a new woman."""
+        from caseapp.screens.woman import NewWomanScreen
+
+        self.app.push_screen(NewWomanScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The keyworker filter is for managers; adding women needs edit rights."""
+        if action == "filter_keyworker":
+            return self.ctx.actor.is_manager
+        if action == "new_woman":
+            return True if permissions.allowed(self.ctx, "women.edit") else None
+        return True
