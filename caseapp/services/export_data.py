@@ -130,13 +130,13 @@ def _women(conn: Connection) -> Iterator[tuple[object, ...]]:
     query = select(
         referral.c.woman_id, referral.c.referral_date, referral.c.source, referral.c.cj_status
     ).order_by(referral.c.woman_id, referral.c.referral_date, referral.c.id)
-    for woman_id, *details in conn.execute(query).tuples():
+    for woman_id, *details in conn.execute(query):
         latest_referral[woman_id] = tuple(details)  # the latest referral: her current episode
     latest_consent: dict[int, date] = {}
     query_consent = select(consent.c.woman_id, consent.c.given_on).order_by(
         consent.c.woman_id, consent.c.given_on, consent.c.id
     )
-    for woman_id, given in conn.execute(query_consent).tuples():
+    for woman_id, given in conn.execute(query_consent):
         latest_consent[woman_id] = given
     query_women = (
         select(
@@ -323,7 +323,7 @@ def export_data(ctx: Ctx, out_dir: Path, *, progress: Progress | None = None) ->
             if progress is not None:
                 progress(f"{name}.csv", len(written))
             rows: Iterable[Sequence[object]]
-            rows = _women(conn) if name == "women" else conn.execute(_QUERIES[name]()).tuples()
+            rows = _women(conn) if name == "women" else conn.execute(_QUERIES[name]())
             sha, count = _write_csv(targets[name], COLUMNS[name], rows)
             written.append(ExportedFile(f"{name}.csv", sha, count))
     files = [{"name": f.name, "sha256": f.sha256, "rows": f.rows} for f in written]

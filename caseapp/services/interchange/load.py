@@ -117,7 +117,7 @@ class _Loader:
         if not self.checked.new_hubs:
             return
         hub = table_of(Hub)
-        codes = {fold(c) for (c,) in self.conn.execute(select(hub.c.code)).tuples()}
+        codes = {fold(c) for (c,) in self.conn.execute(select(hub.c.code))}
         first = next_id(self.conn, Hub)
         rows = []
         for offset, (key, name) in enumerate(sorted(self.checked.new_hubs.items())):
@@ -336,7 +336,7 @@ class _Loader:
             query = select(t.c.session_id, t.c.woman_id, t.c.attendance).where(
                 t.c.session_id.in_(block)
             )
-            held.update({(s, w): a for s, w, a in self.conn.execute(query).tuples()})
+            held.update({(s, w): a for s, w, a in self.conn.execute(query)})
         rows: list[Row] = []
         for row in table.rows:
             session_id = self.sessions[row[i["session_ref"]]]
@@ -367,7 +367,7 @@ class _Loader:
         items: dict[tuple[int, str], tuple[Any, ...]] = {}
         for block in _blocks(self._held_women(table)):
             query = select(a.c.id, a.c.woman_id, a.c.date, a.c.kind).where(a.c.woman_id.in_(block))
-            for aid, wid, day, kind in self.conn.execute(query).tuples():
+            for aid, wid, day, kind in self.conn.execute(query):
                 existing.setdefault((wid, day, kind), aid)
         for block in _blocks(sorted(set(existing.values()))):
             held = select(

@@ -80,18 +80,17 @@ def load_known(conn: Connection, today: date) -> Known:
         hubs.setdefault(fold(code), hub_id)
         hubs.setdefault(fold(name), hub_id)
     return Known(
-        women=dict(conn.execute(select(woman.c.reference, woman.c.id)).tuples().all()),
-        sessions=dict(conn.execute(select(session.c.reference, session.c.id)).tuples().all()),
+        women=dict(conn.execute(select(woman.c.reference, woman.c.id)).all()),
+        sessions=dict(conn.execute(select(session.c.reference, session.c.id)).all()),
         hubs=hubs,
         users={
-            name.casefold(): uid
-            for uid, name in conn.execute(select(user.c.id, user.c.username)).tuples()
+            name.casefold(): uid for uid, name in conn.execute(select(user.c.id, user.c.username))
         },
         boroughs=[
             BoroughInfo(code, name, tuple(a for a in (aliases or "").split(";") if a))
             for code, name, aliases in conn.execute(
                 select(borough.c.gss_code, borough.c.name, borough.c.aliases)
-            ).tuples()
+            )
         ],
         today=today,
     )
