@@ -22,6 +22,7 @@ from caseapp.screens.unlock import UnlockScreen
 from caseapp.services import settings
 from caseapp.services.context import Ctx
 from caseapp.services.session import UnlockOutcome, lock, unlock
+from caseapp.woman_search_commands import WomanSearchCommands
 
 DEFAULT_IDLE_MINUTES = 5
 
@@ -31,7 +32,7 @@ class CaseApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "caseapp"
-    COMMANDS: ClassVar[set[type[Provider]]] = {CaseCommands}  # type: ignore[assignment]
+    COMMANDS: ClassVar[set[type[Provider]]] = {CaseCommands, WomanSearchCommands}  # type: ignore[assignment]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+l", "lock", "Lock", id="lock", priority=True),
         Binding("f1", "help", "Help", id="help"),
