@@ -110,12 +110,22 @@ def percent(numerator: int, denominator: int, threshold: int) -> int | str | Non
 
 
 def _next_smallest(
-    candidates: Sequence[CellRef], values: dict[CellRef, int], hidden: dict[CellRef, Suppression]
+    candidates: Sequence[CellRef],
+    values: dict[CellRef, int],
+    hidden: dict[CellRef, Suppression],
+    linked: frozenset[CellRef],
 ) -> CellRef | None:
-    """The smallest visible candidate, preferring non-zero cells (a hidden 0 protects little)."""
-    visible = [(values[ref] == 0, values[ref], index, ref) for index, ref in enumerate(candidates)]
-    visible = [item for item in visible if item[3] not in hidden]
-    return min(visible)[3] if visible else None
+    """The smallest visible candidate, preferring non-zero cells (a hidden 0 protects little).
+
+    When only zeros are left, one that no other sum involves is taken: a zero that is also
+    part of a sum shown elsewhere may be worked out there, and would protect nothing.
+    """
+    ranked = [
+        (values[ref] == 0, values[ref], values[ref] == 0 and ref in linked, index, ref)
+        for index, ref in enumerate(candidates)
+        if ref not in hidden
+    ]
+    return min(ranked)[-1] if ranked else None
 
 
 def suppress(
@@ -136,6 +146,9 @@ def suppress(
             if ref not in values:
                 raise ValueError(f"link names an unknown cell {ref}")
     hidden: dict[CellRef, Suppression] = {}
+    linked = frozenset(
+        ref for link in links for ref in (*link.members, *((link.total,) if link.total else ()))
+    )
 
     def hide(ref: CellRef, rule: str, reason: str) -> None:
         hidden[ref] = Suppression(ref.table, ref.code, labels[ref], rule, reason)
@@ -151,7 +164,7 @@ def suppress(
             refs = table.refs()
             inside = [ref for ref in refs if ref in hidden]
             if len(inside) == 1:
-                pick = _next_smallest(refs, values, hidden)
+                pick = _next_smallest(refs, values, hidden, linked)
                 if pick is not None:
                     hide(
                         pick,
@@ -166,11 +179,11 @@ def suppress(
             if len(unknown) != 1:
                 continue
             nonzero = [ref for ref in link.members if values[ref] > 0]
-            pick = _next_smallest(nonzero, values, hidden)
+            pick = _next_smallest(nonzero, values, hidden, linked)
             if pick is None and link.total is not None and link.total not in hidden:
                 pick = link.total
             if pick is None:
-                pick = _next_smallest(link.members, values, hidden)
+                pick = _next_smallest(link.members, values, hidden, linked)
             if pick is not None:
                 hide(
                     pick,
