@@ -114,6 +114,12 @@ class CaseApp(App[int]):
         if self.ctx is not None and self.wall_clock() - self.last_activity >= self.idle_seconds:
             self.lock_now(reason="idle", message="Locked after a period without activity.")
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide Lock from the footer while there is nothing unlocked to lock."""
+        if action == "lock":
+            return self.ctx is not None
+        return True
+
     def action_lock(self) -> None:
         """Lock at once (ctrl+l)."""
         if self.ctx is not None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,12 +12,18 @@ from textual.containers import Center, Vertical
 from textual.message import Message
 from textual.widgets import Button, Footer, Input, LoadingIndicator, Static
 
-from caseapp.errors import CaseappError, StoreInUse
-from caseapp.paths import lock_file_path
+from caseapp.errors import CaseappError, PassphraseIncorrect
 from caseapp.screens.base import CaseScreen
-from caseapp.services.session import UnlockOutcome
-from caseapp.store.lock import StoreLock
+from caseapp.services.session import UnlockOutcome, attempts_note, store_availability
 from caseapp.widgets.safe import safe
+
+STORE_PATH_WIDTH = 47
+
+
+def shorten_path(path: Path, width: int = STORE_PATH_WIDTH) -> str:
+    """The path, or its end after an ellipsis, so it stays on one line of the unlock box."""
+    text = str(path)
+    return text if len(text) <= width else "…" + text[-(width - 1) :]
 
 
 class UnlockScreen(CaseScreen):
@@ -66,9 +71,9 @@ class UnlockScreen(CaseScreen):
         self.demo_hint = demo_hint
 
     def compose(self) -> ComposeResult:
-        with Center(), Vertical(id="unlock-box"):
-            yield Static(Text("caseapp", style="bold"), id="unlock-title")
-            yield Static(safe(f"Store: {self.store_path}", limit=70), id="unlock-store")
+        with Center(), Vertical(id="unlock-box") as box:
+            box.border_title = "caseapp"
+            yield Static(safe(f"Store: {shorten_path(self.store_path)}"), id="unlock-store")
             yield Input(
                 value=self.initial_username, placeholder="Username", id="username", max_length=64
             )
@@ -88,21 +93,9 @@ class UnlockScreen(CaseScreen):
 
     def _warn_if_in_use(self) -> None:
         # Tell a second instance at once, not only after a passphrase has been typed.
-        if not self.store_path.exists():
-            self._say(
-                f"No store at {self.store_path}. Create one with `caseapp init` "
-                "or try `caseapp demo`."
-            )
-            return
-        probe = StoreLock(lock_file_path(self.store_path))
-        try:
-            probe.acquire()
-        except StoreInUse as exc:
-            self._say(str(exc))
-        except OSError:
-            return
-        else:
-            probe.release()
+        problem = store_availability(self.store_path)
+        if problem:
+            self._say(problem)
 
     def _say(self, message: str) -> None:
         self.query_one("#unlock-message", Static).update(safe(message))
@@ -138,6 +131,10 @@ class UnlockScreen(CaseScreen):
     def _unlock(self, username: str, passphrase: str) -> None:
         try:
             outcome = self.case_app.unlock_fn(self.store_path, username, passphrase)
+        except PassphraseIncorrect as exc:
+            # Warn before the pause starts rather than surprise her with it.
+            note = attempts_note(self.store_path)
+            self.post_message(self.UnlockFailed(f"{exc} {note}".strip()))
         except CaseappError as exc:
             self.post_message(self.UnlockFailed(str(exc)))
         else:

@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from caseapp.errors import CaseappError
+from caseapp import paths
+from caseapp.errors import CaseappError, StoreInUse
 from caseapp.services import audit
 from caseapp.services.context import Ctx
 from caseapp.services.users import actor_for
+from caseapp.store.attempts import FREE_ATTEMPTS, Attempts
+from caseapp.store.lock import StoreLock
 from caseapp.store.store import open_store
 
 
@@ -68,3 +71,31 @@ def lock(ctx: Ctx, *, reason: str = "manual") -> None:
             audit.record(session, ctx, "lock", reason=reason)
     finally:
         ctx.store.close()
+
+
+def attempts_note(path: Path, *, clock: Callable[[], float] = time.time) -> str:
+    """After a failed unlock: how many tries are left before the pause, or how long it lasts."""
+    state = Attempts(paths.state_file_path(Path(path)), clock).load()
+    wait = int(state.locked_until - clock() + 0.999)
+    if wait > 0:
+        return f"Unlocking is paused for {wait} s."
+    left = FREE_ATTEMPTS - state.consecutive
+    if 0 < left <= 2:
+        return f"{left} more {'try' if left == 1 else 'tries'} before unlocking pauses."
+    return ""
+
+
+def store_availability(path: Path) -> str:
+    """Why a store cannot be unlocked now (missing, or open in another window), else ""."""
+    path = Path(path)
+    if not path.exists():
+        return f"No store at {path}. Create one with `caseapp init` or try `caseapp demo`."
+    probe = StoreLock(paths.lock_file_path(path))
+    try:
+        probe.acquire()
+    except StoreInUse as exc:
+        return str(exc)
+    except OSError:
+        return ""  # an unreadable folder is reported properly by the unlock itself
+    probe.release()
+    return ""

@@ -12,7 +12,7 @@ from caseapp import paths
 from caseapp.errors import PassphraseIncorrect, TooManyAttempts
 from caseapp.models import AuditEvent
 from caseapp.services.audit import verify_chain
-from caseapp.services.session import lock, unlock
+from caseapp.services.session import attempts_note, lock, unlock
 from caseapp.store.attempts import Attempts
 from caseapp.store.store import open_store
 from tests.conftest import MANAGER, PASSPHRASE
@@ -113,3 +113,21 @@ def test_success_resets_the_run(closed_store_path: Path) -> None:
     # Four more after a success do not trip the delay: it counts failures in a row.
     opened = open_store(closed_store_path, MANAGER, PASSPHRASE, clock=clock)
     opened.store.close()
+
+
+def test_attempts_note_warns_before_the_pause(closed_store_path: Path) -> None:
+    clock = FakeClock()
+    notes = []
+    for _ in range(5):
+        with pytest.raises(PassphraseIncorrect):
+            open_store(closed_store_path, MANAGER, "wrong guess", clock=clock)
+        notes.append(attempts_note(closed_store_path, clock=clock))
+    assert notes == [
+        "",
+        "",
+        "2 more tries before unlocking pauses.",
+        "1 more try before unlocking pauses.",
+        "Unlocking is paused for 30 s.",
+    ]
+    clock.advance(12.5)
+    assert attempts_note(closed_store_path, clock=clock) == "Unlocking is paused for 18 s."

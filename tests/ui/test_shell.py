@@ -1,0 +1,314 @@
+"""The app shell driven with real keys: unlock, wrong passphrase, lock, idle lock, help, palette."""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+from sqlmodel import col, select
+from textual.command import CommandPalette
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from caseapp.app import CaseApp
+from caseapp.errors import StoreDamaged
+from caseapp.modals.help import HelpModal
+from caseapp.models import AuditEvent
+from caseapp.screens.home import HomeScreen
+from caseapp.screens.unlock import STORE_PATH_WIDTH, UnlockScreen, shorten_path
+from caseapp.services.session import UnlockOutcome, lock, unlock
+from caseapp.store.store import DAMAGED, open_store
+from tests.conftest import MANAGER, PASSPHRASE
+from tests.store.conftest import closed_store, closed_store_path
+
+__all__ = ["closed_store", "closed_store_path"]  # the store tests' fixtures, shared here
+
+SIZE = (80, 24)
+
+
+class FakeClock:
+    """A wall clock the test moves by hand (sleeping laptops jump it forward)."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def settle(app: CaseApp, pilot: Pilot[int]) -> None:
+    """Let the unlock worker finish and its message reach the screen."""
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.pause()
+
+
+async def sign_in(
+    app: CaseApp, pilot: Pilot[int], username: str = MANAGER, passphrase: str = PASSPHRASE
+) -> None:
+    """Type a username and passphrase as a person would, Enter after each."""
+    await pilot.press(*username, "enter")
+    await pilot.press(*passphrase, "enter")
+    await settle(app, pilot)
+
+
+def message(app: CaseApp) -> str:
+    """What the unlock screen is telling the user."""
+    return str(app.screen.query_one("#unlock-message", Static).render())
+
+
+async def test_unlock_with_the_keyboard(closed_store_path: Path) -> None:
+    app = CaseApp(closed_store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, UnlockScreen)
+        assert app.focused is not None and app.focused.id == "username"
+        await sign_in(app, pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert app.ctx is not None and app.ctx.actor.username == MANAGER
+        assert app.sub_title == "Maria Manager · Manager"
+        assert [type(s).__name__ for s in app.screen_stack[1:]] == ["HomeScreen"]
+        await pilot.press("ctrl+q")
+    assert app.return_value == 0
+    assert app.ctx is None
+    # Quitting locked the store: it opens again, and the lock was audited.
+    outcome = unlock(closed_store_path, MANAGER, PASSPHRASE)
+    with outcome.ctx.read() as session:
+        actions = list(session.exec(select(col(AuditEvent.action)).order_by(col(AuditEvent.seq))))
+    lock(outcome.ctx)
+    assert actions[-3:] == ["unlock", "lock", "unlock"]
+
+
+async def test_wrong_passphrase_says_so_and_clears_the_field(closed_store_path: Path) -> None:
+    app = CaseApp(closed_store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, passphrase="not it at all")
+        assert isinstance(app.screen, UnlockScreen)
+        assert message(app) == "Username or passphrase incorrect."
+        field = app.screen.query_one("#passphrase", Input)
+        assert field.value == "" and app.focused is field and not field.disabled
+        assert app.ctx is None
+        # Try again straight away with the right one.
+        await pilot.press(*PASSPHRASE, "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_empty_fields_are_asked_for(closed_store_path: Path) -> None:
+    app = CaseApp(closed_store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("tab", "tab", "enter")
+        assert message(app) == "Type your username."
+        await pilot.press(*MANAGER, "enter", "enter")
+        assert message(app) == "Type your passphrase."
+        assert isinstance(app.screen, UnlockScreen)
+
+
+async def test_failures_since_last_unlock_are_reported(closed_store_path: Path) -> None:
+    app = CaseApp(closed_store_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await sign_in(app, pilot, passphrase="guess one")
+        await pilot.press(*"guess two", "enter")
+        await settle(app, pilot)
+        await pilot.press(*PASSPHRASE, "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HomeScreen)
+        notes = [str(n.message) for n in app._notifications]
+        assert any("2 failed unlock attempt(s) since your last unlock" in n for n in notes)
+
+
+async def test_back_off_after_five_failures(closed_store_path: Path) -> None:
+    app = CaseApp(closed_store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot, passphrase="x1")
+        said = [message(app)]
+        for attempt in range(2, 7):
+            await pilot.press(*f"x{attempt}", "enter")
+            await settle(app, pilot)
+            said.append(message(app))
+        wrong = "Username or passphrase incorrect."
+        assert said[:3] == [wrong, wrong, f"{wrong} 2 more tries before unlocking pauses."]
+        assert said[3] == f"{wrong} 1 more try before unlocking pauses."
+        assert re.fullmatch(rf"{re.escape(wrong)} Unlocking is paused for (30|29) s\.", said[4])
+        assert re.fullmatch(r"Too many failed attempts: try again in (30|29) s\.", said[5])
+        await pilot.press(*PASSPHRASE, "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, UnlockScreen)
+        assert message(app).startswith("Too many failed attempts")
+
+
+async def test_ctrl_l_locks_from_over_a_modal(closed_store_path: Path) -> None:
+    app = CaseApp(closed_store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot)
+        assert app.ctx is not None
+        store = app.ctx.store
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpModal)
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert app.ctx is None
+        assert not store.is_open
+        assert [type(s).__name__ for s in app.screen_stack[1:]] == ["UnlockScreen"]
+        assert message(app) == "Locked."
+        # Her name is kept; the cursor waits in the passphrase field.
+        assert app.screen.query_one("#username", Input).value == MANAGER
+        assert app.focused is app.screen.query_one("#passphrase", Input)
+        # The writer lock is free: another process could open the store now.
+        opened = open_store(closed_store_path, MANAGER, PASSPHRASE)
+        opened.store.close()
+        await pilot.press(*PASSPHRASE, "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_idle_lock_by_the_wall_clock(closed_store_path: Path) -> None:
+    clock = FakeClock()
+    app = CaseApp(closed_store_path, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot)
+        assert app.idle_seconds == 300
+        clock.now += 299
+        app.check_idle_lock()
+        assert app.ctx is not None
+        await pilot.press("f1", "escape")  # activity restarts the count
+        clock.now += 200
+        app.check_idle_lock()
+        assert app.ctx is not None
+        clock.now += 100  # 5 minutes since the last key, as after a laptop's sleep
+        app.check_idle_lock()
+        await pilot.pause()
+        assert app.ctx is None
+        assert [type(s).__name__ for s in app.screen_stack[1:]] == ["UnlockScreen"]
+        assert message(app) == "Locked after a period without activity."
+    outcome = unlock(closed_store_path, MANAGER, PASSPHRASE)
+    with outcome.ctx.read() as session:
+        last_lock = session.exec(
+            select(AuditEvent)
+            .where(col(AuditEvent.action) == "lock")
+            .order_by(col(AuditEvent.seq).desc())
+        ).first()
+    lock(outcome.ctx)
+    assert last_lock is not None and '"reason": "idle"' in last_lock.detail
+
+
+async def test_idle_check_does_nothing_while_locked(closed_store_path: Path) -> None:
+    clock = FakeClock()
+    app = CaseApp(closed_store_path, clock=clock)
+    async with app.run_test(size=SIZE):
+        clock.now += 3600
+        app.check_idle_lock()
+        assert isinstance(app.screen, UnlockScreen)
+        assert message(app) == ""
+
+
+async def test_lock_key_shows_only_while_unlocked(closed_store_path: Path) -> None:
+    app = CaseApp(closed_store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        assert "lock" not in {b.action for (_n, b, on, _t) in app.active_bindings.values() if on}
+        await sign_in(app, pilot)
+        assert "lock" in {b.action for (_n, b, on, _t) in app.active_bindings.values() if on}
+
+
+async def test_f1_help_opens_and_escape_closes(closed_store_path: Path) -> None:
+    app = CaseApp(closed_store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpModal)
+        assert app.screen.text.startswith("## Unlock")
+        await pilot.press("escape")
+        assert isinstance(app.screen, UnlockScreen)
+        await sign_in(app, pilot)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpModal) and app.screen.text.startswith("## Home")
+        keys = dict(app.screen.keys)
+        assert keys.get("^l") == "Lock" or "Lock" in keys.values()
+        await pilot.press("f1")  # F1 again also closes
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_palette_runs_lock_now(closed_store_path: Path) -> None:
+    app = CaseApp(closed_store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"Lock now")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.ctx is None
+        assert isinstance(app.screen, UnlockScreen)
+        assert message(app) == "Locked."
+
+
+async def test_second_instance_is_told_at_once(closed_store_path: Path) -> None:
+    other = open_store(closed_store_path, MANAGER, PASSPHRASE)
+    try:
+        app = CaseApp(closed_store_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert "open in another caseapp window" in message(app)
+            await sign_in(app, pilot)
+            assert isinstance(app.screen, UnlockScreen)
+            assert "open in another caseapp window" in message(app)
+    finally:
+        other.store.close()
+
+
+async def test_damaged_store_is_reported_never_recreated(closed_store: Path) -> None:
+    data = bytearray(closed_store.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    closed_store.write_bytes(bytes(data))
+    app = CaseApp(closed_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot)
+        assert isinstance(app.screen, UnlockScreen)
+        said = message(app)
+        assert "damaged" in said and "backup" in said
+        assert "caseapp init" not in said
+    assert closed_store.read_bytes() == bytes(data)
+
+
+async def test_missing_store_points_to_init_or_demo(store_path: Path) -> None:
+    app = CaseApp(store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "caseapp init" in message(app) and "caseapp demo" in message(app)
+    assert not store_path.exists()
+
+
+async def test_unlock_box_fits_80x24_while_busy_and_with_a_long_message(
+    closed_store_path: Path,
+) -> None:
+    release = threading.Event()
+
+    def slow_then_damaged(_path: Path, _user: str, _secret: str) -> UnlockOutcome:
+        release.wait(timeout=30)
+        raise StoreDamaged(DAMAGED.format(what="pages fail their integrity check"))
+
+    app = CaseApp(closed_store_path, demo_hint="demo-passphrase", unlock_fn=slow_then_damaged)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*MANAGER, "enter", *"whatever", "enter")
+        await pilot.pause()
+        box = app.screen.query_one("#unlock-box")
+        assert app.screen.query_one("#unlock-busy").display
+        assert all(field.disabled for field in app.screen.query(Input))
+        assert message(app) == "Unlocking…"
+        assert box.region.y >= 0 and box.region.bottom <= SIZE[1] - 1  # above the footer
+        release.set()
+        await settle(app, pilot)
+        assert message(app).startswith("The store is damaged")
+        assert not app.screen.query_one("#unlock-busy").display
+        assert box.region.y >= 0 and box.region.bottom <= SIZE[1] - 1
+
+
+def test_long_store_paths_keep_their_end() -> None:
+    short = Path("/home/kim/caseapp.db")
+    assert shorten_path(short) == str(short)
+    long = Path("/home/someone/with/a/very/deeply/nested/folder/for/the/store/caseapp.db")
+    shown = shorten_path(long)
+    assert len(shown) == STORE_PATH_WIDTH and shown.startswith("…")
+    assert shown.endswith("/the/store/caseapp.db")
