@@ -9,7 +9,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, text
+from sqlmodel import select
 
 from caseapp.services.context import Ctx
 from caseapp.services.interchange.load import run_import
