@@ -58,4 +58,20 @@ DESTINATIONS: tuple[Destination, ...] = (
         KEYWORKERS_AND_MANAGERS,
         "Non-client outputs: training for the judiciary and professionals, peer mentors",
     ),
+    Destination(
+        "audit",
+        "l",
+        "Audit log",
+        "caseapp.screens.audit:AuditScreen",
+        STAFF_ADMIN,
+        "Who opened or changed what: filter by user, woman, action and dates",
+    ),
+    Destination(
+        "retention",
+        "t",
+        "Retention",
+        "caseapp.screens.retention:RetentionScreen",
+        MANAGERS,
+        "Records past the retention period; erase them with a typed confirmation",
+    ),
 )

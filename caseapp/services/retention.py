@@ -177,6 +177,7 @@ def purge(
     )
 
 
-def set_policy(ctx: Ctx, years: int) -> None:
+def set_policy(ctx: Ctx, years: int | str) -> int:
     """Change how many years after closure a record is kept (managers; audited)."""
-    settings.set_value(ctx, "retention_years", str(years))
+    settings.set_value(ctx, "retention_years", str(years).strip())
+    return settings.get_int(ctx, "retention_years")
