@@ -2,10 +2,11 @@
 
 Pure functions over counts: no store, no UI. Primary suppression hides every count from 1 to
 `threshold - 1`; secondary suppression then hides more cells until no hidden cell can be worked
-out from a total: within every table (the rule as written: a table with exactly one hidden
-cell hides its next smallest cell too) and within every `Link`, a sum that the reader can see
-in another place (ethnic minorities is the sum of the minority groups; young adults is the
-18-24 age band).
+out from a total: within every table whose cells add up to a published total (a table with
+exactly one hidden cell hides its next smallest cell too) and within every `Link`, a sum that
+the reader can see in another place (ethnic minorities is the sum of the minority groups;
+young adults is the 18-24 age band). Tables of overlapping counts have no total, so secondary
+suppression inside them would protect nothing; only their links are checked.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ RULES_TEXT = {
     "headline": "Headline service totals for the whole provider are exact.",
     "primary": "In every breakdown of people, a count from 1 to threshold - 1 is shown as [c]; "
     "zero is shown as 0.",
-    "secondary": "Where a table has exactly one [c], its next smallest cell (a non-zero one "
-    "when there is one) is shown as [c] too; the same holds for cells that add up to a figure "
-    "shown elsewhere, so no [c] can be worked back from a total.",
+    "secondary": "Where a breakdown whose cells add up to its total has exactly one [c], its "
+    "next smallest cell (a non-zero one when there is one) is shown as [c] too; the same holds "
+    "for cells that add up to a figure shown elsewhere (ethnic minorities, young adults), so no "
+    "[c] can be worked back from a total. Counts that overlap (characteristics, needs profile) "
+    "have no total to work back from and get the primary rule.",
     "percentages": "A percentage whose denominator is below the threshold is shown as [c]; "
     "with no denominator it is null.",
     "suppressed_list": "Every [c] is listed with its rule; which cell of a table was the small "
@@ -40,11 +43,16 @@ class CellRef:
 
 @dataclass(frozen=True)
 class RawTable:
-    """A breakdown before suppression: (code, label, count) rows in display order."""
+    """A breakdown before suppression: (code, label, count) rows in display order.
+
+    `adds_up` says whether the cells partition a population whose total is published (a
+    woman is in exactly one borough); counts that overlap (characteristics, needs) do not.
+    """
 
     name: str
     title: str
     cells: tuple[tuple[str, str, int], ...]
+    adds_up: bool = True
 
     def refs(self) -> tuple[CellRef, ...]:
         """References to every cell, in order."""
@@ -161,6 +169,8 @@ def suppress(
     while changed:
         changed = False
         for table in tables:
+            if not table.adds_up:
+                continue  # no total to work a hidden cell back from
             refs = table.refs()
             inside = [ref for ref in refs if ref in hidden]
             if len(inside) == 1:

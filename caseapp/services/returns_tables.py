@@ -96,6 +96,7 @@ def raw_tables(figures: Figures) -> tuple[RawTable, ...]:
                 table_name(population, "characteristics"),
                 f"{title}: characteristics",
                 tuple((code, label, int(found.get(code, 0))) for code, label in CHARACTERISTICS),
+                adds_up=False,
             )
         )
     tables.append(
@@ -112,6 +113,7 @@ def raw_tables(figures: Figures) -> tuple[RawTable, ...]:
             tuple(
                 (code, label, int(figures.needs.get(code, 0))) for code, label in NEED_AREAS.items()
             ),
+            adds_up=False,
         )
     )
     assert tuple(table.name for table in tables) == BREAKDOWN_TABLES

@@ -37,6 +37,12 @@ def test_two_hidden_cells_need_no_secondary() -> None:
     assert all(h.rule == "primary" for h in hidden)
 
 
+def test_overlapping_counts_have_no_total_so_no_secondary() -> None:
+    needs = RawTable("needs", "needs", (("MH", "MH", 27), ("DA", "DA", 4), ("SM", "SM", 12)), False)
+    tables, _hidden = suppress([needs], [], 10)
+    assert shown(tables, "needs") == [27, SUPPRESSED, 12]
+
+
 def test_a_zero_is_hidden_only_when_no_other_cell_is_left() -> None:
     tables, _hidden = suppress([table("t", 0, 4, 0)], [], 10)
     assert shown(tables, "t") == [SUPPRESSED, SUPPRESSED, 0]
@@ -91,7 +97,9 @@ def test_no_hidden_cell_can_be_worked_back_from_any_total(
     members = sorted(i for i in subset if i < len(first) - 1) or [0]
     sub_value = sum(first[i] for i in members)
     a = table("a", *first)
-    b = table("b", sub_value, *second)
+    b = RawTable(
+        "b", "b", tuple((f"c{i}", "", n) for i, n in enumerate([sub_value, *second])), False
+    )
     sub = CellRef("b", "c0")
     member_refs = tuple(CellRef("a", f"c{i}") for i in members)
     others = tuple(CellRef("a", f"c{i}") for i in range(len(first)) if i not in members)
