@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from itertools import count
+from typing import Any
 
 from sqlmodel import col, select
+from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widgets import DataTable, OptionList
 
+from caseapp.app import CaseApp
 from caseapp.models import AuditEvent, Hub, Woman
+from caseapp.services.context import Ctx
 from caseapp.services.validation import fold
 from caseapp.store.store import Store
 
@@ -23,12 +31,13 @@ def add_woman(
     children: int | None = None,
     status: str = "active",
     preferred: str = "",
+    reference: str | None = None,
 ) -> int:
     """Insert a woman straight into the store and return her id."""
     number = next(_numbers)
     with store.write() as session:
         woman = Woman(
-            reference=f"MIN-2026-{number:05d}",
+            reference=reference or f"MIN-2026-{number:05d}",
             first_name=first,
             last_name=last,
             preferred_name=preferred,
@@ -70,3 +79,48 @@ def audit_events(store: Store, action: str) -> list[tuple[int | None, str, dict[
             select(AuditEvent).where(col(AuditEvent.action) == action).order_by(col(AuditEvent.seq))
         ).all()
         return [(r.subject_id, r.subject_ref, json.loads(r.detail)) for r in rows]
+
+
+async def settle(pilot: Pilot[object]) -> None:
+    """Let messages, workers and their replies finish (never a sleep)."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@contextlib.asynccontextmanager
+async def app_showing(ctx: Ctx, screen: Screen[Any]) -> AsyncIterator[Pilot[object]]:
+    """Run the real app at 80x24, unlocked as `ctx`, with `screen` pushed over the home stack."""
+    app = CaseApp(ctx.store.path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.ctx = ctx
+        await app.push_screen(screen)
+        await settle(pilot)
+        try:
+            yield pilot
+        finally:
+            app.ctx = None  # the store fixture closes the store, not the app
+
+
+def screen_text(pilot: Pilot[object]) -> str:
+    """Everything the current screen shows, as plain text (for asserting what a user sees)."""
+    parts = []
+    for widget in pilot.app.screen.query("Static, DataTable, OptionList"):
+        if isinstance(widget, DataTable):
+            parts.append(_table_text(widget))
+        elif isinstance(widget, OptionList):
+            parts.extend(
+                str(widget.get_option_at_index(i).prompt) for i in range(widget.option_count)
+            )
+        else:
+            parts.append(str(widget.render()))
+    return "\n".join(parts)
+
+
+def _table_text(table: DataTable[Any]) -> str:
+    return "\n".join(
+        " ".join(str(cell) for cell in table.get_row_at(row)) for row in range(table.row_count)
+    )

@@ -173,7 +173,7 @@ class AssessmentForm(FormModal[AssessmentView]):
             yield Static("Needs assessment", classes="form-title", id="form-title")
             with Horizontal(classes="form-row"):
                 yield Static("Date", classes="form-label")
-                yield Input(show_date(self.today), id="date", compact=True, max_length=10)
+                yield Input(show_date(self.today), id="date", compact=True, max_length=20)
             with Horizontal(classes="form-row"):
                 yield Static("Kind", classes="form-label")
                 yield ChoiceBar(list(ASSESSMENT_KINDS.items()), id="kind")

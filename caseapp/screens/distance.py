@@ -41,14 +41,14 @@ class _Progress:
 
 
 def outcome_line(start: OutcomeStart) -> Text:
-    """`Outcomes (baseline → last): Safer 2→4 · Health 3→3 · …` for one line."""
+    """`Outcomes (baseline → last): Safer 2→4 · Health 3 · …` (3: no answer since baseline)."""
     line = Text("Outcomes (baseline → last): ", style="bold")
     parts = []
     for question in OUTCOME_QUESTIONS:
         base, last = start.baseline_score(question), start.latest_score(question)
-        if base is None and last is None:
+        if base is None:
             continue
-        parts.append(f"{OUTCOME_SHORT[question]} {base or '-'}→{last or '-'}")
+        parts.append(f"{OUTCOME_SHORT[question]} {base}" + (f"→{last}" if last else ""))
     line.append(" · ".join(parts) if parts else "none recorded yet (o to record)")
     return line
 

@@ -37,7 +37,11 @@ class OutcomeSet:
 
 @dataclass(frozen=True)
 class OutcomeStart:
-    """What the outcome form shows: who she is, whether parenting applies, earlier answers."""
+    """What the outcome form shows: who she is, whether parenting applies, earlier answers.
+
+    `baseline` is her earliest baseline answer to each question; `latest` her latest review
+    or exit answer dated after it (the two the commissioner's return compares).
+    """
 
     woman_id: int
     reference: str
@@ -52,7 +56,7 @@ class OutcomeStart:
         return dict(self.baseline).get(question)
 
     def latest_score(self, question: str) -> int | None:
-        """Her most recent answer to `question` of any kind."""
+        """Her latest review or exit answer to `question` after her baseline."""
         return dict(self.latest).get(question)
 
 
@@ -187,12 +191,16 @@ def start_outcomes(ctx: Ctx, woman_id: int) -> OutcomeStart:
     with ctx.read() as session:
         woman = get_visible_woman(session, ctx, woman_id)
         rows = _rows(session, woman_id)
-    baseline: dict[str, int] = {}
+    # As the return measures it: her earliest baseline answer, and her latest review or exit
+    # answer dated after it.
+    baseline: dict[str, tuple[date, int]] = {}
     latest: dict[str, int] = {}
-    for row in rows:  # oldest first, so the first baseline wins and the last answer wins
-        if row.kind == "baseline":
-            baseline.setdefault(row.question, row.score)
-        latest[row.question] = row.score
+    for row in sorted((r for r in rows if r.kind == "baseline"), key=lambda r: r.date):
+        baseline.setdefault(row.question, (row.date, row.score))
+    for row in rows:  # oldest first, so the last one wins
+        first = baseline.get(row.question)
+        if first is not None and row.kind != "baseline" and row.date > first[0]:
+            latest[row.question] = row.score
     if not baseline:
         kind = "baseline"
     elif woman.status == "closed":
@@ -207,6 +215,6 @@ def start_outcomes(ctx: Ctx, woman_id: int) -> OutcomeStart:
         woman_name(woman),
         None if children is None else children > 0,
         kind,
-        tuple(baseline.items()),
+        tuple((question, score) for question, (_day, score) in baseline.items()),
         tuple(latest.items()),
     )

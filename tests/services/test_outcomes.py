@@ -124,10 +124,20 @@ def test_start_shows_baseline_latest_and_suggests_kind(manager: Ctx) -> None:
         answers={"felt_safe": 4},
         today=TODAY,
     )
+    outcomes.record_outcomes(
+        manager,
+        woman,
+        kind="review",
+        date=date(2026, 1, 1),
+        answers={"health_wellbeing": 4},
+        today=TODAY,
+    )
     start = outcomes.start_outcomes(manager, woman)
     assert start.suggested_kind == "review"
     assert (start.baseline_score("felt_safe"), start.latest_score("felt_safe")) == (2, 4)
     assert start.baseline_score("parenting") is None
+    # A review with no baseline before it is not a "latest" against anything.
+    assert start.latest_score("health_wellbeing") is None
     closed = add_woman(manager.store, status="closed")
     outcomes.record_outcomes(
         manager, closed, kind="baseline", date=TODAY, answers={"felt_safe": 2}, today=TODAY

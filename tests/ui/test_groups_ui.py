@@ -1,0 +1,217 @@
+"""Pilot tests of the group sessions list, the register and its modals, and activities."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from caseapp.modals.activity_form import ActivityForm
+from caseapp.modals.add_to_register import AddToRegisterModal, HeadCountModal
+from caseapp.modals.confirm import ConfirmModal
+from caseapp.modals.group_session_form import GroupSessionForm
+from caseapp.screens.activities import ActivitiesScreen
+from caseapp.screens.groups import GroupsScreen
+from caseapp.screens.register import RegisterScreen
+from caseapp.services import activities, clock, groups
+from caseapp.services.activities import ActivityInput
+from caseapp.services.context import Ctx
+from tests.records_helpers import add_hub, add_woman, app_showing, screen_text, settle
+
+TODAY = clock.today()
+NAMES = [
+    "Ama Owusu", "Bea Adams", "Cat Brown", "Dee Clarke", "Eve Davis", "Fay Evans",
+    "Gwen Fox", "Hana Green", "Iris Hall", "Jo King", "Kay Lowe", "Liz Moore",
+]  # fmt: skip
+
+
+def _women(ctx: Ctx, names: list[str], keyworker_id: int | None = None) -> list[int]:
+    return [add_woman(ctx.store, *n.split(), keyworker_id=keyworker_id) for n in names]
+
+
+def _marks(ctx: Ctx, session_id: int) -> dict[str, str]:
+    return {e.name: e.attendance for e in groups.get_register(ctx, session_id).entries}
+
+
+async def test_new_session_starts_from_the_last_register(manager: Ctx) -> None:
+    add_hub(manager.store)
+    women = _women(manager, NAMES[:3])
+    last = groups.create_session(manager, title="Healthy relationships", date=date(2026, 1, 5))
+    groups.add_to_register(manager, last.session.id, women)
+    screen = GroupsScreen()
+    async with app_showing(manager, screen) as pilot:
+        assert "Healthy relationships" in screen_text(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, GroupSessionForm)
+        await pilot.press(*"heal", "right", "ctrl+s")  # right accepts the offered title
+        await settle(pilot)
+        register = pilot.app.screen
+        assert isinstance(register, RegisterScreen)
+        text = screen_text(register.app)  # type: ignore[arg-type]
+        assert "Did not attend 3" in text and "GRP-" in text
+        sessions = groups.list_sessions(manager)
+        assert sessions[0].title == "Healthy relationships" and sessions[0].date == TODAY
+        await pilot.press("escape")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+
+
+async def test_twelve_women_in_twelve_keys(manager: Ctx) -> None:
+    women = _women(manager, NAMES)
+    last = groups.create_session(manager, title="Art", date=date(2026, 1, 5))
+    groups.add_to_register(manager, last.session.id, women)
+    today = groups.create_session(manager, title="Art", date=date(2026, 1, 12))
+    async with app_showing(manager, RegisterScreen(today.session.id)) as pilot:
+        # One key per woman: it marks her and moves to the next.
+        await pilot.press("a", "a", "l", "a", "d", "a", "a", "a", "a", "a", "a", "a")
+        await settle(pilot)
+        assert "Attended 10 · Late 1 · Did not attend 1" in screen_text(pilot)
+    marks = _marks(manager, today.session.id)
+    assert marks["Cat Brown"] == "late" and marks["Eve Davis"] == "did_not_attend"
+    assert list(marks.values()).count("attended") == 10
+
+
+async def test_register_keys(manager: Ctx) -> None:
+    women = _women(manager, NAMES[:3])
+    add_woman(manager.store, "Zoe", "Young")
+    sid = groups.create_session(manager, title="Yoga", date=date(2026, 1, 5)).session.id
+    groups.add_to_register(manager, sid, women, attendance="did_not_attend")
+    screen = RegisterScreen(sid)
+    async with app_showing(manager, screen) as pilot:
+        await pilot.press("A")
+        await settle(pilot)
+        assert set(_marks(manager, sid).values()) == {"attended"}
+        await pilot.press("space", "space", "down", "space")  # Ama: late → absent; Bea: late
+        await settle(pilot)
+        assert _marks(manager, sid) == {
+            "Ama Owusu": "did_not_attend",
+            "Bea Adams": "late",
+            "Cat Brown": "attended",
+        }
+        await pilot.press("h")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, HeadCountModal)
+        await pilot.press("4", "enter")
+        await settle(pilot)
+        assert groups.get_session(manager, sid).anonymous_attendees == 4
+        assert "Head count 4 · Total present 6" in screen_text(pilot)
+        await pilot.press("plus")
+        await settle(pilot)
+        adding = pilot.app.screen
+        assert isinstance(adding, AddToRegisterModal)
+        await pilot.press(*"zo", "enter")
+        await settle(pilot)
+        assert pilot.app.screen is adding and "Added 1: Zoe Young" in screen_text(pilot)
+        await pilot.press(*"am")
+        await settle(pilot)
+        assert "on the register" in screen_text(pilot)  # Ama is already on it
+        await pilot.press("escape")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        assert _marks(manager, sid)["Zoe Young"] == "attended"
+        await pilot.press("up", "up", "up", "delete")  # the cursor was on Bea: now Ama
+        await settle(pilot)
+        assert "Ama Owusu" not in _marks(manager, sid)
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ConfirmModal)
+        await pilot.press("y")
+        await settle(pilot)
+        assert groups.get_session(manager, sid).status == "cancelled"
+        assert "CANCELLED" in screen_text(pilot)
+        before = _marks(manager, sid)
+        await pilot.press("a", "A", "space")  # dimmed: a cancelled register cannot change
+        await settle(pilot)
+        assert _marks(manager, sid) == before
+        await pilot.press("c")
+        await settle(pilot)
+        assert groups.get_session(manager, sid).status == "held"
+        await pilot.press("e")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, GroupSessionForm)
+        await pilot.press("ctrl+a", "ctrl+k", *"Yoga and breathing", "ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        assert "Yoga and breathing" in screen_text(pilot)
+
+
+async def test_facilitator_sees_other_women_without_names(
+    manager: Ctx, make_user: Callable[..., Ctx]
+) -> None:
+    kim = make_user("kim")
+    hers = _women(manager, ["Ama Owusu"], keyworker_id=kim.actor.user_id)
+    other = _women(manager, ["Bea Adams"])
+    sid = groups.create_session(kim, title="Art", date=date(2026, 1, 5)).session.id
+    groups.add_to_register(manager, sid, hers + other)
+    async with app_showing(kim, RegisterScreen(sid)) as pilot:
+        text = screen_text(pilot)
+        assert "Ama Owusu" in text and "Bea Adams" not in text
+        assert "Not on your caseload" in text
+        await pilot.press("down", "d")
+        await settle(pilot)
+        assert _marks(manager, sid)["Bea Adams"] == "attended"
+        await pilot.press("plus", *"bea")
+        await settle(pilot)
+        assert "Nobody found on your caseload." in screen_text(pilot)
+
+
+async def test_groups_list_filter_and_cancel(manager: Ctx, make_user: Callable[..., Ctx]) -> None:
+    kim = make_user("kim")
+    groups.create_session(manager, title="Yoga", date=date(2026, 1, 5))
+    groups.create_session(manager, title="Art [b]club[/b]", date=date(2026, 1, 6))
+    groups.create_session(manager, title="Kim's group", date=date(2026, 1, 7),
+                          facilitator_id=kim.actor.user_id)  # fmt: skip
+    screen = GroupsScreen()
+    async with app_showing(manager, screen) as pilot:
+        assert "Art [b]club[/b]" in screen_text(pilot)  # shown literally
+        await pilot.press("slash", *"yog")
+        await settle(pilot)
+        text = screen_text(pilot)
+        assert "Yoga" in text and "Art" not in text
+        await pilot.press("escape", "c")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert "cancelled" in screen_text(pilot)
+        assert [s.status for s in groups.list_sessions(manager, search="yoga")] == ["cancelled"]
+        await pilot.press("c")  # reinstates without asking
+        await settle(pilot)
+        assert [s.status for s in groups.list_sessions(manager, search="yoga")] == ["held"]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, RegisterScreen)
+    async with app_showing(kim, GroupsScreen()) as pilot:
+        text = screen_text(pilot)
+        assert "Kim's group" in text and "Yoga" not in text
+
+
+async def test_activities_screen(manager: Ctx, make_user: Callable[..., Ctx]) -> None:
+    add_hub(manager.store, "south", "South Hub")
+    kim = make_user("kim")
+    activities.record_activity(kim, ActivityInput("judiciary_training", TODAY, 2, 30))
+    screen = ActivitiesScreen()
+    async with app_showing(manager, screen) as pilot:
+        assert "Judiciary" in screen_text(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ActivityForm)
+        await pilot.press("right", "right", "tab", "tab", "tab", *"2", "tab", *"9", "tab")
+        await pilot.press(*"Cohort 3", "ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        text = screen_text(pilot)
+        assert "9 trained" in text and "Cohort 3" in text
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ActivityForm)
+        await pilot.press("escape", "delete")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert [a.description for a in activities.list_activities(manager)] == [""]
+    async with app_showing(kim, ActivitiesScreen()) as pilot:
+        await pilot.press("n")
+        await settle(pilot)
+        await pilot.press("ctrl+s")  # attendees left empty for judiciary training: fine
+        await settle(pilot)
+        assert len(activities.list_activities(kim)) == 2
