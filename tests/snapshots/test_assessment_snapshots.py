@@ -1,0 +1,142 @@
+"""Snapshots at 80x24: the assessment form, distance travelled and a group register.
+
+Fixed names, references and dates, so every run draws the same screen. Regenerate with
+`pytest tests/snapshots/test_assessment_snapshots.py --snapshot-update` after a deliberate
+change, and look at the new SVGs before committing them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from textual.pilot import Pilot
+from textual.screen import Screen
+
+from caseapp.app import CaseApp
+from caseapp.modals.assessment_form import AssessmentForm
+from caseapp.screens.distance import DistanceScreen
+from caseapp.screens.register import RegisterScreen
+from caseapp.services import assessments, groups, outcomes
+from caseapp.services.assessments import ItemInput
+from caseapp.services.context import Ctx
+from tests.records_helpers import add_hub, add_woman, settle
+
+TODAY = date(2026, 11, 24)
+REGISTER = [
+    ("Ama", "Owusu", "attended"),
+    ("Bea", "Adams", "late"),
+    ("Cat", "Brown", "attended"),
+    ("Dee", "Clarke", "did_not_attend"),
+    ("Eve", "Davis", "attended"),
+    ("Fay", "Evans", "attended"),
+    ("Gwen", "Fox", "attended"),
+    ("[bold]Rosa[/bold]", "Díaz", "attended"),  # markup in a name is shown as typed
+    ("Iris", "Hall", "late"),
+    ("Jo", "King", "attended"),
+    ("Kay", "Lowe", "did_not_attend"),
+    ("Liz", "Moore", "attended"),
+]
+
+
+def _assessed_woman(ctx: Ctx) -> int:
+    woman = add_woman(ctx.store, "Ama", "Owusu", children=2, reference="MIN-2026-00042")
+    record = assessments.record_assessment
+    record(
+        ctx,
+        woman,
+        kind="baseline",
+        date=date(2026, 3, 2),
+        items=[
+            ItemInput("ACC", "high", 2),
+            ItemInput("FIN", "medium", 4),
+            ItemInput("MH", "high", 3),
+            ItemInput("DA", "high", 2),
+            ItemInput("PAR", "low", 7),
+            ItemInput("SM", "none"),
+        ],
+        today=TODAY,
+    )
+    record(
+        ctx,
+        woman,
+        kind="review",
+        date=date(2026, 6, 8),
+        items=[
+            ItemInput("ACC", "medium", 5),
+            ItemInput("FIN", "medium", 4),
+            ItemInput("MH", "medium", 5),
+        ],
+        today=TODAY,
+    )
+    record(
+        ctx,
+        woman,
+        kind="review",
+        date=date(2026, 9, 14),
+        items=[
+            ItemInput("ACC", "low", 8),
+            ItemInput("FIN", "high", 3),
+            ItemInput("MH", "medium", 6),
+            ItemInput("DA", "low", 7),
+        ],
+        today=TODAY,
+    )
+    outcomes.record_outcomes(
+        ctx, woman, kind="baseline", date=date(2026, 3, 2),
+        answers={"felt_safe": 2, "health_wellbeing": 2, "parenting": 3}, today=TODAY,
+    )  # fmt: skip
+    outcomes.record_outcomes(
+        ctx, woman, kind="review", date=date(2026, 9, 14),
+        answers={"felt_safe": 4, "health_wellbeing": 3}, today=TODAY,
+    )  # fmt: skip
+    return woman
+
+
+def _showing(ctx: Ctx, make: Callable[[], Screen[object]]) -> Callable[[Pilot[object]], object]:
+    async def run_before(pilot: Pilot[object]) -> None:
+        await pilot.pause()
+        pilot.app.ctx = ctx  # type: ignore[attr-defined]
+        await pilot.app.push_screen(make())
+        await settle(pilot)
+
+    return run_before
+
+
+def test_assessment_form(manager: Ctx, snap_compare: Callable[..., bool]) -> None:
+    woman = _assessed_woman(manager)
+    app = CaseApp(manager.store.path)
+    # Partly filled in from the keyboard: ACC medium 6, ETE low 9, then a level for FIN.
+    assert snap_compare(
+        app,
+        terminal_size=(80, 24),
+        run_before=_showing(manager, lambda: AssessmentForm(woman, today=TODAY)),
+        press=["m", "6", "l", "9", "h"],
+    )
+
+
+def test_distance_travelled(manager: Ctx, snap_compare: Callable[..., bool]) -> None:
+    woman = _assessed_woman(manager)
+    app = CaseApp(manager.store.path)
+    assert snap_compare(
+        app, terminal_size=(80, 24), run_before=_showing(manager, lambda: DistanceScreen(woman))
+    )
+
+
+def test_group_register(manager: Ctx, snap_compare: Callable[..., bool]) -> None:
+    hub = add_hub(manager.store, "north", "North Hub")
+    women = {
+        add_woman(manager.store, first, last, reference=f"MIN-2026-{i:05d}"): mark
+        for i, (first, last, mark) in enumerate(REGISTER, start=101)
+    }
+    created = groups.create_session(
+        manager, title="Healthy relationships", date=TODAY, hub_id=hub, today=TODAY
+    )
+    sid = created.session.id
+    groups.add_to_register(manager, sid, list(women))
+    groups.mark_register(manager, sid, {wid: m for wid, m in women.items() if m != "attended"})
+    groups.set_head_count(manager, sid, 3)
+    app = CaseApp(manager.store.path)
+    assert snap_compare(
+        app, terminal_size=(80, 24), run_before=_showing(manager, lambda: RegisterScreen(sid))
+    )
