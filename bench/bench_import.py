@@ -70,9 +70,9 @@ def bench_import(work: Path, women: int, contacts: int) -> float:
     try:
         users.create_first_manager(store, "mgr")
         ctx = Ctx(store, Actor(1, "mgr", "manager"))
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         report = run_import(ctx, files, today=TODAY)
-        elapsed = time.perf_counter() - started
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         if not report.ok:
             raise SystemExit("\n".join(report.lines()[:20]))
         again = time.perf_counter()
@@ -83,6 +83,8 @@ def bench_import(work: Path, women: int, contacts: int) -> float:
     rate = contacts / elapsed
     print(f"import: {women:,} women + {contacts:,} contacts in {elapsed:.1f} s")
     print(f"  {rate:,.0f} contact rows/s (target >= 20,000)")
+    # On a shared machine the wall clock includes waiting for other processes.
+    print(f"  {contacts / cpu:,.0f} contact rows per CPU second ({cpu:.1f} s of CPU)")
     skipped = sum(f.skipped for f in second.files)
     print(f"  second run: {skipped:,} rows skipped as identical in {again_elapsed:.1f} s")
     size = (work / "bench.db").stat().st_size

@@ -8,6 +8,7 @@ at their parents without a round trip per row.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from itertools import islice
 from typing import Any, cast
 
@@ -63,31 +64,21 @@ def insert_rows(
     """Insert dict rows (all with the same keys) through Core executemany; return the count.
 
     The statement is compiled once and each chunk goes to the driver's `executemany` as
-    tuples; converted values are memoised per column, since dates and timestamps repeat.
+    tuples.
     """
     count = 0
     sql = ""
-    plan: list[Any] = []
-    memo: list[dict[Any, Any]] = []
+    plan: list[tuple[str, Callable[[Any], Any] | None]] = []
     for block in _chunks(rows, chunk):
         if not sql:
-            sql, plan = _writer(conn, model, list(block[0]))
-            memo = [{} for _ in plan]
-        params = []
-        for row in block:
-            values = []
-            for (name, process), seen in zip(plan, memo, strict=True):
-                value = row[name]
-                if process is not None and value is not None:
-                    try:
-                        value = seen[value]
-                    except KeyError:
-                        value = seen.setdefault(value, process(value))
-                    except TypeError:  # unhashable: convert without the memo
-                        value = process(value)
-                values.append(value)
-            params.append(tuple(values))
-        conn.exec_driver_sql(sql, params)
+            sql, found = _writer(conn, model, list(block[0]))
+            # Column by column through a C-level cache: dates and timestamps repeat a lot.
+            plan = [(name, lru_cache(maxsize=4096)(p) if p else None) for name, p in found]
+        columns = []
+        for name, process in plan:
+            values = [row[name] for row in block]
+            columns.append(list(map(process, values)) if process is not None else values)
+        conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
         count += len(block)
         if progress is not None:
             progress(len(block))

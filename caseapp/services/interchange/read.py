@@ -117,26 +117,35 @@ def table_for(name: str) -> str | None:
     return stem if stem in TABLES else None
 
 
+def _decoded_lines(raw: IO[bytes], display: str, position: list[int]) -> Iterator[str]:
+    """Decode a byte stream line by line so an encoding error names its physical line."""
+    for number, data in enumerate(raw, start=1):
+        position[0] = number
+        if number == 1 and data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        try:
+            yield data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise Refused(display, "is not UTF-8 text (save it as CSV UTF-8)", number) from exc
+
+
 def _csv_rows(
     opener: Callable[[], IO[bytes]], limit: int, part: Part
 ) -> Iterator[tuple[int, list[str]]]:
     """Yield (line, cells) from a UTF-8 CSV; the line is where the record starts."""
     display = part.display
+    position = [0]
     with opener() as raw:
         counted = _Counted(raw, limit, display)
-        text = io.TextIOWrapper(
-            io.BufferedReader(counted, 1 << 16), encoding="utf-8-sig", newline=""
-        )
-        reader = csv.reader(text, strict=False)
+        buffered = io.BufferedReader(counted, 1 << 16)
+        reader = csv.reader(_decoded_lines(buffered, display, position), strict=False)
         line = 1
         try:
             for cells in reader:
                 yield line, cells
                 line = reader.line_num + 1
-        except UnicodeDecodeError as exc:
-            raise Refused(display, "is not UTF-8 text (save it as CSV UTF-8)", line) from exc
         except csv.Error as exc:
-            raise Refused(display, f"cannot be read as CSV ({exc})", line) from exc
+            raise Refused(display, f"cannot be read as CSV ({exc})", position[0]) from exc
         part.sha256 = counted.digest.hexdigest()
 
 

@@ -32,6 +32,7 @@ ERROR, WARNING, NOTE = "error", "warning", "note"
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::\d{2})?$")
+_MISS = object()
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _EARLIEST_BIRTH = date(1900, 1, 1)
 
@@ -501,14 +502,17 @@ def _check_rows(
         values = list(blank)
         ok = True
         for position, index, convert, memo, required, column in plan:
-            text = raw[position].strip() if position < count else ""
+            cell = raw[position] if position < count else ""
+            if memo is not None:
+                hit = memo.get(cell, _MISS)
+                if hit is not _MISS:
+                    values[index] = hit
+                    continue
+            text = cell.strip()
             if not text:
                 if required:
                     problems.append(Problem(display, line, column, "required; it is empty"))
                     ok = False
-                continue
-            if memo is not None and text in memo:
-                values[index] = memo[text]
                 continue
             try:
                 value = convert(unneutralise(text) if text[0] == "'" else text)
@@ -517,7 +521,7 @@ def _check_rows(
                 ok = False
                 continue
             if memo is not None:
-                memo[text] = value
+                memo[cell] = value
             values[index] = value
         (table.rows if ok else table.rejected).append((line, *values))
         if key_at is not None:
