@@ -59,6 +59,14 @@ DESTINATIONS: tuple[Destination, ...] = (
         "Non-client outputs: training for the judiciary and professionals, peer mentors",
     ),
     Destination(
+        "returns",
+        "r",
+        "Returns",
+        "caseapp.screens.returns:ReturnsScreen",
+        MANAGERS,
+        "The commissioner's return: choose a period, check it, export it anonymised",
+    ),
+    Destination(
         "audit",
         "l",
         "Audit log",
@@ -73,5 +81,13 @@ DESTINATIONS: tuple[Destination, ...] = (
         "caseapp.screens.retention:RetentionScreen",
         MANAGERS,
         "Records past the retention period; erase them with a typed confirmation",
+    ),
+    Destination(
+        "requests",
+        "d",
+        "Subject requests",
+        "caseapp.screens.subject_requests:SubjectRequestsScreen",
+        MANAGERS,
+        "A woman's subject access pack, or erasure of her record",
     ),
 )
