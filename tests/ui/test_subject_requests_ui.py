@@ -1,0 +1,91 @@
+"""Subject requests with real keys: write her pack, erase her after typing her reference."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlmodel import func, select
+from textual.widgets import Input, Static
+
+from caseapp.modals.typed_confirm import TypedConfirmModal
+from caseapp.models import Woman
+from caseapp.screens.home import HomeScreen
+from caseapp.screens.subject_requests import SubjectRequestsScreen
+from caseapp.services.context import Ctx
+from tests.dataprot import add_woman
+from tests.keyworker_kit import make_app, settle, type_text, unlock
+
+
+def _result(app: object) -> str:
+    return str(app.screen.query_one("#requests-result", Static).render())  # type: ignore[attr-defined]
+
+
+async def test_write_a_pack_then_erase(manager: Ctx, tmp_path: Path) -> None:
+    add_woman(manager, "MIN-2026-00001", marker="Requested")
+    add_woman(manager, "MIN-2026-00002")
+    app = make_app(manager)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, SubjectRequestsScreen)
+        await pilot.press("f2")
+        assert "Type her reference first" in _result(app)
+        await type_text(pilot, "min-2026-00001")
+        await pilot.press("enter")  # on to the folder
+        assert app.screen.query_one("#requests-folder", Input).has_focus
+        await pilot.press("end", "ctrl+u")
+        await type_text(pilot, str(tmp_path / "pack"))
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "written (and recorded)" in _result(app)
+        assert len(list((tmp_path / "pack").iterdir())) == 2
+
+        await pilot.press("f8")
+        await settle(pilot)
+        assert isinstance(app.screen, TypedConfirmModal)
+        assert app.screen.expected == "MIN-2026-00001"
+        assert "Requested" in str(app.screen.body)
+        await type_text(pilot, "MIN-2026-00001")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SubjectRequestsScreen)
+        assert "Erased MIN-2026-00001" in _result(app)
+
+        # Asking again says when she was erased.
+        await type_text(pilot, "MIN-2026-00001")
+        await pilot.press("f8")
+        await settle(pilot)
+        assert "she was erased on" in _result(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
+    with manager.read() as session:
+        assert session.exec(select(func.count()).select_from(Woman)).one() == 1
+
+
+async def test_escape_in_the_confirmation_erases_nothing(manager: Ctx) -> None:
+    add_woman(manager, "MIN-2026-00001")
+    app = make_app(manager)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        await type_text(pilot, "MIN-2026-00001")
+        await pilot.press("f8")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, SubjectRequestsScreen)
+    with manager.read() as session:
+        assert session.exec(select(func.count()).select_from(Woman)).one() == 1
+
+
+async def test_keyworker_cannot_open_it(make_user: Callable[..., Ctx]) -> None:
+    app = make_app(make_user("kw1"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen)
