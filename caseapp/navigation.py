@@ -90,12 +90,4 @@ DESTINATIONS: tuple[Destination, ...] = (
         MANAGERS,
         "A woman's subject access pack, or erasure of her record",
     ),
-    Destination(
-        "requests",
-        "d",
-        "Subject requests",
-        "caseapp.screens.subject_requests:SubjectRequestsScreen",
-        MANAGERS,
-        "A woman's subject access pack, or erasure of her record",
-    ),
 )
