@@ -192,4 +192,4 @@ class ActivitiesScreen(CaseScreen):
 
     def action_back(self) -> None:
         """Back home."""
-        self.app.pop_screen()
+        self.dismiss()

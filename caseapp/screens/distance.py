@@ -218,4 +218,4 @@ class DistanceScreen(CaseScreen):
 
     def action_back(self) -> None:
         """Back to where she was opened from."""
-        self.app.pop_screen()
+        self.dismiss()

@@ -83,10 +83,13 @@ class GroupsScreen(CaseScreen):
         table = self.query_one("#groups-table", DataTable)
         table.add_column("Date", key="date", width=10)
         table.add_column("Reference", key="reference", width=13)
-        table.add_column("Title", key="title", width=26)
+        table.add_column("Title", key="title", width=23)
         table.add_column("Facilitator", key="facilitator", width=12)
-        table.add_column("Came", key="came", width=6)
+        table.add_column("Came", key="came", width=9)
         table.focus()
+
+    def on_screen_resume(self) -> None:
+        # Back from a register or a form (or first shown): counts may have changed.
         self.reload()
 
     def reload(self) -> None:
@@ -114,7 +117,7 @@ class GroupsScreen(CaseScreen):
         self.sessions = message.sessions
         for view in self.sessions:
             cancelled = view.status == "cancelled"
-            title = safe(view.title, limit=26, style="strike dim" if cancelled else "")
+            title = safe(view.title, limit=23, style="strike dim" if cancelled else "")
             table.add_row(
                 Text(show_date(view.date)),
                 Text(view.reference, style="dim"),
@@ -148,8 +151,7 @@ class GroupsScreen(CaseScreen):
 
         def created(result: Register | GroupSessionView | None) -> None:
             if isinstance(result, Register):
-                self.reload()
-                self.app.push_screen(RegisterScreen(result.session.id), lambda _r: self.reload())
+                self.app.push_screen(RegisterScreen(result.session.id))
 
         self.app.push_screen(GroupSessionForm(), created)
 
@@ -158,13 +160,13 @@ class GroupsScreen(CaseScreen):
         """Open the selected session's register."""
         view = self._selected()
         if view is not None:
-            self.app.push_screen(RegisterScreen(view.id), lambda _r: self.reload())
+            self.app.push_screen(RegisterScreen(view.id))
 
     def action_edit_session(self) -> None:
         """Change the selected session's details."""
         view = self._selected()
         if view is not None:
-            self.app.push_screen(GroupSessionForm(view), lambda _r: self.reload())
+            self.app.push_screen(GroupSessionForm(view))
 
     def action_toggle_cancelled(self) -> None:
         """Cancel the selected session (after asking) or reinstate it."""
@@ -205,4 +207,4 @@ class GroupsScreen(CaseScreen):
         if search.has_focus:
             self.query_one("#groups-table", DataTable).focus()
             return
-        self.app.pop_screen()
+        self.dismiss()

@@ -175,4 +175,4 @@ class PlanScreen(CaseScreen):
 
     def action_back(self) -> None:
         """Back to her record."""
-        self.app.pop_screen()
+        self.dismiss()

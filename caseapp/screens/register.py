@@ -338,4 +338,4 @@ class RegisterScreen(CaseScreen):
 
     def action_back(self) -> None:
         """Back to the list of sessions."""
-        self.app.pop_screen()
+        self.dismiss()

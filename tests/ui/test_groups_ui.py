@@ -51,9 +51,10 @@ async def test_new_session_starts_from_the_last_register(manager: Ctx) -> None:
         assert "Did not attend 3" in text and "GRP-" in text
         sessions = groups.list_sessions(manager)
         assert sessions[0].title == "Healthy relationships" and sessions[0].date == TODAY
-        await pilot.press("escape")
+        await pilot.press("a", "escape")
         await settle(pilot)
         assert pilot.app.screen is screen
+        assert screen.sessions[0].attended == 1  # the list is read again on return
 
 
 async def test_twelve_women_in_twelve_keys(manager: Ctx) -> None:
