@@ -134,6 +134,8 @@ class CaseApp(App[int]):
             except Exception:  # noqa: BLE001 - the store is closed either way
                 ctx.store.close()
         self.sub_title = ""
+        # Toasts outlive screens and can name a woman ("Saved Jane's contact"): drop them too.
+        self.clear_notifications()
         while len(self.screen_stack) > 2:
             self.pop_screen()
         screen = UnlockScreen(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import ClassVar
 
@@ -90,6 +91,12 @@ class UnlockScreen(CaseScreen):
         target = "#passphrase" if self.initial_username else "#username"
         self.query_one(target, Input).focus()
         self._warn_if_in_use()
+        self._warm_up()
+
+    @work(thread=True, exit_on_error=False, group="warm-up")
+    def _warm_up(self) -> None:
+        """Import the home screen while she types, so it appears as soon as the store opens."""
+        importlib.import_module("caseapp.screens.home")
 
     def _warn_if_in_use(self) -> None:
         # Tell a second instance at once, not only after a passphrase has been typed.

@@ -162,6 +162,19 @@ async def test_ctrl_l_locks_from_over_a_modal(closed_store_path: Path) -> None:
         assert isinstance(app.screen, HomeScreen)
 
 
+async def test_lock_drops_notifications_that_may_name_a_woman(closed_store_path: Path) -> None:
+    app = CaseApp(closed_store_path)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await sign_in(app, pilot)
+        app.notify("Saved Qz7Marker's contact.", markup=False)
+        await pilot.pause()
+        assert len(app._notifications) == 1
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert len(app._notifications) == 0
+        assert "Qz7Marker" not in app.export_screenshot()
+
+
 async def test_idle_lock_by_the_wall_clock(closed_store_path: Path) -> None:
     clock = FakeClock()
     app = CaseApp(closed_store_path, clock=clock)
