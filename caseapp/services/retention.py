@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import select as sa_select
 from sqlmodel import col, func, select
 
 from caseapp.errors import CaseappError, ValidationError
@@ -99,8 +100,17 @@ def review(ctx: Ctx, *, clock: Callable[[], datetime] | None = None) -> Review:
     # A day's margin for 29 February; the exact due date is checked below.
     latest_closure = due_date(today, -years) + timedelta(days=1)
     with ctx.read() as session:
-        rows = session.exec(
-            select(Woman, User)
+        # Plain columns, not ORM objects: a provider years into caseapp lists thousands.
+        rows = session.execute(
+            sa_select(
+                col(Woman.id),
+                col(Woman.reference),
+                col(Woman.first_name),
+                col(Woman.last_name),
+                col(Woman.closed_on),
+                col(User.display_name),
+                col(User.username),
+            )
             .join(User, col(User.id) == col(Woman.keyworker_id), isouter=True)
             .where(
                 col(Woman.status) == "closed",
@@ -110,20 +120,12 @@ def review(ctx: Ctx, *, clock: Callable[[], datetime] | None = None) -> Review:
             .order_by(col(Woman.closed_on), col(Woman.reference))
         ).all()
     candidates = []
-    for woman, user in rows:
-        assert woman.id is not None and woman.closed_on is not None
-        if due_date(woman.closed_on, years) > today:
+    for wid, ref, first, last, closed_on, display, username in rows:
+        due = due_date(closed_on, years)
+        if due > today:
             continue
-        candidates.append(
-            Candidate(
-                woman.id,
-                woman.reference,
-                " ".join(p for p in (woman.first_name, woman.last_name) if p),
-                (user.display_name or user.username) if user else "",
-                woman.closed_on,
-                due_date(woman.closed_on, years),
-            )
-        )
+        name = " ".join(p for p in (first, last) if p)
+        candidates.append(Candidate(wid, ref, name, display or username or "", closed_on, due))
     return Review(years, today, tuple(candidates), clock_ok, newest)
 
 
