@@ -83,6 +83,14 @@ DESTINATIONS: tuple[Destination, ...] = (
         "Records past the retention period; erase them with a typed confirmation",
     ),
     Destination(
+        "import",
+        "i",
+        "Import records",
+        "caseapp.screens.import_screen:ImportScreen",
+        MANAGERS,
+        "Bring records in from CSV files, a zip or an XLSX workbook, checked first",
+    ),
+    Destination(
         "requests",
         "d",
         "Subject requests",
