@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from bench.common import heading, median_time, report, write_results
+from bench.common import heading, machine_note, median_time, report, write_results
 from caseapp.models import Woman
 from caseapp.paths import key_file_path
 from caseapp.services.demo import DEMO_PASSPHRASE, DEMO_USER, create_demo_store
@@ -126,7 +126,7 @@ def bench_raw_open(path: Path, folder: Path) -> None:
     print(f"  store {size:.1f} MB; first query reads every woman ({FIRST_QUERY!r})")
     report("plain sqlite3: open + first query", base, "s")
     report("SQLCipher raw key: open + first query", median_time(keyed_open, runs=9), "s", base)
-    report("open_raw (lock, key file MAC, migrations) + query", median_time(store_open), "s", base)
+    report("open_raw (lock, key MAC, alembic) + query", median_time(store_open), "s", base)
 
 
 async def _ui_once(path: Path) -> tuple[float, float, float]:
@@ -229,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(name)
         os.environ.setdefault("CASEAPP_LOG_DIR", str(folder / "log"))
         heading("Key derivation")
+        machine_note()
         bench_kdf()
         started = time.perf_counter()
         path = build_store(folder)
@@ -242,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
         bench_process(path)
         heading("Raw-key open against plain SQLite")
         bench_raw_open(path, folder)
+        machine_note()
     print(f"\nresults written to {write_results('unlock')}")
     return 0 if 0.5 <= seconds <= 1.0 and home <= 1.5 else 1
 

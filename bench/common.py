@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import platform
 import statistics
 import time
@@ -71,6 +72,15 @@ def report(
     return figure
 
 
+def machine_note() -> str:
+    """CPUs and load average: figures from a busy machine read differently."""
+    cpus = os.cpu_count() or 0
+    one, five, _fifteen = os.getloadavg()
+    note = f"{cpus} CPUs, load average {one:.1f} (1 min) {five:.1f} (5 min)"
+    print(f"  machine: {note}", flush=True)
+    return note
+
+
 def heading(title: str) -> None:
     """Print a section heading."""
     print(f"\n{title}", flush=True)
@@ -85,7 +95,12 @@ def write_results(suite: str, path: Path = RESULTS_PATH) -> Path:
         existing = {}
     existing[suite] = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "machine": {"python": platform.python_version(), "platform": platform.platform()},
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+            "load_average": os.getloadavg(),
+        },
         "figures": [{**asdict(f), "ratio": f.ratio} for f in _FIGURES],
     }
     tmp = path.with_suffix(".tmp")

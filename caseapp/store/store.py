@@ -258,6 +258,16 @@ def _remove_new_sidecars(path: Path, existed: list[Path]) -> None:
             shm.unlink()
 
 
+def _known_name(key_file: KeyFile, typed: str) -> str:
+    """The username to record for a failed attempt: only one that exists.
+
+    What was typed stays out of the state file and the audit log otherwise: people do type
+    their passphrase into the username field.
+    """
+    slot = key_file.find(typed)
+    return slot.username if slot is not None else "(unknown username)"
+
+
 def _unwrap(key_file: KeyFile, slot: Slot | None, secret: str) -> bytes:
     if slot is None:
         # Derive anyway so a wrong username costs the same time as a wrong passphrase.
@@ -296,7 +306,7 @@ def open_store(
         try:
             data_key = _unwrap(key_file, key_file.find(username), passphrase)
         except PassphraseIncorrect:
-            attempts.failed(username)
+            attempts.failed(_known_name(key_file, username))
             raise
         key_file.check_mac(data_key)
         engine = _open_engine(path, data_key, full_check=full_check)
@@ -380,7 +390,7 @@ def change_passphrase(
         try:
             data_key = _unwrap(key_file, slot, old)
         except PassphraseIncorrect:
-            attempts.failed(username)
+            attempts.failed(_known_name(key_file, username))
             raise
         assert slot is not None
         key_file.check_mac(data_key)

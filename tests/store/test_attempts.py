@@ -131,3 +131,21 @@ def test_attempts_note_warns_before_the_pause(closed_store_path: Path) -> None:
     ]
     clock.advance(12.5)
     assert attempts_note(closed_store_path, clock=clock) == "Unlocking is paused for 18 s."
+
+
+def test_a_passphrase_typed_as_username_is_not_kept(closed_store_path: Path) -> None:
+    secret = "my Secret passphrase 42"
+    for name in (secret, MANAGER.upper()):
+        with pytest.raises(PassphraseIncorrect):
+            open_store(closed_store_path, name, "wrong guess")
+    state = paths.state_file_path(closed_store_path).read_text("utf-8")
+    assert secret not in state and secret.lower() not in state
+    assert [e["username"] for e in json.loads(state)["pending"]] == [
+        "(unknown username)",
+        MANAGER,
+    ]
+    outcome = unlock(closed_store_path, MANAGER, PASSPHRASE)
+    with outcome.ctx.read() as session:
+        details = [e.detail + e.username for e in session.exec(select(AuditEvent))]
+    lock(outcome.ctx)
+    assert not any(secret in d for d in details)
