@@ -88,9 +88,10 @@ async def unlock(pilot: Any) -> None:
 
 
 async def type_text(pilot: Any, text: str) -> None:
-    """Type text key by key."""
-    keys = ["space" if ch == " " else ch for ch in text]
-    await pilot.press(*keys)
+    """Type text key by key (each character as the key that makes it)."""
+    from textual.keys import _character_to_key
+
+    await pilot.press(*(_character_to_key(ch) for ch in text))
 
 
 def screen_text(app: Any) -> str:

@@ -85,6 +85,10 @@ class FieldForm(ModalScreen[T | None], Generic[T]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="form-save", priority=True),
         Binding("escape", "cancel", "Cancel", id="form-cancel"),
+        # A modal hides the app's bindings, so F1 is bound here too.
+        Binding("f1", "app.help", "Help", id="form-help"),
+        # Enter in a choice saves too; a note (TextArea) keeps Enter for new lines.
+        Binding("enter", "save", "Save", show=False, id="form-enter"),
         Binding("down", "app.focus_next", "Next field", show=False, id="form-next"),
         Binding("up", "app.focus_previous", "Previous field", show=False, id="form-previous"),
     ]

@@ -37,6 +37,8 @@ class PickModal(ModalScreen[str | None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="pick-cancel"),
+        # A modal hides the app's bindings, so F1 is bound here too.
+        Binding("f1", "app.help", "Help", id="pick-help"),
         Binding("down", "move(1)", "Next", show=False, id="pick-down"),
         Binding("up", "move(-1)", "Previous", show=False, id="pick-up"),
     ]

@@ -49,11 +49,11 @@ class HomeScreen(CaseScreen):
         *(Binding(d.key, f"app.go('{d.name}')", d.title, id=f"go-{d.name}") for d in DESTINATIONS),
         Binding("slash", "app.go('caseload')", "Search", show=False, id="home-search"),
         Binding("k", "keyworker", "Keyworker", id="home-keyworker"),
-        Binding("r", "refresh", "Refresh", show=False, id="home-refresh"),
+        Binding("f5", "refresh", "Refresh", show=False, id="home-refresh"),
     ]
     PALETTE: ClassVar[tuple[tuple[str, str, str], ...]] = (
         ("Waiting for one keyworker", "keyworker", "Managers: narrow the list to one caseload (k)"),
-        ("Refresh what is waiting", "refresh", "Read the list again (r)"),
+        ("Refresh what is waiting", "refresh", "Read the list again (F5)"),
     )
 
     class Loaded(Message):
