@@ -93,9 +93,13 @@ class CaseApp(App[int]):
         self.ctx = outcome.ctx
         self.last_activity = self.wall_clock()
         try:
-            self.idle_seconds = settings.get_int(outcome.ctx, "idle_lock_minutes") * 60.0
+            minutes = settings.get_int(outcome.ctx, "idle_lock_minutes")
         except (ValueError, TypeError):
-            self.idle_seconds = DEFAULT_IDLE_MINUTES * 60.0
+            minutes = DEFAULT_IDLE_MINUTES
+        # Clamped here too: a value that reached the store by another road (an import, an old
+        # version) must not leave a laptop unlocked for hours.
+        low, high = settings.INT_RANGES["idle_lock_minutes"]
+        self.idle_seconds = min(max(minutes, low), high) * 60.0
         actor = outcome.ctx.actor
         self.sub_title = f"{actor.display_name or actor.username} · {label(ROLES, actor.role)}"
         self.switch_screen(HomeScreen())

@@ -6,6 +6,7 @@ import re
 import threading
 from pathlib import Path
 
+import pytest
 from sqlmodel import col, select
 from textual.command import CommandPalette
 from textual.pilot import Pilot
@@ -14,7 +15,7 @@ from textual.widgets import Input, Static
 from caseapp.app import CaseApp
 from caseapp.errors import StoreDamaged
 from caseapp.modals.help import HelpModal
-from caseapp.models import AuditEvent
+from caseapp.models import AuditEvent, Setting
 from caseapp.screens.home import HomeScreen
 from caseapp.screens.unlock import STORE_PATH_WIDTH, UnlockScreen, shorten_path
 from caseapp.services.session import UnlockOutcome, lock, unlock
@@ -203,6 +204,20 @@ async def test_idle_lock_by_the_wall_clock(closed_store_path: Path) -> None:
         ).first()
     lock(outcome.ctx)
     assert last_lock is not None and '"reason": "idle"' in last_lock.detail
+
+
+@pytest.mark.parametrize(("stored", "seconds"), [("7", 420), ("600", 900), ("0", 60), ("x", 300)])
+async def test_idle_time_comes_from_settings_within_1_to_15_minutes(
+    closed_store_path: Path, stored: str, seconds: int
+) -> None:
+    opened = open_store(closed_store_path, MANAGER, PASSPHRASE)
+    with opened.store.write() as session:
+        session.add(Setting(key="idle_lock_minutes", value=stored))
+    opened.store.close()
+    app = CaseApp(closed_store_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(app, pilot)
+        assert app.idle_seconds == seconds
 
 
 async def test_idle_check_does_nothing_while_locked(closed_store_path: Path) -> None:
