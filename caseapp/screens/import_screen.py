@@ -33,6 +33,8 @@ class ImportScreen(CaseScreen):
         "group_attendance.csv, assessments.csv, outcomes.csv, activities.csv, flags.csv) and "
         "press **Enter**. caseapp checks every row and shows what it would create, with every "
         "problem as *file:line, column, what is wrong*; nothing is written yet.\n\n"
+        "Move through the problems with the arrow keys; the highlighted one is shown in full "
+        "below the table.\n\n"
         "When the check finds no errors, **ctrl+s** imports for real, after you confirm. The "
         "import is all or nothing; importing the same files again adds nothing twice "
         "(rows already held are skipped). Warnings (a hub that will be added, a keyworker "
@@ -75,6 +77,7 @@ class ImportScreen(CaseScreen):
     def __init__(self) -> None:
         super().__init__()
         self.preview: ImportReport | None = None
+        self.shown: ImportReport | None = None
         self.previewed_path = ""
         self.busy = False
 
@@ -88,6 +91,7 @@ class ImportScreen(CaseScreen):
         yield Static("", id="import-progress")
         table: DataTable[Text | str] = DataTable(cursor_type="row", id="import-problems")
         yield table
+        yield Static("", id="import-detail")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -103,6 +107,7 @@ class ImportScreen(CaseScreen):
             ready = (
                 self.preview is not None
                 and self.preview.ok
+                and any(f.created for f in self.preview.files)
                 and not self.busy
                 and self.previewed_path == self._path()
             )
@@ -194,7 +199,22 @@ class ImportScreen(CaseScreen):
         self.query_one("#import-progress", Static).update(safe(text))
 
     def on_import_screen_failed(self, _message: Failed) -> None:
+        self.preview = None
+        self.query_one("#import-summary", Static).update("Not checked: see the message.")
+        self.query_one(DataTable).clear()
+        self.query_one("#import-detail", Static).update("")
         self._finish()
+
+    @on(DataTable.RowHighlighted, "#import-problems")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted problem in full (the table cuts long messages at 80 columns)."""
+        report = self.shown
+        index = int(str(event.row_key.value)) if event.row_key.value is not None else -1
+        detail = self.query_one("#import-detail", Static)
+        if report is not None and 0 <= index < len(report.problems):
+            detail.update(safe(str(report.problems[index]), limit=400))
+        else:
+            detail.update("")
 
     def on_import_screen_previewed(self, message: Previewed) -> None:
         self.preview = message.report
@@ -217,6 +237,7 @@ class ImportScreen(CaseScreen):
 
     def _show(self, report: ImportReport) -> None:
         """The headline, one line per file, and every problem in the table."""
+        self.shown = report
         summary = Text()
         summary.append(report.headline(), style="bold" if report.ok else "bold red")
         for f in report.files:
@@ -227,11 +248,12 @@ class ImportScreen(CaseScreen):
                 summary.append(f", {f.created:,} new")
                 if f.skipped or f.matched:
                     summary.append(f", {f.skipped + f.matched:,} already held")
-        if report.ok and not report.committed:
+        if report.ok and not report.committed and any(f.created for f in report.files):
             summary.append("\nctrl+s imports these records.", style="dim")
         self.query_one("#import-summary", Static).update(summary)
         table = self.query_one(DataTable)
         table.clear()
+        self.query_one("#import-detail", Static).update("")
         for n, problem in enumerate(report.problems):
             table.add_row(
                 MARKS.get(problem.severity, ""),
