@@ -43,6 +43,7 @@ from caseapp.services import audit
 from caseapp.services.context import Ctx
 from caseapp.services.permissions import PERMISSIONS, require
 from caseapp.services.users import actor_for
+from caseapp.store.atomic import _fsync_dir
 from caseapp.store.attempts import Attempts
 from caseapp.store.engine import raw_connect
 from caseapp.store.keyslots import KeyFile, subkey
@@ -161,16 +162,6 @@ def _manifest_mac(key: bytes, body: dict[str, Any]) -> str:
     ).hexdigest()
 
 
-def _fsync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 @contextlib.contextmanager
 def _work_folder(beside: Path) -> Iterator[Path]:
     """A private scratch folder on the target's filesystem (renames stay atomic), removed after."""
@@ -227,7 +218,7 @@ def write_backup(source: Path, key: bytes, key_file: KeyFile, target: Path) -> B
         if manifest != body:
             raise StoreDamaged("The backup did not read back as written: nothing kept.")
         os.replace(packed, target)
-        _fsync_folder(target.parent)
+        _fsync_dir(target.parent)
     return BackupInfo(
         target,
         created,
@@ -500,7 +491,7 @@ def _swap_in(work: Path, target: Path) -> None:
             stale.unlink()
     os.replace(work / DB_MEMBER, target)
     os.replace(work / KEYS_MEMBER, paths.key_file_path(target))
-    _fsync_folder(target.parent)
+    _fsync_dir(target.parent)
 
 
 def describe(manifest: dict[str, Any]) -> str:
