@@ -420,3 +420,24 @@ def test_report_shows_control_characters_visibly(manager: Ctx, tmp_path: Path) -
     text = "\n".join(run(manager, folder).lines())
     assert "\x1b" not in text and "\x07" not in text
     assert "␛]0;owned␇" in text
+
+
+def test_a_woman_added_while_the_files_are_checked_stops_the_import(
+    manager: Ctx, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from caseapp.services.interchange import load
+
+    real_check = load.check
+
+    def check_then_someone_adds_her(*args, **kwargs):  # type: ignore[no-untyped-def]
+        checked = real_check(*args, **kwargs)
+        with manager.write() as session:  # another manager, at the same moment
+            session.add(Woman(reference="W-1", first_name="Other"))
+        return checked
+
+    monkeypatch.setattr(load, "check", check_then_someone_adds_her)
+    folder = minimal_set(tmp_path / "in")
+    with pytest.raises(ValidationError, match="changed while they were checked"):
+        run(manager, folder)
+    with manager.read() as session:
+        assert session.exec(select(Woman.first_name)).all() == ["Other"]

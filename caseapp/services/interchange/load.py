@@ -494,6 +494,21 @@ class _Loader:
             refresh_status(self.conn, sorted(set(self.new_women) | self.touched))
 
 
+def _moved(checked: Checked, before: Known, now: Known) -> bool:
+    """Whether a reference in the files now resolves differently than when they were checked."""
+    for column, was, is_ in (
+        ("woman_ref", before.women, now.women),
+        ("session_ref", before.sessions, now.sessions),
+    ):
+        for table in checked.tables.values():
+            if column not in COLUMNS[table.name]:
+                continue
+            index = table.index(column)
+            if any(was.get(row[index]) != is_.get(row[index]) for row in table.rows):
+                return True
+    return False
+
+
 def _summaries(checked: Checked, counts: _Counts | None) -> tuple[FileSummary, ...]:
     out = []
     for name in LOAD_ORDER:
@@ -567,10 +582,13 @@ def run_import(
         return _report(source.name, checked, loader, dry_run=True, committed=False)
     with ctx.write() as session:
         conn = session.connection()
-        # Check again inside the writer's transaction: someone may have added a woman since.
+        # Check again inside the writer's transaction: someone may have added or erased a
+        # woman or session these files name since they were checked.
         fresh = load_known(conn, day)
-        if fresh.women.keys() != known.women.keys() or fresh.sessions != known.sessions:
-            raise ValidationError("Records changed while the files were checked; run it again.")
+        if _moved(checked, known, fresh):
+            raise ValidationError(
+                "Records these files name changed while they were checked; run it again."
+            )
         loader = _Loader(conn, checked, known, write=True, progress=tell)
         loader.run()
         report = _report(source.name, checked, loader, dry_run=False, committed=True)
