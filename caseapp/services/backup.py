@@ -43,7 +43,7 @@ from caseapp.services import audit
 from caseapp.services.context import Ctx
 from caseapp.services.permissions import PERMISSIONS, require
 from caseapp.services.users import actor_for
-from caseapp.store.atomic import _fsync_dir
+from caseapp.store.atomic import fsync_dir
 from caseapp.store.attempts import Attempts
 from caseapp.store.engine import raw_connect
 from caseapp.store.keyslots import KeyFile, subkey
@@ -218,7 +218,7 @@ def write_backup(source: Path, key: bytes, key_file: KeyFile, target: Path) -> B
         if manifest != body:
             raise StoreDamaged("The backup did not read back as written: nothing kept.")
         os.replace(packed, target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
     return BackupInfo(
         target,
         created,
@@ -491,7 +491,7 @@ def _swap_in(work: Path, target: Path) -> None:
             stale.unlink()
     os.replace(work / DB_MEMBER, target)
     os.replace(work / KEYS_MEMBER, paths.key_file_path(target))
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
 
 
 def describe(manifest: dict[str, Any]) -> str:
