@@ -28,6 +28,10 @@ from pathlib import Path
 from typing import Any
 
 import sqlcipher3
+from sqlalchemy import func
+from sqlalchemy import select as sa_select
+from sqlalchemy import table as sa_table
+from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
 from caseapp import __version__, paths
 from caseapp.errors import (
@@ -90,9 +94,13 @@ def _counts(conn: Any) -> dict[str, int]:
             "ORDER BY name"
         )
     ]
-    # Table names come from the store's own schema; quoted as identifiers all the same.
-    quoted = {n: '"' + n.replace('"', '""') + '"' for n in names}
-    return {n: int(conn.execute(f"SELECT count(*) FROM {quoted[n]}").fetchone()[0]) for n in names}
+    # A table name cannot be a bound parameter: SQLAlchemy quotes it as an identifier.
+    return {n: int(conn.execute(_count_sql(n)).fetchone()[0]) for n in names}
+
+
+def _count_sql(name: str) -> str:
+    statement = sa_select(func.count()).select_from(sa_table(name))
+    return str(statement.compile(dialect=sqlite_dialect()))
 
 
 def _last_audit(conn: Any) -> tuple[int, str]:
