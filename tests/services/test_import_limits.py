@@ -245,3 +245,9 @@ def test_an_xlsx_bomb_is_refused(manager: Ctx, tmp_path: Path) -> None:
     padded = b'<?xml version="1.0"?><sst>' + b" " * 30_000_000 + b"</sst>"
     bomb = _with_part(plain, tmp_path / "bomb.xlsx", "xl/sharedStrings.xml", padded)
     assert "a zip bomb?" in _refused(manager, bomb, Limits())
+
+
+def test_a_table_given_twice(manager: Ctx, tmp_path: Path) -> None:
+    sheets = _minimal_sheets() | {"Women ": _minimal_sheets()["women"]}
+    report = run(manager, _workbook(tmp_path / "twice.xlsx", sheets), dry_run=True)
+    assert errors(report) == ["twice.xlsx[Women ]:0: -: gives women a second time; give it once"]

@@ -101,7 +101,7 @@ def test_unknown_file_is_an_error_other_files_are_ignored(manager: Ctx, tmp_path
     write_csv(folder, "engagement.csv", [["woman_ref"], ["W-1"]])
     (folder / "README.txt").write_text("notes for the person moving the data")
     line = _only_error(manager, folder)
-    assert line.startswith("engagement.csv:0: -: is not one of the interchange files (women,")
+    assert line.startswith("engagement.csv:0: -: is not one of the interchange files (women.csv,")
 
 
 def test_byte_order_mark_and_quoted_fields(manager: Ctx, tmp_path: Path) -> None:

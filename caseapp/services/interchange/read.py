@@ -197,17 +197,23 @@ def _check_archive(archive: str, zf: zipfile.ZipFile, limits: Limits) -> list[zi
     return infos
 
 
+def _claim(bundle: Bundle, display: str, name: str, what: str) -> str | None:
+    """The table a file or sheet holds, or None (and a problem) if unknown or given twice."""
+    table = table_for(name)
+    if table is None:
+        listed = ", ".join(f"{t}.csv" if what == "files" else t for t in TABLES)
+        bundle.problems.append(Refused(display, f"is not one of the interchange {what} ({listed})"))
+    elif any(p.table == table for p in bundle.parts):
+        bundle.problems.append(Refused(display, f"gives {table} a second time; give it once"))
+        table = None
+    return table
+
+
 def _add(
     bundle: Bundle, display: str, opener: Callable[[], IO[bytes]], size: int, limit: int
 ) -> None:
-    table = table_for(PurePosixPath(display).name)
+    table = _claim(bundle, display, PurePosixPath(display).name, "files")
     if table is None:
-        bundle.problems.append(
-            Refused(display, f"is not one of the interchange files ({', '.join(TABLES)}.csv)")
-        )
-        return
-    if any(p.table == table for p in bundle.parts):
-        bundle.problems.append(Refused(display, f"is a second {table}.csv; give one only"))
         return
     bundle.parts.append(
         Part(
@@ -345,15 +351,10 @@ def read_xlsx(path: Path, limits: Limits = DEFAULT_LIMITS) -> Bundle:
         raise Refused(path.name, "cannot be read as an XLSX workbook") from exc
     for sheet in book.worksheets:
         display = f"{path.name}[{sheet.title}]"
-        table = table_for(sheet.title)
+        if table_for(sheet.title) is None and not _has_values(sheet):
+            continue  # an empty "Sheet1" is what a new workbook holds; leave it alone
+        table = _claim(bundle, display, sheet.title, "sheets")
         if table is None:
-            if _has_values(sheet):
-                bundle.problems.append(
-                    Refused(display, f"is not one of the interchange sheets ({', '.join(TABLES)})")
-                )
-            continue
-        if any(p.table == table for p in bundle.parts):
-            bundle.problems.append(Refused(display, f"is a second {table} sheet; give one only"))
             continue
         bundle.parts.append(Part(display, table, 0, _sheet_reader(sheet)))
     return bundle
