@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable
 from datetime import date
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on
-from textual.app import ComposeResult
+from textual import on, work
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Input, Static
+from textual.widget import Widget
+from textual.widgets import DataTable, Input, Label, Static
 
-from caseapp.modals.record_form import FormModal
+from caseapp.errors import CaseappError
+from caseapp.modals.field_form import FieldForm, FieldRow
 from caseapp.models.codes import ASSESSMENT_KINDS, NEED_AREAS, NEED_LEVELS
 from caseapp.services import assessments, clock
 from caseapp.services.assessments import AssessmentStart, AssessmentView, ItemInput
 from caseapp.services.validation import show_date
-from caseapp.widgets.choice_bar import ChoiceBar
+from caseapp.widgets.choice import ChoiceField
+from caseapp.widgets.date_input import DateInput
 from caseapp.widgets.safe import safe
+from caseapp.widgets.text_fields import CompactInput
 
 LEVEL_KEYS = {"n": "none", "l": "low", "m": "medium", "h": "high"}
 LEVEL_SHORT = {"none": "N", "low": "L", "medium": "M", "high": "H"}
@@ -48,21 +50,29 @@ class AssessmentGrid(DataTable[Text]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         *(
-            Binding(key, f"level('{code}')", f"Level {NEED_LEVELS[code]}", id=f"level-{code}")
+            Binding(
+                key,
+                f"level('{code}')",
+                "Level" if key == "n" else f"Level {NEED_LEVELS[code]}",
+                key_display="n l m h" if key == "n" else None,
+                id=f"level-{code}",
+                show=key == "n",
+            )
             for key, code in LEVEL_KEYS.items()
         ),
         *(
             Binding(
                 str(digit),
                 f"score({digit or 10})",
-                "Score (0 is 10); moves down" if digit == 1 else f"Score {digit or 10}",
+                "Score, moves down" if digit == 1 else f"Score {digit or 10}",
+                key_display="1-9 0=10" if digit == 1 else None,
                 id=f"score-{digit}",
                 show=digit == 1,
             )
             for digit in range(10)
         ),
-        Binding("backspace,delete", "clear", "Clear area", id="area-clear"),
-        Binding("enter", "select_cursor", "Note for area", id="area-note"),
+        Binding("backspace,delete", "clear", "Clear", id="area-clear"),
+        Binding("enter", "select_cursor", "Note", id="area-note"),
     ]
 
     class AreaChanged(Message):
@@ -140,100 +150,102 @@ class AssessmentGrid(DataTable[Text]):
         self.post_message(self.AreaChanged(self.area))
 
 
-class AssessmentForm(FormModal[AssessmentView]):
+class AssessmentForm(FieldForm[AssessmentView]):
     """A new needs assessment for a woman, or a correction of one (`assessment_id`)."""
 
     DEFAULT_CSS = """
     AssessmentForm AssessmentGrid { height: 11; margin: 0; }
-    AssessmentForm #area-note-label { width: 14; color: $text-muted; }
     """
     HELP = (
         "## Needs assessment\n\n"
         "The date and kind are filled in (baseline for her first, then review); Shift+Tab "
-        "goes back to change them (**b**, **r**, **e** pick the kind).\n\n"
+        "goes back to change them (type **b**, **r** or **e** for the kind).\n\n"
         "In the grid, for each need area type the level letter (**n**one, **l**ow, "
         "**m**edium, **h**igh) then the score **1**-**9**, or **0** for 10 (10 is best): "
         "the score moves to the next area. Backspace clears an area, Enter writes a note "
-        "for it. *Before* shows her previous assessment.\n\n"
-        "**ctrl+s** saves, **Esc** closes without saving."
+        "for it (Enter again returns to the grid). *Before* shows her previous assessment."
+        "\n\n**ctrl+s** saves, **Esc** closes without saving."
     )
+    KEYS_HINT = "n l m h level · 1-9, 0=10 score · Enter area note · ctrl+s saves · Esc"
+
+    class StartLoaded(Message):
+        """Who she is and her previous assessment were read."""
+
+        def __init__(self, start: AssessmentStart) -> None:
+            super().__init__()
+            self.start = start
 
     def __init__(
         self, woman_id: int, *, assessment_id: int | None = None, today: date | None = None
     ) -> None:
-        super().__init__()
+        super().__init__("Needs assessment")
         self.woman_id = woman_id
         self.assessment_id = assessment_id
         self.today = today or clock.today()
         self.start: AssessmentStart | None = None
         self.note_area = next(iter(NEED_AREAS))
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="form-box"):
-            yield Static("Needs assessment", classes="form-title", id="form-title")
-            with Horizontal(classes="form-row"):
-                yield Static("Date", classes="form-label")
-                yield Input(show_date(self.today), id="date", compact=True, max_length=20)
-            with Horizontal(classes="form-row"):
-                yield Static("Kind", classes="form-label")
-                yield ChoiceBar(list(ASSESSMENT_KINDS.items()), id="kind")
-            yield AssessmentGrid(id="grid")
-            with Horizontal(classes="form-row"):
-                yield Static("", id="area-note-label")
-                yield Input(
-                    id="area-note",
-                    compact=True,
-                    max_length=assessments.ITEM_NOTE_LIMIT,
-                    placeholder="note for this area (Enter returns to the grid)",
-                )
-            with Horizontal(classes="form-row"):
-                yield Static("Overall note", classes="form-label")
-                yield Input(id="note", compact=True, placeholder="optional")
-            yield Static("", classes="form-error")
-            yield Static(
-                "n l m h level · 1-9, 0=10 score · Enter area note · ctrl+s save · Esc",
-                classes="form-hint",
-            )
+    def rows(self) -> Iterable[Widget]:
+        yield FieldRow("Date", DateInput(self.today, id="date"), "date")
+        yield FieldRow("Kind", ChoiceField(ASSESSMENT_KINDS, "baseline", id="kind"), "kind")
+        yield AssessmentGrid(id="grid")
+        yield FieldRow(
+            f"Note for {self.note_area}",
+            CompactInput(
+                "",
+                "note for this area (Enter returns to the grid)",
+                id="area-note",
+                max_length=assessments.ITEM_NOTE_LIMIT,
+            ),
+            "area_note",
+        )
+        yield FieldRow("Overall note", CompactInput("", "optional", id="note"), "note")
 
     def on_mount(self) -> None:
-        self._label_note(self.note_area)
-        self.query_one(AssessmentGrid).focus()
-        ctx = self.ctx
-        self.load(
-            lambda: assessments.start_assessment(
-                ctx, self.woman_id, assessment_id=self.assessment_id
-            )
-        )
+        # After FieldForm has focused the first field: typing starts in the grid.
+        self.call_after_refresh(self.query_one(AssessmentGrid).focus)
+        self._load_start()
 
-    def loaded(self, data: object) -> None:
-        assert isinstance(data, AssessmentStart)
+    @work(thread=True, exit_on_error=False, group="form-load")
+    def _load_start(self) -> None:
+        try:
+            start = assessments.start_assessment(
+                self.ctx, self.woman_id, assessment_id=self.assessment_id
+            )
+        except CaseappError as error:
+            self.post_message(self.Failed(error))
+        else:
+            self.post_message(self.StartLoaded(start))
+
+    def on_assessment_form_start_loaded(self, message: StartLoaded) -> None:
+        data = message.start
         self.start = data
         verb = "Correct assessment" if data.current else "Needs assessment"
         self.query_one("#form-title", Static).update(
             Text.assemble((f"{verb} · ", "bold"), safe(data.name, limit=40), f" ({data.reference})")
         )
-        self.query_one("#kind", ChoiceBar).value = data.suggested_kind
+        self.query_one("#kind", ChoiceField).value = data.suggested_kind
         if data.current is not None:
-            self.query_one("#date", Input).value = show_date(data.current.date)
-            self.query_one("#note", Input).value = data.current.note
+            self.query_one("#date", DateInput).value = show_date(data.current.date)
+            self.query_one("#note", CompactInput).value = data.current.note
         self.query_one(AssessmentGrid).fill(data.current, data.previous)
-        self._label_note(self.note_area)
+        self._show_note(self.note_area)
 
-    def _label_note(self, area: str) -> None:
+    def _show_note(self, area: str) -> None:
         self.note_area = area
-        self.query_one("#area-note-label", Static).update(f"Note for {area}")
-        grid = self.query_one(AssessmentGrid)
-        note_input = self.query_one("#area-note", Input)
+        row = next(r for r in self.query(FieldRow) if r.field == "area_note")
+        row.query_one(".field-label", Label).update(f"Note for {area}")
+        note_input = self.query_one("#area-note", CompactInput)
         with note_input.prevent(Input.Changed):
-            note_input.value = grid.entries[area].note
+            note_input.value = self.query_one(AssessmentGrid).entries[area].note
 
     @on(AssessmentGrid.AreaChanged)
     def _area_changed(self, message: AssessmentGrid.AreaChanged) -> None:
-        self._label_note(message.area)
+        self._show_note(message.area)
 
     @on(DataTable.RowSelected, "#grid")
     def _edit_note(self) -> None:
-        self.query_one("#area-note", Input).focus()
+        self.query_one("#area-note", CompactInput).focus()
 
     @on(Input.Changed, "#area-note")
     def _note_typed(self, message: Input.Changed) -> None:
@@ -242,24 +254,24 @@ class AssessmentForm(FormModal[AssessmentView]):
         grid.show(self.note_area)
 
     @on(Input.Submitted, "#area-note")
-    def _note_done(self) -> None:
+    def _note_done(self, message: Input.Submitted) -> None:
+        message.prevent_default()  # Enter here returns to the grid; it does not save
+        message.stop()
         self.query_one(AssessmentGrid).focus()
 
-    def submit(self) -> Callable[[], AssessmentView] | None:
+    def collect(self) -> dict[str, Any]:
         grid = self.query_one(AssessmentGrid)
-        items = [
-            ItemInput(area, entry.level, entry.score, entry.note)
-            for area, entry in grid.entries.items()
-        ]
-        kind = self.query_one("#kind", ChoiceBar).value
-        when = self.query_one("#date", Input).value
-        note = self.query_one("#note", Input).value
-        ctx, today, aid = self.ctx, self.today, self.assessment_id
-        if aid is None:
-            woman_id = self.woman_id
-            return lambda: assessments.record_assessment(
-                ctx, woman_id, kind=kind, date=when, items=items, note=note, today=today
-            )
-        return lambda: assessments.update_assessment(
-            ctx, aid, kind=kind, date=when, items=items, note=note, today=today
-        )
+        return {
+            "kind": self.value("kind"),
+            "date": self.value("date"),
+            "note": self.value("note"),
+            "items": [
+                ItemInput(area, entry.level, entry.score, entry.note)
+                for area, entry in grid.entries.items()
+            ],
+        }
+
+    def perform(self, data: Any) -> AssessmentView:
+        if self.assessment_id is None:
+            return assessments.record_assessment(self.ctx, self.woman_id, today=self.today, **data)
+        return assessments.update_assessment(self.ctx, self.assessment_id, today=self.today, **data)

@@ -2,148 +2,116 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
-from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
 from textual.suggester import SuggestFromList
-from textual.widgets import Checkbox, Input, Select, Static
+from textual.widget import Widget
+from textual.widgets import Checkbox
 
-from caseapp.modals.record_form import FormModal
+from caseapp.modals.field_form import FieldForm, FieldRow
 from caseapp.services import clock, groups
-from caseapp.services.groups import GroupSessionView, Register
-from caseapp.services.recording import Choice, hub_choices, staff_choices
-from caseapp.services.validation import show_date
-from caseapp.widgets.safe import safe
+from caseapp.services.groups import GroupSessionView, Register, SessionChoices
+from caseapp.textsafe import visible
+from caseapp.widgets.choice import ChoiceField
+from caseapp.widgets.date_input import DateInput
+from caseapp.widgets.text_fields import CompactInput
 
 
-@dataclass(frozen=True)
-class _Choices:
-    """What the form offers: hubs, facilitators, titles used before."""
+class GroupSessionForm(FieldForm[Register | GroupSessionView]):
+    """New session (returns its `Register`) or a change to one (returns the session).
 
-    hubs: list[Choice]
-    staff: list[Choice]
-    titles: list[str]
-
-
-class GroupSessionForm(FormModal[Register | GroupSessionView]):
-    """New session (returns its `Register`) or a change to one (returns the session)."""
+    `choices` comes from `groups.session_choices`, read by the screen that opens the form.
+    """
 
     DEFAULT_CSS = """
-    GroupSessionForm Select { width: 1fr; }
-    GroupSessionForm Checkbox { margin-left: 14; border: none; padding: 0; }
+    GroupSessionForm Checkbox { border: none; padding: 0; height: 1; }
     """
     HELP = (
         "## Group session\n\n"
-        "**Title**: titles used before are offered as you type; the right arrow accepts one. "
-        "**Date**: 24/11/2026, today or yesterday. **Hub** and **facilitator** (a keyworker "
-        "always facilitates her own sessions; a manager may choose).\n\n"
-        "A new session whose title was used before starts with that session's register "
-        "(marked *did not attend* until you mark them) unless you untick it.\n\n"
-        "**ctrl+s** saves and opens the register, **Esc** closes without saving."
+        "- **Title**: titles used before are offered as you type; → accepts one.\n"
+        "- **Date**: 24/11/2026, today or yesterday.\n"
+        "- **Hub** and **Facilitator**: ←/→ or type the first letters. A keyworker "
+        "facilitates her own sessions; a manager may choose anyone.\n"
+        "- **Register**: a new session whose title was used before starts with the women "
+        "on the last session of that title, marked *did not attend* until you mark them. "
+        "Space unticks it.\n\n"
+        "Enter or **ctrl+s** saves (a new session opens its register); **Esc** cancels."
     )
 
     def __init__(
-        self, session: GroupSessionView | None = None, *, today: date | None = None
+        self,
+        choices: SessionChoices,
+        session: GroupSessionView | None = None,
+        *,
+        today: date | None = None,
     ) -> None:
-        super().__init__()
+        title = f"Change group session {session.reference}" if session else "New group session"
+        super().__init__(title)
+        self.choices = choices
         self.session = session
         self.today = today or clock.today()
-        self.choices = _Choices([], [], [])
 
-    def compose(self) -> ComposeResult:
+    def rows(self) -> Iterable[Widget]:
         current = self.session
-        with Vertical(classes="form-box"):
-            title = "Change group session" if current else "New group session"
-            if current:
-                title += f" {current.reference}"
-            yield Static(title, classes="form-title", markup=False)
-            with Horizontal(classes="form-row"):
-                yield Static("Title", classes="form-label")
-                yield Input(
-                    current.title if current else "",
-                    id="title",
-                    compact=True,
-                    max_length=groups.TITLE_LIMIT,
-                    placeholder="e.g. Healthy relationships",
-                )
-            with Horizontal(classes="form-row"):
-                yield Static("Date", classes="form-label")
-                yield Input(
-                    show_date(current.date if current else self.today),
-                    id="date",
-                    compact=True,
-                    max_length=20,
-                )
-            with Horizontal(classes="form-row"):
-                yield Static("Hub", classes="form-label")
-                yield Select[int]([], id="hub", compact=True, prompt="(no hub)")
-            with Horizontal(classes="form-row"):
-                yield Static("Facilitator", classes="form-label")
-                yield Select[int]([], id="facilitator", compact=True, prompt="(you)")
-            if current is None:
-                yield Checkbox(
-                    "Start from the last register of this title",
-                    value=True,
-                    id="copy",
-                    compact=True,
-                )
-            yield Static("", classes="form-error")
-            yield Static("Tab next field · ctrl+s save · Esc cancel", classes="form-hint")
-
-    def on_mount(self) -> None:
-        self.query_one("#title", Input).focus()
-        ctx = self.ctx
-        self.load(
-            lambda: _Choices(hub_choices(ctx), staff_choices(ctx), groups.title_suggestions(ctx))
+        title = CompactInput(
+            current.title if current else "",
+            "e.g. Healthy relationships",
+            id="title",
+            max_length=groups.TITLE_LIMIT,
         )
-
-    def loaded(self, data: object) -> None:
-        assert isinstance(data, _Choices)
-        self.choices = data
-        self.query_one("#title", Input).suggester = SuggestFromList(
-            data.titles, case_sensitive=False
+        # Only titles with nothing to hide are offered: a suggestion is drawn as it is stored.
+        offered = [t for t in self.choices.titles if visible(t) == t]
+        title.suggester = SuggestFromList(offered, case_sensitive=False)
+        yield FieldRow("Title", title, "title")
+        yield FieldRow(
+            "Date", DateInput(current.date if current else self.today, id="date"), "date"
         )
-        hub = self.query_one("#hub", Select)
-        hub.set_options([(safe(c.label), c.id) for c in data.hubs])
-        if self.session is not None and self.session.hub_id is not None:
-            hub.value = self.session.hub_id
-        facilitator = self.query_one("#facilitator", Select)
-        actor = self.ctx.actor
-        staff = data.staff if actor.is_manager else [c for c in data.staff if c.id == actor.user_id]
-        facilitator.set_options([(safe(c.label), c.id) for c in staff])
-        wanted = self.session.facilitator_id if self.session else actor.user_id
-        if any(c.id == wanted for c in staff):
-            facilitator.value = wanted
-        facilitator.disabled = not actor.is_manager
-
-    def submit(self) -> Callable[[], Register | GroupSessionView] | None:
-        title = self.query_one("#title", Input).value
-        when = self.query_one("#date", Input).value
-        hub_value = self.query_one("#hub", Select).value
-        hub_id = hub_value if isinstance(hub_value, int) else None
-        fac_value = self.query_one("#facilitator", Select).value
-        facilitator = fac_value if isinstance(fac_value, int) else None
-        ctx, today, current = self.ctx, self.today, self.session
+        hub = current.hub_id if current else None
+        yield FieldRow(
+            "Hub",
+            ChoiceField(
+                [(str(c.id), c.label) for c in self.choices.hubs],
+                str(hub) if hub else None,
+                blank="No hub",
+                id="hub",
+            ),
+            "hub",
+        )
+        facilitator = current.facilitator_id if current else self.ctx.actor.user_id
+        yield FieldRow(
+            "Facilitator",
+            ChoiceField(
+                [(str(c.id), c.label) for c in self.choices.facilitators],
+                str(facilitator) if facilitator else None,
+                id="facilitator",
+            ),
+            "facilitator",
+        )
         if current is None:
-            copy = self.query_one("#copy", Checkbox).value
-            return lambda: groups.create_session(
-                ctx,
-                title=title,
-                date=when,
-                hub_id=hub_id,
-                facilitator_id=facilitator,
-                copy_previous=copy,
-                today=today,
+            yield FieldRow(
+                "Register",
+                Checkbox(
+                    "start from the last register of this title", True, id="copy", compact=True
+                ),
+                "copy",
             )
-        return lambda: groups.update_session(
-            ctx,
-            current.id,
-            title=title,
-            date=when,
-            hub_id=hub_id,
-            facilitator_id=facilitator,
-            today=today,
-        )
+
+    def collect(self) -> dict[str, Any]:
+        hub = self.value("hub")
+        facilitator = self.value("facilitator")
+        data: dict[str, Any] = {
+            "title": self.value("title"),
+            "date": self.value("date"),
+            "hub_id": int(hub) if hub else None,
+            "facilitator_id": int(facilitator) if facilitator else None,
+        }
+        if self.session is None:
+            data["copy_previous"] = bool(self.value("copy"))
+        return data
+
+    def perform(self, data: Any) -> Register | GroupSessionView:
+        if self.session is None:
+            return groups.create_session(self.ctx, today=self.today, **data)
+        return groups.update_session(self.ctx, self.session.id, today=self.today, **data)

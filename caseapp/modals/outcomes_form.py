@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterable
 from datetime import date
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
-from textual.app import ComposeResult
+from textual import work
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Input, Static
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
 
-from caseapp.modals.record_form import FormModal
+from caseapp.errors import CaseappError
+from caseapp.modals.field_form import FieldForm, FieldRow
 from caseapp.models.codes import ASSESSMENT_KINDS, OUTCOME_QUESTIONS
 from caseapp.services import clock, outcomes
 from caseapp.services.outcomes import PARENTING, OutcomeSet, OutcomeStart
-from caseapp.services.validation import show_date
-from caseapp.widgets.choice_bar import ChoiceBar
+from caseapp.widgets.choice import ChoiceField
+from caseapp.widgets.date_input import DateInput
 from caseapp.widgets.safe import safe
 
 
@@ -29,13 +31,14 @@ class OutcomeGrid(DataTable[Text]):
             Binding(
                 str(n),
                 f"answer({n})",
-                "Answer 1-5; moves down" if n == 1 else f"Answer {n}",
+                "Answer, moves down" if n == 1 else f"Answer {n}",
+                key_display="1-5" if n == 1 else None,
                 id=f"answer-{n}",
                 show=n == 1,
             )
             for n in range(outcomes.ANSWER_MIN, outcomes.ANSWER_MAX + 1)
         ),
-        Binding("minus,backspace,delete", "skip", "Skip question", id="answer-skip"),
+        Binding("minus,backspace,delete", "skip", "Skip", key_display="-", id="answer-skip"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -101,65 +104,76 @@ class OutcomeGrid(DataTable[Text]):
         self.action_cursor_down()
 
 
-class OutcomesForm(FormModal[OutcomeSet]):
+class OutcomesForm(FieldForm[OutcomeSet]):
     """Her answers to the commissioner's outcome questions at baseline, review or exit."""
 
     DEFAULT_CSS = """
     OutcomesForm OutcomeGrid { height: 5; margin: 1 0 0 0; }
+    OutcomesForm .outcome-scale { color: $text-muted; }
     """
     HELP = (
         "## Outcome questions\n\n"
         "Ask her each question and type her answer, **1** to **5** (5 is strongly agree, "
         "or much better); each answer moves to the next question. **-** skips a question "
         "she does not answer. Parenting is asked only where she has children.\n\n"
-        "*Baseline* and *Last* show her earlier answers. The date and kind are filled in; "
-        "Shift+Tab goes back to change them. Answering again on the same day and kind "
-        "replaces those answers.\n\n**ctrl+s** saves, **Esc** closes without saving."
+        "*Baseline* is her first baseline answer, *Last* her latest answer since then. The "
+        "date and kind are filled in; Shift+Tab goes back to change them. Answering again "
+        "on the same day and kind replaces those answers.\n\n"
+        "**ctrl+s** saves, **Esc** closes without saving."
     )
+    KEYS_HINT = "1-5 answer (moves down) · - skip · ctrl+s saves · Esc cancels"
+
+    class StartLoaded(Message):
+        """Her name, whether she has children and her earlier answers were read."""
+
+        def __init__(self, start: OutcomeStart) -> None:
+            super().__init__()
+            self.start = start
 
     def __init__(self, woman_id: int, *, today: date | None = None) -> None:
-        super().__init__()
+        super().__init__("Outcome questions")
         self.woman_id = woman_id
         self.today = today or clock.today()
 
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="form-box"):
-            yield Static("Outcome questions", classes="form-title", id="form-title")
-            with Horizontal(classes="form-row"):
-                yield Static("Date", classes="form-label")
-                yield Input(show_date(self.today), id="date", compact=True, max_length=20)
-            with Horizontal(classes="form-row"):
-                yield Static("Kind", classes="form-label")
-                yield ChoiceBar(list(ASSESSMENT_KINDS.items()), id="kind")
-            yield OutcomeGrid(id="grid")
-            yield Static(
-                "1 much worse / strongly disagree  …  5 much better / strongly agree",
-                classes="form-hint",
-            )
-            yield Static("", classes="form-error")
-            yield Static("1-5 answer · - skip · ctrl+s save · Esc cancel", classes="form-hint")
+    def rows(self) -> Iterable[Widget]:
+        yield FieldRow("Date", DateInput(self.today, id="date"), "date")
+        yield FieldRow("Kind", ChoiceField(ASSESSMENT_KINDS, "review", id="kind"), "kind")
+        yield OutcomeGrid(id="grid")
+        yield Static(
+            "1 much worse / strongly disagree  …  5 much better / strongly agree",
+            classes="outcome-scale",
+        )
 
     def on_mount(self) -> None:
-        self.query_one(OutcomeGrid).focus()
-        ctx, woman_id = self.ctx, self.woman_id
-        self.load(lambda: outcomes.start_outcomes(ctx, woman_id))
+        self.call_after_refresh(self.query_one(OutcomeGrid).focus)
+        self._load_start()
 
-    def loaded(self, data: object) -> None:
-        assert isinstance(data, OutcomeStart)
+    @work(thread=True, exit_on_error=False, group="form-load")
+    def _load_start(self) -> None:
+        try:
+            start = outcomes.start_outcomes(self.ctx, self.woman_id)
+        except CaseappError as error:
+            self.post_message(self.Failed(error))
+        else:
+            self.post_message(self.StartLoaded(start))
+
+    def on_outcomes_form_start_loaded(self, message: StartLoaded) -> None:
+        data = message.start
         self.query_one("#form-title", Static).update(
             Text.assemble(
                 ("Outcome questions · ", "bold"), safe(data.name, limit=40), f" ({data.reference})"
             )
         )
-        self.query_one("#kind", ChoiceBar).value = data.suggested_kind
+        self.query_one("#kind", ChoiceField).value = data.suggested_kind
         self.query_one(OutcomeGrid).fill(data)
 
-    def submit(self) -> Callable[[], OutcomeSet] | None:
+    def collect(self) -> dict[str, Any]:
         grid = self.query_one(OutcomeGrid)
-        answers = {q: v for q, v in grid.answers.items() if grid.applies(q)}
-        kind = self.query_one("#kind", ChoiceBar).value
-        when = self.query_one("#date", Input).value
-        ctx, woman_id, today = self.ctx, self.woman_id, self.today
-        return lambda: outcomes.record_outcomes(
-            ctx, woman_id, kind=kind, date=when, answers=answers, today=today
-        )
+        return {
+            "kind": self.value("kind"),
+            "date": self.value("date"),
+            "answers": {q: v for q, v in grid.answers.items() if grid.applies(q)},
+        }
+
+    def perform(self, data: Any) -> OutcomeSet:
+        return outcomes.record_outcomes(self.ctx, self.woman_id, today=self.today, **data)

@@ -2,35 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
 
-from textual import on
-from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Static
+from textual.widget import Widget
 
-from caseapp.modals.record_form import FormModal
+from caseapp.modals.field_form import FieldForm, FieldRow
 from caseapp.models.codes import GOAL_STATUSES, NEED_AREAS
 from caseapp.services import clock, plans
 from caseapp.services.plans import GoalView
 from caseapp.services.validation import show_date
-from caseapp.widgets.choice_bar import ChoiceBar
+from caseapp.widgets.choice import ChoiceField
+from caseapp.widgets.date_input import DateInput
+from caseapp.widgets.text_fields import CompactInput
+
+# "ACC  Accommodation ..." so typing the code's letters finds the area.
+AREA_CHOICES = [(code, f"{code}  {label}") for code, label in NEED_AREAS.items()]
 
 
-class PlanGoalForm(FormModal[GoalView]):
+def target_from(typed: str, today: date) -> str:
+    """`+30` means thirty days from `today`; anything else is passed on as typed."""
+    text = typed.strip()
+    if text.startswith("+") and text[1:].isdigit():
+        return show_date(today + timedelta(days=int(text[1:])))
+    return text
+
+
+class PlanGoalForm(FieldForm[GoalView]):
     """Add a goal to her plan, or change one (`goal`); returns the saved goal."""
 
-    DEFAULT_CSS = """
-    PlanGoalForm #area-label { color: $text-muted; padding-left: 14; }
-    """
     HELP = (
         "## Support plan goal\n\n"
-        "**Need area**: left/right, or the underlined letter. **Goal**: what she is aiming "
-        "for, in her words where possible. **Target**: when to look at it again "
-        "(24/11/2026, or +30 for thirty days from today). When changing a goal, **Status**: "
-        "open, achieved, partly achieved or not achieved.\n\n"
-        "**ctrl+s** saves, **Esc** closes without saving."
+        "- **Need area**: ←/→, or type its code (`pa` for PAR).\n"
+        "- **Goal**: what she is aiming for, in her words where possible.\n"
+        "- **Target date**: when to look at it again: 24/11/2026, or `+30` for thirty days "
+        "from today. An open goal past its target shows as overdue on the home screen.\n"
+        "- **Status** (when changing a goal): open, achieved, partly or not achieved.\n\n"
+        "Enter or **ctrl+s** saves, **Esc** closes without saving."
     )
 
     def __init__(
@@ -41,79 +50,50 @@ class PlanGoalForm(FormModal[GoalView]):
         need_area: str | None = None,
         today: date | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__("Change support plan goal" if goal else "New support plan goal")
         self.woman_id = woman_id
         self.goal = goal
         self.need_area = goal.need_area if goal else (need_area or next(iter(NEED_AREAS)))
         self.today = today or clock.today()
 
-    def compose(self) -> ComposeResult:
+    def rows(self) -> Iterable[Widget]:
         goal = self.goal
-        with Vertical(classes="form-box"):
-            title = "Change support plan goal" if goal else "New support plan goal"
-            yield Static(title, classes="form-title")
-            with Horizontal(classes="form-row"):
-                yield Static("Need area", classes="form-label")
-                yield ChoiceBar(
-                    [(code, code) for code in NEED_AREAS], value=self.need_area, id="area"
-                )
-            yield Static(NEED_AREAS[self.need_area], id="area-label")
-            with Horizontal(classes="form-row"):
-                yield Static("Goal", classes="form-label")
-                yield Input(
-                    goal.description if goal else "",
-                    id="description",
-                    compact=True,
-                    max_length=plans.DESCRIPTION_LIMIT,
-                    placeholder="what she is aiming for",
-                )
-            with Horizontal(classes="form-row"):
-                yield Static("Target date", classes="form-label")
-                yield Input(
-                    show_date(goal.target_date) if goal else "",
-                    id="target",
-                    compact=True,
-                    max_length=20,
-                    placeholder="24/11/2026 or +30 (days from today)",
-                )
-            if goal is not None:
-                with Horizontal(classes="form-row"):
-                    yield Static("Status", classes="form-label")
-                    yield ChoiceBar(list(GOAL_STATUSES.items()), value=goal.status, id="status")
-            yield Static("", classes="form-error")
-            yield Static("Tab next field · ctrl+s save · Esc cancel", classes="form-hint")
-
-    def on_mount(self) -> None:
-        self.query_one("#description" if self.goal is None else "#status").focus()
-
-    @on(ChoiceBar.Changed, "#area")
-    def _area_changed(self, message: ChoiceBar.Changed) -> None:
-        self.query_one("#area-label", Static).update(NEED_AREAS.get(message.value, ""))
-
-    def _target(self) -> str:
-        """`+30` means thirty days from today; anything else goes to the service as typed."""
-        typed = self.query_one("#target", Input).value.strip()
-        if typed.startswith("+") and typed[1:].isdigit():
-            return show_date(date.fromordinal(self.today.toordinal() + int(typed[1:])))
-        return typed
-
-    def submit(self) -> Callable[[], GoalView] | None:
-        area = self.query_one("#area", ChoiceBar).value
-        text = self.query_one("#description", Input).value
-        target = self._target()
-        ctx, today, goal = self.ctx, self.today, self.goal
-        if goal is None:
-            woman_id = self.woman_id
-            return lambda: plans.add_goal(
-                ctx, woman_id, need_area=area, description=text, target_date=target, today=today
-            )
-        status = self.query_one("#status", ChoiceBar).value
-        return lambda: plans.update_goal(
-            ctx,
-            goal.id,
-            need_area=area,
-            description=text,
-            target_date=target,
-            status=status,
-            today=today,
+        yield FieldRow(
+            "Need area", ChoiceField(AREA_CHOICES, self.need_area, id="need-area"), "need_area"
         )
+        yield FieldRow(
+            "Goal",
+            CompactInput(
+                goal.description if goal else "",
+                "what she is aiming for",
+                id="description",
+                max_length=plans.DESCRIPTION_LIMIT,
+            ),
+            "description",
+        )
+        yield FieldRow(
+            "Target date",
+            DateInput(
+                goal.target_date if goal else None,
+                id="target-date",
+                placeholder="24/11/2026, or +30 for 30 days from today",
+            ),
+            "target_date",
+        )
+        if goal is not None:
+            yield FieldRow("Status", ChoiceField(GOAL_STATUSES, goal.status, id="status"), "status")
+
+    def collect(self) -> dict[str, Any]:
+        data = {
+            "need_area": self.value("need_area"),
+            "description": self.value("description"),
+            "target_date": target_from(self.value("target_date"), self.today),
+        }
+        if self.goal is not None:
+            data["status"] = self.value("status")
+        return data
+
+    def perform(self, data: Any) -> GoalView:
+        if self.goal is None:
+            return plans.add_goal(self.ctx, self.woman_id, today=self.today, **data)
+        return plans.update_goal(self.ctx, self.goal.id, today=self.today, **data)

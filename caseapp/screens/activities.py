@@ -17,6 +17,7 @@ from caseapp.modals.confirm import ConfirmModal
 from caseapp.screens.base import CaseScreen
 from caseapp.services import activities, clock
 from caseapp.services.activities import ActivityView
+from caseapp.services.recording import Choice, hub_choices
 from caseapp.services.validation import show_date
 from caseapp.widgets.safe import safe
 
@@ -76,9 +77,10 @@ class ActivitiesScreen(CaseScreen):
     class ActivitiesLoaded(Message):
         """The list of activities was read."""
 
-        def __init__(self, rows: list[ActivityView]) -> None:
+        def __init__(self, rows: list[ActivityView], hubs: list[Choice]) -> None:
             super().__init__()
             self.rows = rows
+            self.hubs = hubs
 
     class ActivityDeleted(Message):
         """An activity was deleted."""
@@ -86,6 +88,7 @@ class ActivitiesScreen(CaseScreen):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[ActivityView] = []
+        self.hubs: list[Choice] = []
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -112,10 +115,12 @@ class ActivitiesScreen(CaseScreen):
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="activities-read")
     def _load(self) -> None:
-        self.post_message(self.ActivitiesLoaded(activities.list_activities(self.ctx)))
+        ctx = self.ctx
+        self.post_message(self.ActivitiesLoaded(activities.list_activities(ctx), hub_choices(ctx)))
 
     def on_activities_screen_activities_loaded(self, message: ActivitiesLoaded) -> None:
         self.rows = message.rows
+        self.hubs = message.hubs
         self.query_one("#activities-totals", Static).update(totals_block(self.rows, clock.today()))
         table = self.query_one("#activities-table", DataTable)
         keep = table.cursor_row
@@ -155,14 +160,14 @@ class ActivitiesScreen(CaseScreen):
 
     def action_new_activity(self) -> None:
         """Record an activity."""
-        self.app.push_screen(ActivityForm(), self._after_form)
+        self.app.push_screen(ActivityForm(self.hubs), self._after_form)
 
     @on(DataTable.RowSelected, "#activities-table")
     def action_edit_activity(self) -> None:
         """Correct the selected activity."""
         row = self._selected()
         if row is not None:
-            self.app.push_screen(ActivityForm(row), self._after_form)
+            self.app.push_screen(ActivityForm(self.hubs, row), self._after_form)
 
     def action_delete_activity(self) -> None:
         """Ask, then delete the selected activity."""

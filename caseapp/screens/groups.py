@@ -16,7 +16,7 @@ from caseapp.modals.group_session_form import GroupSessionForm
 from caseapp.screens.base import CaseScreen
 from caseapp.screens.register import RegisterScreen, session_heading
 from caseapp.services import groups
-from caseapp.services.groups import GroupSessionView, Register
+from caseapp.services.groups import GroupSessionView, Register, SessionChoices
 from caseapp.services.validation import show_date
 from caseapp.widgets.safe import safe
 
@@ -64,6 +64,14 @@ class GroupsScreen(CaseScreen):
 
     class SessionChanged(Message):
         """A session was cancelled or reinstated."""
+
+    class ChoicesLoaded(Message):
+        """What the session form offers was read; open it (for `session`, or a new one)."""
+
+        def __init__(self, choices: SessionChoices, session: GroupSessionView | None) -> None:
+            super().__init__()
+            self.choices = choices
+            self.session = session
 
     def __init__(self) -> None:
         super().__init__()
@@ -148,12 +156,18 @@ class GroupsScreen(CaseScreen):
 
     def action_new_session(self) -> None:
         """Create a session, then open its register."""
+        self._open_form(None)
 
-        def created(result: Register | GroupSessionView | None) -> None:
-            if isinstance(result, Register):
+    @work(thread=True, exit_on_error=False, group="groups-form")
+    def _open_form(self, session: GroupSessionView | None) -> None:
+        self.post_message(self.ChoicesLoaded(groups.session_choices(self.ctx), session))
+
+    def on_groups_screen_choices_loaded(self, message: ChoicesLoaded) -> None:
+        def saved(result: Register | GroupSessionView | None) -> None:
+            if isinstance(result, Register):  # a new session: take its register
                 self.app.push_screen(RegisterScreen(result.session.id))
 
-        self.app.push_screen(GroupSessionForm(), created)
+        self.app.push_screen(GroupSessionForm(message.choices, message.session), saved)
 
     @on(DataTable.RowSelected, "#groups-table")
     def action_open_register(self) -> None:
@@ -166,7 +180,7 @@ class GroupsScreen(CaseScreen):
         """Change the selected session's details."""
         view = self._selected()
         if view is not None:
-            self.app.push_screen(GroupSessionForm(view))
+            self._open_form(view)
 
     def action_toggle_cancelled(self) -> None:
         """Cancel the selected session (after asking) or reinstate it."""

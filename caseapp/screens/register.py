@@ -18,7 +18,7 @@ from caseapp.modals.group_session_form import GroupSessionForm
 from caseapp.models.codes import ATTENDED
 from caseapp.screens.base import CaseScreen
 from caseapp.services import groups
-from caseapp.services.groups import GroupSessionView, Register
+from caseapp.services.groups import GroupSessionView, Register, SessionChoices
 from caseapp.services.validation import show_date
 from caseapp.widgets.safe import safe
 
@@ -308,7 +308,23 @@ class RegisterScreen(CaseScreen):
     def action_edit_session(self) -> None:
         """Change the title, date, hub or facilitator."""
         if self.register is not None:
-            self.app.push_screen(GroupSessionForm(self.register.session), lambda _r: self.reload())
+            self._open_form(self.register.session)
+
+    class ChoicesLoaded(Message):
+        """What the session form offers was read."""
+
+        def __init__(self, choices: SessionChoices, session: GroupSessionView) -> None:
+            super().__init__()
+            self.choices = choices
+            self.session = session
+
+    @work(thread=True, exit_on_error=False, group="register-form")
+    def _open_form(self, session: GroupSessionView) -> None:
+        self.post_message(self.ChoicesLoaded(groups.session_choices(self.ctx), session))
+
+    def on_register_screen_choices_loaded(self, message: ChoicesLoaded) -> None:
+        form = GroupSessionForm(message.choices, message.session)
+        self.app.push_screen(form, lambda _r: self.reload())
 
     def action_toggle_cancelled(self) -> None:
         """Cancel the session (after asking), or reinstate a cancelled one."""

@@ -17,11 +17,11 @@ from caseapp.services.recording import (
     check_code,
     check_hub,
     check_int,
+    clean_field,
     hub_names,
     past_date,
     user_names,
 )
-from caseapp.services.validation import clean_text
 
 DESCRIPTION_LIMIT = 2000
 SESSIONS_MAX = 1000
@@ -80,8 +80,12 @@ def _clean(entered: ActivityInput, today: date | None) -> dict[str, object]:
         "date": past_date(entered.date, "Date", today),
         "sessions": check_int(entered.sessions, "Sessions", 1, SESSIONS_MAX),
         "participants": participants,
-        "description": clean_text(
-            entered.description, "Description", limit=DESCRIPTION_LIMIT, multiline=True
+        "description": clean_field(
+            entered.description,
+            "Description",
+            "description",
+            limit=DESCRIPTION_LIMIT,
+            multiline=True,
         ),
     }
 

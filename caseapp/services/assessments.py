@@ -16,8 +16,14 @@ from caseapp.services import audit
 from caseapp.services.access import get_visible_woman
 from caseapp.services.context import Ctx
 from caseapp.services.permissions import require
-from caseapp.services.recording import check_code, check_int, past_date, user_names, woman_name
-from caseapp.services.validation import clean_note, clean_text
+from caseapp.services.recording import (
+    check_code,
+    check_int,
+    clean_field,
+    past_date,
+    user_names,
+    woman_name,
+)
 
 SCORE_MIN, SCORE_MAX = 1, 10
 ITEM_NOTE_LIMIT = 4000
@@ -126,17 +132,17 @@ def _clean_items(items: Iterable[ItemInput]) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     seen: set[str] = set()
     for item in items:
-        area = check_code(item.need_area, NEED_AREAS, "Need area")
+        area = check_code(item.need_area, NEED_AREAS, "Need area", key="items")
         if area in seen:
             raise ValidationError(f"Need area {area} appears twice.", {area: "twice"})
         seen.add(area)
         level = (item.level or "").strip() or None
         if level is not None:
-            level = check_code(level, NEED_LEVELS, f"{area} level")
+            level = check_code(level, NEED_LEVELS, f"{area} level", key=area)
         score = None
         if item.score is not None and str(item.score).strip():
-            score = check_int(item.score, f"{area} score", SCORE_MIN, SCORE_MAX)
-        note = clean_text(item.note, f"{area} note", limit=ITEM_NOTE_LIMIT, multiline=True)
+            score = check_int(item.score, f"{area} score", SCORE_MIN, SCORE_MAX, key=area)
+        note = clean_field(item.note, f"{area} note", area, limit=ITEM_NOTE_LIMIT, multiline=True)
         if level is None and score is None and not note:
             continue
         rows.append({"need_area": area, "level": level, "score": score, "note": note})
@@ -238,7 +244,7 @@ def record_assessment(
     require(ctx, "women.edit", subject_id=woman_id)
     kind = check_code(kind, ASSESSMENT_KINDS, "Kind")
     when = past_date(date, "Date", today)
-    overall = clean_note(note)
+    overall = clean_field(note, "Note", "note", limit=20000, multiline=True)
     rows = _clean_items(items)
     with ctx.write() as session:
         woman = get_visible_woman(session, ctx, woman_id)
@@ -283,7 +289,7 @@ def update_assessment(
     require(ctx, "women.edit")
     kind = check_code(kind, ASSESSMENT_KINDS, "Kind")
     when = past_date(date, "Date", today)
-    overall = clean_note(note)
+    overall = clean_field(note, "Note", "note", limit=20000, multiline=True)
     rows = _clean_items(items)
     with ctx.write() as session:
         assessment, woman = _load(session, ctx, assessment_id)

@@ -22,14 +22,19 @@ from caseapp.services.access import get_visible_woman, visible_women
 from caseapp.services.context import Ctx
 from caseapp.services.permissions import allowed, deny, require
 from caseapp.services.recording import (
+    Choice,
     check_code,
     check_hub,
     check_int,
+    clean_field,
+    hub_choices,
     hub_names,
+    keyed,
+    staff_choices,
     user_names,
     woman_name,
 )
-from caseapp.services.validation import clean_text, fold, parse_date
+from caseapp.services.validation import fold, parse_date
 
 TITLE_LIMIT = 200
 HEAD_COUNT_MAX = 500
@@ -97,6 +102,15 @@ class WomanPick:
     reference: str
     name: str
     on_register: bool
+
+
+@dataclass(frozen=True)
+class SessionChoices:
+    """What the session form offers: hubs, who may facilitate, titles used before."""
+
+    hubs: tuple[Choice, ...]
+    facilitators: tuple[Choice, ...]
+    titles: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -286,10 +300,13 @@ def _clean_session(
     facilitator_id: int | None,
     today: date | None,
 ) -> tuple[str, date, int | None, int]:
-    text = clean_text(title, "Title", limit=TITLE_LIMIT)
+    text = clean_field(title, "Title", "title", limit=TITLE_LIMIT)
     if not text:
-        raise ValidationError("Title: required (for example 'Healthy relationships').")
-    day = parse_date(when, "Date", today=today)
+        raise ValidationError(
+            "Title: required (for example 'Healthy relationships').", {"title": "required"}
+        )
+    with keyed("date"):
+        day = parse_date(when, "Date", today=today)
     if day is None:
         raise ValidationError("Date: required.", {"date": "required"})
     if day > (today or date.today()) + PLAN_AHEAD:
@@ -538,6 +555,15 @@ def title_suggestions(ctx: Ctx, *, limit: int = 100) -> list[str]:
         return list(seen.values())[:limit]
 
 
+def session_choices(ctx: Ctx) -> SessionChoices:
+    """Hubs, facilitators (a keyworker: only herself) and recent titles for the form."""
+    require(ctx, "groups.manage")
+    staff = staff_choices(ctx)
+    if not ctx.actor.is_manager:
+        staff = [c for c in staff if c.id == ctx.actor.user_id]
+    return SessionChoices(tuple(hub_choices(ctx)), tuple(staff), tuple(title_suggestions(ctx)))
+
+
 # -- the register ----------------------------------------------------------------------------
 
 
@@ -735,7 +761,7 @@ def remove_from_register(ctx: Ctx, session_id: int, woman_id: int) -> Register:
 
 def set_head_count(ctx: Ctx, session_id: int, count: int | str) -> GroupSessionView:
     """Record how many women attended without giving their names (0 to 500)."""
-    number = check_int(count, "Head count", 0, HEAD_COUNT_MAX)
+    number = check_int(count, "Head count", 0, HEAD_COUNT_MAX, key="count")
     with ctx.write() as session:
         gs = _load_open(session, ctx, session_id)
         if gs.anonymous_attendees != number:

@@ -90,10 +90,12 @@ def _sets(rows: list[Outcome]) -> list[OutcomeSet]:
 def _clean_answers(answers: Mapping[str, int | str | None]) -> dict[str, int]:
     cleaned: dict[str, int] = {}
     for question, value in answers.items():
-        check_code(question, OUTCOME_QUESTIONS, "Question")
+        check_code(question, OUTCOME_QUESTIONS, "Question", key="answers")
         if value is None or not str(value).strip():
             continue  # skipped: she did not answer, or it does not apply
-        cleaned[question] = check_int(value, OUTCOME_QUESTIONS[question], ANSWER_MIN, ANSWER_MAX)
+        cleaned[question] = check_int(
+            value, OUTCOME_QUESTIONS[question], ANSWER_MIN, ANSWER_MAX, key=question
+        )
     if not cleaned:
         raise ValidationError(
             "Record an answer (1 to 5) to at least one question.", {"answers": "empty"}

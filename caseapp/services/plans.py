@@ -15,8 +15,8 @@ from caseapp.services import audit
 from caseapp.services.access import get_visible_woman, visible_women
 from caseapp.services.context import Ctx
 from caseapp.services.permissions import require
-from caseapp.services.recording import check_code, user_names, woman_name
-from caseapp.services.validation import clean_text, parse_date
+from caseapp.services.recording import check_code, clean_field, keyed, user_names, woman_name
+from caseapp.services.validation import parse_date
 
 DESCRIPTION_LIMIT = 2000
 # A target further off than this is almost always a mistyped year.
@@ -71,10 +71,11 @@ def _clean(
     need_area: str, description: str, target_date: str | date | None, today: date | None
 ) -> tuple[str, str, date]:
     area = check_code(need_area, NEED_AREAS, "Need area")
-    text = clean_text(description, "Goal", limit=DESCRIPTION_LIMIT, multiline=True)
+    text = clean_field(description, "Goal", "description", limit=DESCRIPTION_LIMIT, multiline=True)
     if not text:
         raise ValidationError("Goal: say what she is aiming for.", {"description": "required"})
-    target = parse_date(target_date, "Target date", today=today)
+    with keyed("target_date"):
+        target = parse_date(target_date, "Target date", today=today)
     if target is None:
         raise ValidationError("Target date: required.", {"target_date": "required"})
     if target > (today or date.today()) + TARGET_HORIZON:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import contextlib
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,7 +12,8 @@ from sqlmodel import Session, col, select
 from caseapp.errors import ValidationError
 from caseapp.models import Hub, User, Woman
 from caseapp.services.context import Ctx
-from caseapp.services.validation import parse_date
+from caseapp.services.hubs import list_hubs
+from caseapp.services.validation import clean_text, parse_date
 
 
 @dataclass(frozen=True)
@@ -28,34 +30,65 @@ def woman_name(woman: Woman) -> str:
     return name or woman.reference
 
 
-def check_code(value: str | None, codes: Mapping[str, str], field: str) -> str:
+def field_key(label: str) -> str:
+    """The form field a label names: `Target date` is `target_date`."""
+    return "_".join(label.lower().split())
+
+
+@contextlib.contextmanager
+def keyed(key: str) -> Iterator[None]:
+    """Re-raise a `ValidationError` from a shared check under the form field `key`."""
+    try:
+        yield
+    except ValidationError as error:
+        hint = next(iter(error.fields.values()), str(error))
+        raise ValidationError(str(error), {key: hint}) from error
+
+
+def check_code(
+    value: str | None, codes: Mapping[str, str], label: str, *, key: str | None = None
+) -> str:
     """`value` if it is one of `codes`, else a `ValidationError` listing what is allowed."""
     code = (value or "").strip()
     if code not in codes:
         allowed = ", ".join(codes)
-        raise ValidationError(f"{field}: choose one of {allowed}.", {field: "choose"})
+        raise ValidationError(
+            f"{label}: choose one of {allowed}.", {key or field_key(label): "choose one"}
+        )
     return code
 
 
-def check_int(value: int | str | None, field: str, low: int, high: int) -> int:
+def check_int(
+    value: int | str | None, label: str, low: int, high: int, *, key: str | None = None
+) -> int:
     """A whole number from `low` to `high` (strings typed in a form are accepted)."""
     text = str(value).strip() if value is not None else ""
+    hint = f"a whole number from {low} to {high}"
     if not text.lstrip("-").isdigit():
-        raise ValidationError(
-            f"{field}: type a whole number from {low} to {high}.", {field: "number"}
-        )
+        raise ValidationError(f"{label}: type {hint}.", {key or field_key(label): hint})
     number = int(text)
     if not low <= number <= high:
-        raise ValidationError(f"{field}: must be from {low} to {high}.", {field: "range"})
+        raise ValidationError(
+            f"{label}: must be from {low} to {high}.", {key or field_key(label): hint}
+        )
     return number
 
 
-def past_date(value: str | date | None, field: str, today: date | None) -> date:
-    """A required date that is not in the future."""
-    result = parse_date(value, field, today=today, allow_future=False)
+def past_date(value: str | date | None, label: str, today: date | None) -> date:
+    """A required date that is not in the future (field `date`)."""
+    with keyed("date"):
+        result = parse_date(value, label, today=today, allow_future=False)
     if result is None:
-        raise ValidationError(f"{field}: required.", {field: "required"})
+        raise ValidationError(f"{label}: required.", {"date": "required"})
     return result
+
+
+def clean_field(
+    value: str | None, label: str, key: str, *, limit: int, multiline: bool = False
+) -> str:
+    """`validation.clean_text` with its problem reported under the form field `key`."""
+    with keyed(key):
+        return clean_text(value, label, limit=limit, multiline=multiline)
 
 
 def user_names(session: Session, ids: Iterable[int | None]) -> dict[int, str]:
@@ -92,11 +125,7 @@ def check_hub(session: Session, hub_id: int | None) -> int | None:
 
 def hub_choices(ctx: Ctx) -> list[Choice]:
     """The active hubs, by name, for a picker."""
-    with ctx.read() as session:
-        rows = session.exec(
-            select(col(Hub.id), col(Hub.name)).where(col(Hub.active)).order_by(col(Hub.name))
-        )
-        return [Choice(hub_id, name) for hub_id, name in rows if hub_id is not None]
+    return [Choice(hub.id, hub.name) for hub in list_hubs(ctx)]
 
 
 def staff_choices(ctx: Ctx) -> list[Choice]:

@@ -123,3 +123,16 @@ def test_filters_and_totals(manager: Ctx) -> None:
     }
     only = activities.list_activities(manager, type="peer_mentor_training")
     assert [a.type for a in only] == ["peer_mentor_training"]
+
+
+def test_problems_name_the_form_field(manager: Ctx) -> None:
+    for kwargs, field in (
+        ({"sessions": 0}, "sessions"),
+        ({"date": "01/01/2030"}, "date"),
+        ({"description": "x" * 2001}, "description"),
+        ({"type": "peer_mentor_training", "participants": 0}, "participants"),
+        ({"hub_id": 42}, "hub"),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            _record(manager, **kwargs)
+        assert list(caught.value.fields) == [field]

@@ -247,3 +247,19 @@ def test_start_suggests_kind(manager: Ctx) -> None:
     assert (editing.current, editing.previous, editing.suggested_kind) == (second, first, "exit")
     with pytest.raises(NotFound):
         assessments.start_assessment(manager, woman, assessment_id=second.id + 100)
+
+
+def test_problems_name_the_area_or_field(manager: Ctx) -> None:
+    woman = add_woman(manager.store)
+    for kwargs, field in (
+        ({"items": [ItemInput("MH", "low", 12)]}, "MH"),
+        ({"items": [ItemInput("DA", "severe", 3)]}, "DA"),
+        ({"items": [ItemInput("MH")]}, "items"),
+        ({"date": "tomorrow"}, "date"),
+        ({"kind": "x"}, "kind"),
+    ):
+        args: dict[str, object] = {"kind": "review", "date": TODAY, "items": _items(MH=("low", 4))}
+        args.update(kwargs)
+        with pytest.raises(ValidationError) as caught:
+            assessments.record_assessment(manager, woman, today=TODAY, **args)  # type: ignore[arg-type]
+        assert list(caught.value.fields) == [field]

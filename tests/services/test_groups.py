@@ -322,3 +322,20 @@ def test_recent_attendees_for_a_first_register(manager: Ctx, make_user: Callable
     # Same title first (Cat twice, Bea once), then other sessions; attended only, 90 days,
     # never a woman she may not see or one already on the register.
     assert [p.woman_id for p in picks] == [cat, bea]
+
+
+def test_problems_name_the_form_field(manager: Ctx) -> None:
+    for kwargs, field in (
+        ({"title": ""}, "title"),
+        ({"title": "x\x00"}, "title"),
+        ({"date": "32/01/2026"}, "date"),
+        ({"facilitator_id": 999}, "facilitator"),
+    ):
+        args: dict[str, object] = {"title": "Art", "date": TODAY, **kwargs}
+        with pytest.raises(ValidationError) as caught:
+            groups.create_session(manager, today=TODAY, **args)  # type: ignore[arg-type]
+        assert list(caught.value.fields) == [field]
+    sid = _session(manager)
+    with pytest.raises(ValidationError) as caught:
+        groups.set_head_count(manager, sid, "lots")
+    assert list(caught.value.fields) == ["count"]

@@ -173,3 +173,13 @@ def test_keyworker_access(manager: Ctx, make_user: Callable[..., Ctx]) -> None:
         outcomes.list_outcomes(lee, woman)
     assert len(audit_events(manager.store, "permission_denied")) == 2
     assert outcomes.list_outcomes(kim, woman)[0].score("felt_safe") == 2
+
+
+def test_problems_name_the_question(manager: Ctx) -> None:
+    woman = add_woman(manager.store, children=0)
+    for answers, field in (({"felt_safe": 9}, "felt_safe"), ({"parenting": 3}, "parenting")):
+        with pytest.raises(ValidationError) as caught:
+            outcomes.record_outcomes(
+                manager, woman, kind="review", date=TODAY, answers=answers, today=TODAY
+            )
+        assert list(caught.value.fields) == [field]

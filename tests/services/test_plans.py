@@ -132,3 +132,21 @@ def test_keyworker_cannot_touch_another_caseload(
         plans.list_goals(lee, ama)
     assert [d[0] for d in audit_events(manager.store, "permission_denied")] == [ama, ama, ama]
     assert plans.list_goals(kim, ama)[0].status == "open"
+
+
+def test_problems_name_the_form_field(manager: Ctx) -> None:
+    woman = add_woman(manager.store)
+    for kwargs, field in (
+        ({"need_area": "XX"}, "need_area"),
+        ({"description": ""}, "description"),
+        ({"target_date": "soon"}, "target_date"),
+    ):
+        args: dict[str, object] = {
+            "need_area": "ACC",
+            "description": "A tenancy",
+            "target_date": "01/02/2027",
+            **kwargs,
+        }
+        with pytest.raises(ValidationError) as caught:
+            plans.add_goal(manager, woman, today=TODAY, **args)  # type: ignore[arg-type]
+        assert list(caught.value.fields) == [field]

@@ -13,7 +13,7 @@ from caseapp.screens.plan import PlanScreen
 from caseapp.services import assessments, outcomes, plans
 from caseapp.services.assessments import ItemInput
 from caseapp.services.context import Ctx
-from caseapp.widgets.choice_bar import ChoiceBar
+from caseapp.widgets.choice import ChoiceField
 from tests.records_helpers import add_woman, app_showing, screen_text, settle
 
 TODAY = date(2026, 11, 24)
@@ -43,7 +43,7 @@ async def test_assessment_grid_from_the_keyboard(manager: Ctx) -> None:
     form = AssessmentForm(woman, today=TODAY)
     async with app_showing(manager, form) as pilot:
         assert "Needs assessment · Ama Owusu" in screen_text(pilot)
-        assert form.query_one("#kind", ChoiceBar).value == "baseline"
+        assert form.query_one("#kind", ChoiceField).value == "baseline"
         # ACC medium 6 (moves on), ETE high, 0 for 10, FIN: a note, then level low.
         await pilot.press("m", "6", "h", "0", "enter")
         await settle(pilot)
@@ -69,12 +69,12 @@ async def test_assessment_form_says_what_to_fix_and_stays_open(manager: Ctx) -> 
         await settle(pilot)
         assert pilot.app.screen is form
         assert "at least one need area" in screen_text(pilot)
-        await pilot.press("shift+tab", "shift+tab", *"25/11/2026", "tab", "e")
-        assert form.query_one("#kind", ChoiceBar).value == "exit"
+        await pilot.press("shift+tab", "shift+tab", "ctrl+a", "ctrl+k", *"25/11/2026", "tab", "e")
+        assert form.query_one("#kind", ChoiceField).value == "exit"
         await pilot.press("tab", "l", "4", "ctrl+s")
         await settle(pilot)
         assert pilot.app.screen is form
-        assert "cannot be in the future" in screen_text(pilot)
+        assert "field to fix" in screen_text(pilot) and "future" in screen_text(pilot)
     assert assessments.list_assessments(manager, woman) == []
 
 
@@ -85,7 +85,7 @@ async def test_correcting_an_assessment_shows_it_and_the_one_before(manager: Ctx
     form = AssessmentForm(woman, assessment_id=review.id, today=TODAY)
     async with app_showing(manager, form) as pilot:
         grid = form.query_one(AssessmentGrid)
-        assert form.query_one("#kind", ChoiceBar).value == "review"
+        assert form.query_one("#kind", ChoiceField).value == "review"
         assert "Correct assessment" in screen_text(pilot)
         rows = screen_text(pilot)
         assert "H 3" in rows and "M 5" in rows  # the baseline beside each area
@@ -110,7 +110,7 @@ async def test_outcomes_form_one_key_per_question(manager: Ctx) -> None:
     async with app_showing(manager, form) as pilot:
         text = screen_text(pilot)
         assert "Outcome questions · Ama Owusu" in text and "n/a" in text
-        assert form.query_one("#kind", ChoiceBar).value == "review"
+        assert form.query_one("#kind", ChoiceField).value == "review"
         await pilot.press("4", "3", "minus", "5")  # parenting: not asked, she has no children
         await settle(pilot)
         await pilot.press("ctrl+s")
@@ -176,8 +176,9 @@ async def test_plan_screen_and_goal_form(manager: Ctx) -> None:
         await settle(pilot)
         form = pilot.app.screen
         assert isinstance(form, PlanGoalForm)
-        await pilot.press(*"Enrol on a course", "tab", *"+30", "shift+tab", "shift+tab", "right")
-        assert form.query_one("#area", ChoiceBar).value == "ETE"
+        await pilot.press("e")  # typing a code's letters picks the area
+        assert form.query_one("#need-area", ChoiceField).value == "ETE"
+        await pilot.press("tab", *"Enrol on a course", "tab", *"+30")
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert pilot.app.screen is screen
