@@ -188,7 +188,8 @@ class CaseloadScreen(CaseScreen):
         if self.page is not None:
             count = len(self.page.rows)
             more = "+" if self.page.more else ""
-            line.append(f" · {count}{more} women", style="dim")
+            noun = "woman" if count == 1 and not more else "women"
+            line.append(f" · {count}{more} {noun}", style="dim")
         self.query_one("#caseload-filters", Static).update(line)
 
     # -- moving and opening --------------------------------------------------------------

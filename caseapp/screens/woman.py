@@ -128,7 +128,8 @@ def describe_summary(record: WomanRecord) -> Text:
     seen = "not seen yet"
     if record.last_contact:
         days = (today - record.last_contact).days
-        seen = f"{show_date(record.last_contact)} ({days} days ago)"
+        ago = {0: "today", 1: "yesterday"}.get(days, f"{days} days ago")
+        seen = f"{show_date(record.last_contact)} ({ago})"
     consent = record.consent
     consent_text = (
         f"given {show_date(consent.given_on)} ({_scopes(consent)})" if consent else "MISSING"
