@@ -35,6 +35,7 @@ from sqlalchemy.dialects.sqlite import dialect as sqlite_dialect
 
 from caseapp import __version__, paths
 from caseapp.errors import (
+    ExportError,
     PassphraseIncorrect,
     PermissionDenied,
     StoreDamaged,
@@ -184,8 +185,19 @@ def write_backup(source: Path, key: bytes, key_file: KeyFile, target: Path) -> B
     """Snapshot `source`, check it, package it with its key file, check the package, rename.
 
     `key_file` is the key file as it was before the snapshot began; the copy's key file gets
-    the snapshot's own audit head so the backup verifies on its own.
+    the snapshot's own audit head so the backup verifies on its own. A full disk or an
+    unwritable folder raises `ExportError`, with nothing left under the target's name.
     """
+    try:
+        return _write_backup(source, key, key_file, target)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+    except sqlcipher3.OperationalError as exc:
+        reason = str(exc)  # "database or disk is full" while copying the pages
+    raise ExportError(f"Could not write the backup {target.name}: {reason}. Nothing was kept.")
+
+
+def _write_backup(source: Path, key: bytes, key_file: KeyFile, target: Path) -> BackupInfo:
     head = dict(key_file.audit_head)
     with _work_folder(target.parent) as work:
         db = work / DB_MEMBER

@@ -395,10 +395,10 @@ def export_pack(ctx: Ctx, reference: str, out_dir: Path) -> SarResult:
     failure leaves neither a file nor a record.
     """
     require(ctx, "sar", subject_ref=normalise_reference(reference))
-    folder = check_out_dir(Path(out_dir), create=True)
     with ctx.write() as session:
         woman = visible_woman_by_reference(session, ctx, reference)
         assert woman.id is not None
+        folder = check_out_dir(Path(out_dir), create=True)
         pack = collect(session, ctx, woman)
         stem = _file_stem(woman.reference, utcnow().date())
         html_path = check_target(folder, f"{stem}.html")

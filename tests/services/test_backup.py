@@ -14,6 +14,7 @@ import pytest
 from caseapp import paths
 from caseapp.cli.main import main
 from caseapp.errors import (
+    ExportError,
     PassphraseIncorrect,
     PermissionDenied,
     StoreDamaged,
@@ -286,3 +287,11 @@ def test_backup_refuses_to_overwrite_the_store_itself(manager: Ctx, store_path: 
     with pytest.raises(ValidationError):
         backup.create(manager, keys)
     assert keys.read_bytes() == before
+
+
+def test_a_failed_write_is_one_clear_line_and_leaves_nothing(manager: Ctx, tmp_path: Path) -> None:
+    (tmp_path / "taken").mkdir()  # a folder where the backup file should go
+    with pytest.raises(ExportError, match="Could not write the backup taken"):
+        backup.create(manager, tmp_path / "taken")
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "store") == ["home", "taken"]
+    assert not list((tmp_path / "taken").iterdir())

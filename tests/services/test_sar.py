@@ -119,6 +119,7 @@ def test_keyworker_is_refused_and_unknown_reference_not_found(
     assert not (tmp_path / "kw").exists()
     with pytest.raises(NotFound):
         sar.export_pack(manager, "MIN-2026-00077", tmp_path / "none")
+    assert not (tmp_path / "none").exists()
 
 
 def test_a_reused_row_id_does_not_inherit_an_erased_womans_audit(
