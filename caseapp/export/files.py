@@ -7,12 +7,11 @@ import csv
 import hashlib
 import io
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from caseapp.errors import ExportError
-from caseapp.store.atomic import atomic_write_bytes, fsync_dir
+from caseapp.store.atomic import atomic_write_bytes, fsync_dir, temp_beside
 
 # A spreadsheet treats a cell starting with these as a formula (OWASP: CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -90,34 +89,46 @@ def write_all(files: Sequence[tuple[Path, bytes]], *, mode: int = 0o600) -> list
     Every file is first written in full to a temporary file beside its target and flushed to
     disk; only then are they renamed, one after another. A failure while writing (a full disk)
     removes every temporary file; a failure while renaming removes the files already renamed.
+    The last file is the manifest: its old copy goes before any rename and the new one is
+    renamed last, so even after a `kill -9` a manifest on disk matches the files beside it.
+    Temporary files a killed export left are removed by the next export of the same names.
     Returns the SHA-256 of each file in order.
     """
     staged: list[tuple[str, Path]] = []
+    # Each temporary file stays open (and so locked) until renamed: another export's clean-up
+    # of stale temporary files must not take a live one.
+    held: list[int] = []
     try:
-        for target, data in files:
-            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            staged.append((tmp, target))
-            os.fchmod(fd, mode)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-    except OSError as exc:
-        _remove(tmp for tmp, _target in staged)
-        raise ExportError(
-            f"Could not write the export: {exc.strerror or exc}. Nothing was left behind."
-        ) from exc
-    done: list[Path] = []
-    try:
-        for tmp, target in staged:
-            os.replace(tmp, target)
-            done.append(target)
-    except OSError as exc:
-        _remove(tmp for tmp, _target in staged)
-        _remove(str(path) for path in done)
-        raise ExportError(
-            f"Could not finish the export: {exc.strerror or exc}. Nothing was left behind."
-        ) from exc
+        try:
+            for target, data in files:
+                fd, tmp = temp_beside(target, mode)
+                held.append(fd)
+                staged.append((tmp, target))
+                with os.fdopen(fd, "wb", closefd=False) as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+        except OSError as exc:
+            _remove(tmp for tmp, _target in staged)
+            raise ExportError(
+                f"Could not write the export: {exc.strerror or exc}. Nothing was left behind."
+            ) from exc
+        done: list[Path] = []
+        try:
+            if staged:
+                Path(staged[-1][1]).unlink(missing_ok=True)
+            for tmp, target in staged:
+                os.replace(tmp, target)
+                done.append(target)
+        except OSError as exc:
+            _remove(tmp for tmp, _target in staged)
+            _remove(str(path) for path in done)
+            raise ExportError(
+                f"Could not finish the export: {exc.strerror or exc}. Nothing was left behind."
+            ) from exc
+    finally:
+        for fd in held:
+            os.close(fd)
     for folder in {target.parent for _tmp, target in staged}:
         fsync_dir(folder)
     return [hashlib.sha256(data).hexdigest() for _target, data in files]
