@@ -21,6 +21,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Table, delete, func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
 from caseapp.errors import NotFound, StoreDamaged, ValidationError
@@ -187,11 +188,18 @@ def erase_women(ctx: Ctx, references: Sequence[str], *, reason: str, **extra: An
     if not refs:
         raise ValidationError("No reference given: nothing erased.")
     totals: dict[str, int] = {}
-    with ctx.write() as session:
-        _check_foreign_keys(session)
-        for ref in refs:
-            for table, n in _erase_one(session, ctx, ref, reason, extra).items():
-                totals[table] = totals.get(table, 0) + n
+    try:
+        with ctx.write() as session:
+            _check_foreign_keys(session)
+            for ref in refs:
+                for table, n in _erase_one(session, ctx, ref, reason, extra).items():
+                    totals[table] = totals.get(table, 0) + n
+    except IntegrityError as exc:
+        # A table that points at her without ON DELETE CASCADE: refuse rather than orphan it.
+        raise StoreDamaged(
+            "Her record is still referenced by a table that cannot be erased with her; "
+            "nothing was erased."
+        ) from exc
     scrubbed = scrub(ctx.store)
     return ErasureResult(refs, tuple(sorted(totals.items())), scrubbed)
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, text
 from sqlmodel import col, select
 
 from caseapp.cli.main import main
-from caseapp.errors import NotFound, PermissionDenied, ValidationError
+from caseapp.errors import NotFound, PermissionDenied, StoreDamaged, ValidationError
 from caseapp.models import (
     AssessmentItem,
     AuditEvent,
@@ -186,3 +186,18 @@ def test_cli_erase_with_yes_and_with_typed_confirmation(
             assert session.exec(select(func.count()).select_from(Woman)).one() == 0
     finally:
         unlocked.store.close()
+
+
+def test_a_reference_without_cascade_stops_the_erasure(manager: Ctx) -> None:
+    wid = add_woman(manager, "MIN-2026-00001")
+    with manager.write() as session:
+        conn = session.connection()
+        conn.exec_driver_sql(
+            "CREATE TABLE legacy_note "
+            "(id INTEGER PRIMARY KEY, woman_id INTEGER REFERENCES woman(id))"
+        )
+        conn.execute(text("INSERT INTO legacy_note (woman_id) VALUES (:w)"), {"w": wid})
+    with pytest.raises(StoreDamaged, match="nothing was erased"):
+        erasure.erase(manager, "MIN-2026-00001", confirmation="MIN-2026-00001")
+    assert _rows_for(manager, wid)["woman"] == 1
+    assert audit.verify_chain(manager.store).ok
