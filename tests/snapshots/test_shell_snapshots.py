@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from caseapp.app import CaseApp
 from tests.conftest import MANAGER, PASSPHRASE
@@ -29,11 +30,18 @@ def app(closed_store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 async def _settle(pilot: Pilot[int]) -> None:
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+    await _steady_cursor(pilot)
+
+
+async def _steady_cursor(pilot: Pilot[int]) -> None:
+    # A blinking cursor is caught lit or dark depending on timing: hold it lit.
+    for field in pilot.app.screen.query(Input):
+        field.cursor_blink = False
     await pilot.pause()
 
 
 def test_unlock_screen(app: CaseApp, snap_compare: Callable[..., bool]) -> None:
-    assert snap_compare(app, terminal_size=(80, 24))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_steady_cursor)
 
 
 def test_unlock_screen_after_a_wrong_passphrase(
@@ -62,4 +70,4 @@ def test_demo_hint_on_unlock_screen(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     app = CaseApp(SHOWN_PATH, username=MANAGER, demo_hint="demo-passphrase")
-    assert snap_compare(app, terminal_size=(80, 24))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_steady_cursor)
