@@ -11,7 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import ColumnElement, case, delete, insert, or_, true, update
+from sqlalchemy import ColumnElement, case, delete, exists, insert, or_, true, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from caseapp.errors import NotFound, ValidationError
@@ -30,6 +31,7 @@ from caseapp.services.recording import (
     hub_choices,
     hub_names,
     keyed,
+    name_of,
     staff_choices,
     user_names,
     woman_name,
@@ -215,47 +217,60 @@ def _views(session: Session, sessions: Sequence[GroupSession]) -> list[GroupSess
 def _previous(session: Session, gs: GroupSession) -> GroupSession | None:
     """The latest earlier held session of the same title (compared folded) with a register."""
     wanted = fold(gs.title)
+    has_register = exists().where(col(GroupAttendance.session_id) == col(GroupSession.id))
+    # Ids and titles only, newest first: titles are folded here (accents and case ignored),
+    # which SQLite's lower() cannot do.
     candidates = session.exec(
-        select(GroupSession)
+        select(col(GroupSession.id), col(GroupSession.title))
         .where(
             or_(
                 col(GroupSession.date) < gs.date,
                 (col(GroupSession.date) == gs.date) & (col(GroupSession.id) < gs.id),
             ),
             col(GroupSession.status) == "held",
-            col(GroupSession.id).in_(select(col(GroupAttendance.session_id)).distinct()),
+            has_register,
         )
         .order_by(col(GroupSession.date).desc(), col(GroupSession.id).desc())
         .limit(PREVIOUS_LOOKBACK)
     )
-    return next((c for c in candidates if fold(c.title) == wanted), None)
+    found = next((sid for sid, title in candidates if fold(title) == wanted), None)
+    return session.get(GroupSession, found) if found is not None else None
 
 
 def _register(session: Session, ctx: Ctx, gs: GroupSession) -> Register:
     assert gs.id is not None
-    visible_ids = select(col(Woman.id)).where(visible_women(ctx))
-    rows = session.exec(
-        select(GroupAttendance, Woman, col(Woman.id).in_(visible_ids))
+    # Whether the actor may see each woman, as a column: her name is left out if not.
+    seen_clause = visible_women(ctx)
+    rows = session.execute(
+        sa_select(
+            col(GroupAttendance.woman_id),
+            col(GroupAttendance.attendance),
+            col(Woman.reference),
+            col(Woman.first_name),
+            col(Woman.last_name),
+            col(Woman.preferred_name),
+            seen_clause,
+        )
         .join(Woman, col(Woman.id) == col(GroupAttendance.woman_id))
         .where(col(GroupAttendance.session_id) == gs.id)
     ).all()
     entries = [
         RegisterEntry(
-            entry.woman_id,
-            woman.reference if seen else "",
-            woman_name(woman) if seen else HIDDEN_NAME,
-            entry.attendance,
+            woman_id,
+            reference if seen else "",
+            name_of(first, last, preferred, reference) if seen else HIDDEN_NAME,
+            mark,
             bool(seen),
         )
-        for entry, woman, seen in rows
+        for woman_id, mark, reference, first, last, preferred, seen in rows
     ]
     entries.sort(key=lambda e: (not e.visible, fold(e.name), e.reference, e.woman_id))
     previous = _previous(session, gs)
-    prev_view = _views(session, [previous])[0] if previous is not None else None
+    views = _views(session, [gs] if previous is None else [gs, previous])
     return Register(
-        _views(session, [gs])[0],
+        views[0],
         tuple(entries),
-        prev_view,
+        views[1] if previous is not None else None,
         _may_run(ctx, gs) and gs.status == "held",
     )
 

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, col, select
 
 from caseapp.errors import ValidationError
@@ -60,12 +61,15 @@ class OutcomeStart:
         return dict(self.latest).get(question)
 
 
+def _hers(woman_id: int) -> list[ColumnElement[bool]]:
+    """Her answers, phrased so the (question, woman_id, date) index is used, not a scan."""
+    return [col(Outcome.question).in_(list(OUTCOME_QUESTIONS)), col(Outcome.woman_id) == woman_id]
+
+
 def _rows(session: Session, woman_id: int) -> list[Outcome]:
     return list(
         session.exec(
-            select(Outcome)
-            .where(col(Outcome.woman_id) == woman_id)
-            .order_by(col(Outcome.date), col(Outcome.id))
+            select(Outcome).where(*_hers(woman_id)).order_by(col(Outcome.date), col(Outcome.id))
         ).all()
     )
 
@@ -142,7 +146,7 @@ def record_outcomes(
             row.question: row
             for row in session.exec(
                 select(Outcome).where(
-                    col(Outcome.woman_id) == woman_id,
+                    *_hers(woman_id),
                     col(Outcome.date) == when,
                     col(Outcome.kind) == kind,
                 )

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from sqlalchemy import union
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from caseapp.errors import NotFound, ValidationError
-from caseapp.models import PlanGoal, Woman
+from caseapp.models import PlanGoal, Woman, WomanShare
 from caseapp.models.base import utcnow
 from caseapp.models.codes import GOAL_STATUSES, NEED_AREAS
 from caseapp.services import audit
@@ -235,6 +237,10 @@ def list_goals(ctx: Ctx, woman_id: int) -> list[GoalView]:
     return open_goals + closed
 
 
+def _caseload_ids(user_id: int) -> SelectOfScalar[int | None]:
+    return select(col(Woman.id)).where(col(Woman.keyworker_id) == user_id)
+
+
 def overdue_goals(
     ctx: Ctx, *, today: date | None = None, caseload_only: bool = False, limit: int | None = 100
 ) -> list[OverdueGoal]:
@@ -259,7 +265,16 @@ def overdue_goals(
         .order_by(col(PlanGoal.target_date), col(PlanGoal.id))
     )
     if caseload_only:
-        query = query.where(col(Woman.keyworker_id) == ctx.actor.user_id)
+        query = query.where(col(PlanGoal.woman_id).in_(_caseload_ids(ctx.actor.user_id)))
+    elif not ctx.actor.is_manager:
+        # visible_women stays the rule; this lets SQLite start from her few women (by
+        # index) instead of every overdue goal in the provider.
+        shared = select(col(WomanShare.woman_id)).where(
+            col(WomanShare.user_id) == ctx.actor.user_id
+        )
+        query = query.where(
+            col(PlanGoal.woman_id).in_(union(_caseload_ids(ctx.actor.user_id), shared))
+        )
     if limit is not None:
         query = query.limit(limit)
     with ctx.read() as session:

@@ -24,10 +24,14 @@ class Choice:
     label: str
 
 
-def woman_name(woman: Woman) -> str:
+def name_of(first: str, last: str, preferred: str, reference: str) -> str:
     """The name to show for her: preferred (or first) name and last name, else her reference."""
-    name = f"{woman.preferred_name or woman.first_name} {woman.last_name}".strip()
-    return name or woman.reference
+    return f"{preferred or first} {last}".strip() or reference
+
+
+def woman_name(woman: Woman) -> str:
+    """`name_of` for a loaded woman."""
+    return name_of(woman.first_name, woman.last_name, woman.preferred_name, woman.reference)
 
 
 def field_key(label: str) -> str:

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from caseapp.errors import NotFound, PermissionDenied, ValidationError
+from caseapp.models import WomanShare
 from caseapp.services import plans
 from caseapp.services.context import Ctx
 from tests.records_helpers import add_woman, audit_events, reference_of
@@ -150,3 +151,19 @@ def test_problems_name_the_form_field(manager: Ctx) -> None:
         with pytest.raises(ValidationError) as caught:
             plans.add_goal(manager, woman, today=TODAY, **args)  # type: ignore[arg-type]
         assert list(caught.value.fields) == [field]
+
+
+def test_overdue_goals_of_a_woman_shared_with_her(
+    manager: Ctx, make_user: Callable[..., Ctx]
+) -> None:
+    kim = make_user("kim")
+    lee = make_user("lee")
+    bea = add_woman(manager.store, "Bea", "Smith", keyworker_id=lee.actor.user_id)
+    goal = _goal(lee, bea, date(2026, 11, 1))
+    assert plans.overdue_goals(kim, today=TODAY) == []
+    with manager.store.write() as session:
+        session.add(WomanShare(woman_id=bea, user_id=kim.actor.user_id))
+    assert [g.goal_id for g in plans.overdue_goals(kim, today=TODAY)] == [goal]
+    # Shared, not allocated: not on her own caseload.
+    assert plans.overdue_goals(kim, today=TODAY, caseload_only=True) == []
+    assert [g.goal_id for g in plans.overdue_goals(lee, today=TODAY, caseload_only=True)] == [goal]

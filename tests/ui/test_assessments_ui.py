@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from caseapp.modals.assessment_form import AssessmentForm, AssessmentGrid
@@ -14,7 +15,7 @@ from caseapp.services import assessments, outcomes, plans
 from caseapp.services.assessments import ItemInput
 from caseapp.services.context import Ctx
 from caseapp.widgets.choice import ChoiceField
-from tests.records_helpers import add_woman, app_showing, screen_text, settle
+from tests.records_helpers import add_woman, app_showing, notices, screen_text, settle
 
 TODAY = date(2026, 11, 24)
 
@@ -198,3 +199,17 @@ async def test_plan_screen_and_goal_form(manager: Ctx) -> None:
         await pilot.press("y")
         await settle(pilot)
         assert len(plans.list_goals(manager, woman)) == 1
+
+
+async def test_distance_of_a_woman_not_hers_is_refused(
+    manager: Ctx, make_user: Callable[..., Ctx]
+) -> None:
+    kim = make_user("kim")
+    lee = make_user("lee")
+    woman = add_woman(manager.store, "Ama", "Owusu", keyworker_id=kim.actor.user_id)
+    _two_assessments(manager, woman)
+    async with app_showing(lee, DistanceScreen(woman)) as pilot:
+        assert any("not on your caseload" in n for n in notices(pilot))
+        assert "Ama" not in screen_text(pilot) and "better" not in screen_text(pilot)
+    async with app_showing(kim, DistanceScreen(woman)) as pilot:
+        assert "+3 better" in screen_text(pilot)

@@ -5,17 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+from textual.app import ComposeResult
+
 from caseapp.modals.activity_form import ActivityForm
 from caseapp.modals.add_to_register import AddToRegisterModal, HeadCountModal
 from caseapp.modals.confirm import ConfirmModal
 from caseapp.modals.group_session_form import GroupSessionForm
 from caseapp.screens.activities import ActivitiesScreen
+from caseapp.screens.base import CaseScreen
 from caseapp.screens.groups import GroupsScreen
 from caseapp.screens.register import RegisterScreen
 from caseapp.services import activities, clock, groups
 from caseapp.services.activities import ActivityInput
 from caseapp.services.context import Ctx
-from tests.records_helpers import add_hub, add_woman, app_showing, screen_text, settle
+from caseapp.widgets.woman_groups import WomanGroupsView
+from tests.records_helpers import add_hub, add_woman, app_showing, notices, screen_text, settle
 
 TODAY = clock.today()
 NAMES = [
@@ -216,3 +220,33 @@ async def test_activities_screen(manager: Ctx, make_user: Callable[..., Ctx]) ->
         await pilot.press("ctrl+s")  # attendees left empty for judiciary training: fine
         await settle(pilot)
         assert len(activities.list_activities(kim)) == 2
+
+
+class _HerRecord(CaseScreen):
+    """Stands in for the woman's record screen, with the groups tab's content."""
+
+    def __init__(self, woman_id: int) -> None:
+        super().__init__()
+        self.woman_id = woman_id
+
+    def compose(self) -> ComposeResult:
+        yield WomanGroupsView(self.woman_id)
+
+
+async def test_her_groups_tab(manager: Ctx, make_user: Callable[..., Ctx]) -> None:
+    kim = make_user("kim")
+    lee = make_user("lee")
+    [ama] = _women(manager, ["Ama Owusu"], keyworker_id=kim.actor.user_id)
+    held = groups.create_session(manager, title="Art [i]", date=date(2026, 1, 5)).session.id
+    missed = groups.create_session(manager, title="Yoga", date=date(2026, 1, 12)).session.id
+    dropped = groups.create_session(manager, title="Cooking", date=date(2026, 1, 19)).session.id
+    for sid in (held, missed, dropped):
+        groups.add_to_register(manager, sid, [ama])
+    groups.mark_register(manager, missed, {ama: "did_not_attend"})
+    groups.cancel_session(manager, dropped)
+    async with app_showing(kim, _HerRecord(ama)) as pilot:
+        text = screen_text(pilot)
+        assert "Came to 1 of 3 group sessions" in text
+        assert "Art [i]" in text and "Did not attend" in text and "Cancelled" in text
+    async with app_showing(lee, _HerRecord(ama)) as pilot:
+        assert any("not on your caseload" in n for n in notices(pilot))
