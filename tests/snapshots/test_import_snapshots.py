@@ -40,4 +40,4 @@ def test_import_refused_with_every_problem(manager: Ctx, snap_compare: Callable[
 
 def test_import_preview_ready(manager: Ctx, snap_compare: Callable[..., bool]) -> None:
     app = make_app(manager)
-    assert snap_compare(app, terminal_size=(80, 24), run_before=_check("valid"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_check("valid", "tab"))
