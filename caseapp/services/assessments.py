@@ -27,6 +27,7 @@ from caseapp.services.recording import (
 
 SCORE_MIN, SCORE_MAX = 1, 10
 ITEM_NOTE_LIMIT = 4000
+NOTE_LIMIT = 20000
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,18 @@ def _changed_fields(
     return fields
 
 
+def _clean(
+    kind: str, when: str | date | None, note: str, items: Iterable[ItemInput], today: date | None
+) -> tuple[str, date, str, list[dict[str, object]]]:
+    """Kind, date (not in the future), overall note and items, checked; or a ValidationError."""
+    return (
+        check_code(kind, ASSESSMENT_KINDS, "Kind"),
+        past_date(when, "Date", today),
+        clean_field(note, "Note", "note", limit=NOTE_LIMIT, multiline=True),
+        _clean_items(items),
+    )
+
+
 def _load(session: Session, ctx: Ctx, assessment_id: int) -> tuple[Assessment, Woman]:
     assessment = session.get(Assessment, assessment_id)
     if assessment is None:
@@ -242,10 +255,7 @@ def record_assessment(
         PermissionDenied: she is not on the actor's caseload (audited).
     """
     require(ctx, "women.edit", subject_id=woman_id)
-    kind = check_code(kind, ASSESSMENT_KINDS, "Kind")
-    when = past_date(date, "Date", today)
-    overall = clean_field(note, "Note", "note", limit=20000, multiline=True)
-    rows = _clean_items(items)
+    kind, when, overall, rows = _clean(kind, date, note, items, today)
     with ctx.write() as session:
         woman = get_visible_woman(session, ctx, woman_id)
         assessment = Assessment(
@@ -287,10 +297,7 @@ def update_assessment(
         PermissionDenied: she is not on the actor's caseload (audited).
     """
     require(ctx, "women.edit")
-    kind = check_code(kind, ASSESSMENT_KINDS, "Kind")
-    when = past_date(date, "Date", today)
-    overall = clean_field(note, "Note", "note", limit=20000, multiline=True)
-    rows = _clean_items(items)
+    kind, when, overall, rows = _clean(kind, date, note, items, today)
     with ctx.write() as session:
         assessment, woman = _load(session, ctx, assessment_id)
         old = _views(session, [assessment])[0]

@@ -284,22 +284,12 @@ def _visible_woman_ids(session: Session, ctx: Ctx, ids: Iterable[int]) -> dict[i
 
 
 def _check_all_visible(session: Session, ctx: Ctx, ids: Iterable[int]) -> dict[int, Woman]:
-    """Every woman in `ids`, or an audited refusal naming the first one the actor may not see."""
+    """Every woman in `ids`, or the access rule's refusal for the first she may not see."""
     wanted = list(dict.fromkeys(ids))
     found = _visible_woman_ids(session, ctx, wanted)
     for woman_id in wanted:
-        if woman_id in found:
-            continue
-        existing = session.get(Woman, woman_id)
-        if existing is None:
-            raise NotFound("No such woman.")
-        deny(
-            ctx,
-            "women.view",
-            subject_id=woman_id,
-            subject_ref=existing.reference,
-            message="She is not on your caseload and has not been shared with you.",
-        )
+        if woman_id not in found:
+            get_visible_woman(session, ctx, woman_id)  # raises NotFound or an audited refusal
     return found
 
 

@@ -155,14 +155,20 @@ def update_goal(
     require(ctx, "women.edit")
     area, text, target = _clean(need_area, description, target_date, today)
     status = check_code(status, GOAL_STATUSES, "Status")
+    changes = {"need_area": area, "description": text, "target_date": target, "status": status}
+    return _change(ctx, goal_id, changes)
+
+
+def set_goal_status(ctx: Ctx, goal_id: int, status: str) -> GoalView:
+    """Mark a goal open, achieved, partly achieved or not achieved."""
+    require(ctx, "women.edit")
+    return _change(ctx, goal_id, {"status": check_code(status, GOAL_STATUSES, "Status")})
+
+
+def _change(ctx: Ctx, goal_id: int, changes: dict[str, object]) -> GoalView:
+    """Apply checked `changes` to a goal of a woman the actor may see; audit what differed."""
     with ctx.write() as session:
         goal, woman = _load(session, ctx, goal_id)
-        changes = {
-            "need_area": area,
-            "description": text,
-            "target_date": target,
-            "status": status,
-        }
         fields = [name for name, value in changes.items() if getattr(goal, name) != value]
         if fields:
             for name, value in changes.items():
@@ -176,28 +182,6 @@ def update_goal(
                 subject_id=woman.id,
                 subject_ref=woman.reference,
                 fields=fields,
-                goal_id=goal_id,
-            )
-        return _view(goal, user_names(session, [goal.created_by_id]))
-
-
-def set_goal_status(ctx: Ctx, goal_id: int, status: str) -> GoalView:
-    """Mark a goal open, achieved, partly achieved or not achieved."""
-    require(ctx, "women.edit")
-    status = check_code(status, GOAL_STATUSES, "Status")
-    with ctx.write() as session:
-        goal, woman = _load(session, ctx, goal_id)
-        if goal.status != status:
-            goal.status = status
-            goal.updated_at = utcnow()
-            session.add(goal)
-            audit.record(
-                session,
-                ctx,
-                "goal_updated",
-                subject_id=woman.id,
-                subject_ref=woman.reference,
-                fields=["status"],
                 goal_id=goal_id,
             )
         return _view(goal, user_names(session, [goal.created_by_id]))
