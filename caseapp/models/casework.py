@@ -75,7 +75,11 @@ class PlanGoal(SQLModel, table=True):
 class Outcome(SQLModel, table=True):
     """Her 1-5 answer to one of the commissioner's outcome questions."""
 
-    __table_args__ = (Index("ix_outcome_question_woman", "question", "woman_id", "date"),)
+    __table_args__ = (
+        Index("ix_outcome_question_woman", "question", "woman_id", "date"),
+        # The return: who gave a review or exit answer in the period (covering).
+        Index("ix_outcome_kind_date", "kind", "date", "question", "woman_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     woman_id: int = Field(foreign_key="woman.id", ondelete="CASCADE")

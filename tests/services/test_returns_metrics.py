@@ -237,3 +237,19 @@ def test_trend_gives_twelve_months_of_headline_totals(manager: Ctx) -> None:
     assert points[0].period.start == date(2025, 11, 1)
     assert points[-1].period.end == LAST
     assert [p.values["one_to_one_sessions"] for p in points] == [1] + [0] * 10 + [1]
+
+
+def test_the_trend_and_the_full_return_count_the_same_way(manager: Ctx) -> None:
+    # The full return takes the distinct-women figures from its breakdown scan; the trend
+    # counts them alone. Both must agree, month by month.
+    from caseapp.services.returns_sql import figures
+    from caseapp.services.returns_sql import headline as headline_sql
+    from tests.export import return_sample
+
+    return_sample.build(manager.store)
+    with manager.read() as session:
+        conn = session.connection()
+        for period in (OCT, OCT.shifted(-1), date_range(BEFORE, AFTER)):
+            assert dict(figures(conn, period.start, period.end).headline) == headline_sql(
+                conn, period.start, period.end
+            )
