@@ -23,33 +23,18 @@ import sqlcipher3
 from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.pool import StaticPool
 
+from bench.bench_keyworker import build
 from bench.bench_unlock import plain_copy
 from bench.common import OUT_DIR, heading, machine_note, median_time, report, write_results
 from caseapp.services import clock, returns
-from caseapp.services.demo import DEMO_PASSPHRASE, DEMO_USER, create_demo_store
+from caseapp.services.demo import DEMO_PASSPHRASE, DEMO_USER
 from caseapp.services.returns_periods import Period, last_complete, months_ending
 from caseapp.services.returns_sql import figures, headline, outcomes
 from caseapp.services.session import lock, unlock
 from caseapp.store.engine import PRAGMAS
-from caseapp.store.keyslots import FAST_KDF
 
 FOLDER = OUT_DIR / "returns"
 TARGET_SECONDS = 2.0
-
-
-def build(path: Path, fresh: bool) -> None:
-    """The large demo store (built once; `--fresh` rebuilds it)."""
-    if fresh:
-        for suffix in ("", "-wal", "-shm", ".keys", ".state", ".lock"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-    if path.exists():
-        print(f"  reusing {path} ({path.stat().st_size / 1e6:.0f} MB)")
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    print("  building the large demo store (20,000 women, 1,000,000 contacts) ...", flush=True)
-    started = time.perf_counter()
-    create_demo_store(path, seed=2026, size="large", kdf=FAST_KDF)
-    print(f"  built in {time.perf_counter() - started:.0f} s, {path.stat().st_size / 1e6:.0f} MB")
 
 
 def plain_engine(path: Path) -> Engine:
