@@ -25,6 +25,8 @@ class ConfirmModal(ModalScreen[bool]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("y", "answer(True)", "Yes", id="confirm-yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm-no"),
+        # A modal hides the app's bindings, so F1 is bound here too.
+        Binding("f1", "app.help", "Help", id="confirm-help"),
     ]
     HELP = "## Are you sure?\n\nPress **y** to go ahead, **n** or **Esc** to leave it as it is."
 
