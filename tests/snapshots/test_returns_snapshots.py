@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 import pytest
 from textual.pilot import Pilot
 
+from caseapp.services import clock
 from caseapp.services.context import Ctx
 from tests.export import return_sample
-from tests.keyworker_kit import fix_clock, make_app, settle, unlock
+from tests.keyworker_kit import make_app, settle, unlock
 
 
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
     """Today is 24/11/2026: the screen opens on October 2026; the export path is fixed."""
-    fix_clock(monkeypatch)
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 11, 24))
     monkeypatch.setenv("HOME", "/home/maria")  # the default export path starts here
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,10 @@ from caseapp.modals.help import HelpModal
 from caseapp.models import ExportEvent
 from caseapp.screens.home import HomeScreen
 from caseapp.screens.returns import ReturnsScreen
+from caseapp.services import clock
 from caseapp.services.context import Ctx
 from tests.export import return_sample
-from tests.keyworker_kit import fix_clock, make_app, screen_text, settle, type_text, unlock
+from tests.keyworker_kit import make_app, screen_text, settle, type_text, unlock
 
 SIZE = (80, 24)
 
@@ -24,7 +26,7 @@ SIZE = (80, 24)
 @pytest.fixture(autouse=True)
 def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
     """Today is 24/11/2026, so the screen opens on October 2026."""
-    fix_clock(monkeypatch)
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 11, 24))
 
 
 @pytest.fixture
