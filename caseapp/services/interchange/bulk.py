@@ -7,7 +7,7 @@ at their parents without a round trip per row.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from itertools import islice
 from typing import Any, cast
@@ -32,7 +32,7 @@ def next_id(conn: Connection, model: type[SQLModel], column: str = "id") -> int:
     return int(current or 0) + 1
 
 
-def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+def _chunks(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(rows)
     while chunk := list(islice(iterator, size)):
         yield chunk
@@ -56,29 +56,38 @@ def _writer(conn: Connection, model: type[SQLModel], keys: list[str]) -> tuple[s
 def insert_rows(
     conn: Connection,
     model: type[SQLModel],
-    rows: Iterable[Row],
+    rows: Iterable[Row] | Iterable[Sequence[Any]],
     *,
+    columns: Sequence[str] | None = None,
     chunk: int = CHUNK,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Insert dict rows (all with the same keys) through Core executemany; return the count.
+    """Insert rows through Core executemany in chunks; return the count.
 
-    The statement is compiled once and each chunk goes to the driver's `executemany` as
-    tuples.
+    Rows are dicts with the same keys, or (with `columns`) sequences in that column order,
+    which saves building a dict per row on the largest tables. The statement is compiled once
+    and each chunk goes to the driver's `executemany` as tuples.
     """
     count = 0
     sql = ""
-    plan: list[tuple[str, Callable[[Any], Any] | None]] = []
+    plan: list[tuple[Any, Callable[[Any], Any] | None]] = []
     for block in _chunks(rows, chunk):
         if not sql:
-            sql, found = _writer(conn, model, list(block[0]))
+            keys = list(columns) if columns is not None else list(block[0])
+            sql, found = _writer(conn, model, keys)
             # Column by column through a C-level cache: dates and timestamps repeat a lot.
-            plan = [(name, lru_cache(maxsize=4096)(p) if p else None) for name, p in found]
-        columns = []
-        for name, process in plan:
-            values = [row[name] for row in block]
-            columns.append(list(map(process, values)) if process is not None else values)
-        conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
+            plan = [
+                (
+                    keys.index(name) if columns is not None else name,
+                    lru_cache(4096)(p) if p else None,
+                )
+                for name, p in found
+            ]
+        values: list[list[Any]] = []
+        for at, process in plan:
+            column = [row[at] for row in block]
+            values.append(list(map(process, column)) if process is not None else column)
+        conn.exec_driver_sql(sql, list(zip(*values, strict=True)))
         count += len(block)
         if progress is not None:
             progress(len(block))

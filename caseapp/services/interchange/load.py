@@ -91,9 +91,12 @@ class _Loader:
         self.touched: set[int] = set()
         self.now = utcnow()
 
-    def insert(self, model: Any, rows: list[Row], label: str) -> None:
-        if self.write and rows:
-            total = len(rows)
+    def insert(
+        self, model: Any, rows: list[Row] | list[tuple[Any, ...]], label: str, **options: Any
+    ) -> None:
+        """Write rows (when not a dry run), reporting progress; `options` go to insert_rows."""
+        total = len(rows)
+        if self.write and total:
             done = 0
 
             def tick(n: int) -> None:
@@ -101,7 +104,7 @@ class _Loader:
                 done += n
                 self.progress(label, done, total)
 
-            insert_rows(self.conn, model, rows, progress=tick)
+            insert_rows(self.conn, model, rows, progress=tick, **options)
 
     def hub_id(self, value: int | str | None) -> int | None:
         if value is None or isinstance(value, int):
@@ -274,14 +277,19 @@ class _Loader:
         return held
 
     def _dedupe(
-        self, table: Table, rows: list[Row], held: Counter[Any], key: tuple[str, ...]
-    ) -> list[Row]:
+        self,
+        table: Table,
+        rows: list[Any],
+        held: Counter[Any],
+        key: Callable[[Any], tuple[Any, ...]],
+    ) -> list[Any]:
+        """The rows not already held (a multiset: two identical rows need two held)."""
         if not held:  # nothing held for these women: every row is new
             self.counts.created[table.name] += len(rows)
             return rows
-        fresh: list[Row] = []
+        fresh: list[Any] = []
         for row in rows:
-            k = tuple(row[c] for c in key)
+            k = key(row)
             if held[k] > 0:
                 held[k] -= 1
                 self.counts.skipped[table.name] += 1
@@ -291,38 +299,39 @@ class _Loader:
         return fresh
 
     def load_engagements(self, table: Table) -> None:
+        """Contacts as compact tuples all the way to the driver (the largest table by far)."""
         i = {c: table.index(c) for c in COLUMNS["engagements"]}
-        rows: list[Row] = []
-        for row in table.rows:
-            woman_id = self.women[row[i["woman_ref"]]]
-            day: dt.date = row[i["date"]]
-            at: dt.time | None = row[i["time"]]
-            rows.append(
-                {
-                    "woman_id": woman_id,
-                    "date": day,
-                    "time": at,
-                    "type": row[i["type"]],
-                    "attendance": row[i["attendance"]],
-                    "duration_minutes": row[i["duration_minutes"]],
-                    "delivery": row[i["delivery"]],
-                    "hub_id": self.hub_id(row[i["hub"]]),
-                    "need_areas": row[i["need_areas"]],
-                    "keyworker_id": row[i["keyworker"]],
-                    "note": row[i["note"]],
-                    "created_at": self.now,
-                }
-            )
-        key = (
+        columns = (
             "woman_id", "date", "time", "type", "attendance", "duration_minutes", "delivery",
             "hub_id", "need_areas", "keyworker_id", "note",
         )  # fmt: skip
-        held = self._existing(Engagement, key, self._held_women(table))
-        fresh = self._dedupe(table, rows, held, key)
-        self.touched.update(r["woman_id"] for r in fresh)
+        keyed = [
+            (
+                self.women[row[i["woman_ref"]]],
+                row[i["date"]],
+                row[i["time"]],
+                row[i["type"]],
+                row[i["attendance"]],
+                row[i["duration_minutes"]],
+                row[i["delivery"]],
+                self.hub_id(row[i["hub"]]),
+                row[i["need_areas"]],
+                row[i["keyworker"]],
+                row[i["note"]],
+            )
+            for row in table.rows
+        ]
+        held = self._existing(Engagement, columns, self._held_women(table))
+        fresh = self._dedupe(table, keyed, held, lambda k: k)
+        self.touched.update(k[0] for k in fresh)
         # Her contacts together and in date order: inserts then touch neighbouring index pages.
-        fresh.sort(key=lambda r: (r["woman_id"], r["date"]))
-        self.insert(Engagement, fresh, table.display)
+        fresh.sort(key=lambda k: (k[0], k[1]))
+        self.insert(
+            Engagement,
+            [(*k, self.now) for k in fresh],
+            table.display,
+            columns=(*columns, "created_at"),
+        )
 
     def load_register(self, table: Table) -> None:
         i = {c: table.index(c) for c in COLUMNS["group_attendance"]}
@@ -451,7 +460,8 @@ class _Loader:
         ]
         key = ("woman_id", *pairs.values())
         held = self._existing(model, key, self._held_women(table))
-        self.insert(model, self._dedupe(table, rows, held, key), table.display)
+        fresh = self._dedupe(table, rows, held, lambda r: tuple(r[c] for c in key))
+        self.insert(model, fresh, table.display)
 
     def load_activities(self, table: Table) -> None:
         i = {c: table.index(c) for c in COLUMNS["activities"]}
@@ -473,7 +483,8 @@ class _Loader:
             }
             for row in table.rows
         ]
-        self.insert(Activity, self._dedupe(table, rows, held, key), table.display)
+        fresh = self._dedupe(table, rows, held, lambda r: tuple(r[c] for c in key))
+        self.insert(Activity, fresh, table.display)
 
     def run(self) -> None:
         self.new_hubs()

@@ -153,8 +153,6 @@ class _Cells:
     def __init__(self, known: Known, checked: Checked) -> None:
         self.known = known
         self.checked = checked
-        self.dates: dict[str, date] = {}
-        self.boroughs: dict[str, str] = {}
         self.warned: set[tuple[str, str, str]] = set()
         self.display = ""
         self.line = 0
@@ -164,12 +162,9 @@ class _Cells:
             self.warned.add((self.display, column, key))
             self.checked.problems.append(Problem(self.display, self.line, column, message, WARNING))
 
-    # -- converters: each takes trimmed text that is not empty ---------------------------
+    # -- converters: each takes trimmed text that is not empty (memoised per file column) ----
 
     def to_date(self, text: str) -> date:
-        cached = self.dates.get(text)
-        if cached is not None:
-            return cached
         match = _ISO.match(text)
         if match:
             year, month, day = (int(g) for g in match.groups())
@@ -179,11 +174,9 @@ class _Cells:
                 raise Bad(f"{show(text)} is not a date; write YYYY-MM-DD or DD/MM/YYYY")
             day, month, year = (int(g) for g in match.groups())
         try:
-            value = date(year, month, day)
+            return date(year, month, day)
         except ValueError:
             raise Bad(f"{show(text)} is not a real date") from None
-        self.dates[text] = value
-        return value
 
     def past_date(self, text: str) -> date:
         value = self.to_date(text)
@@ -266,11 +259,7 @@ class _Cells:
         return convert
 
     def borough(self, text: str) -> str:
-        code = self.boroughs.get(text)
-        if code is None:
-            code = resolve_borough(text, self.known.boroughs)
-            if code is not None:
-                self.boroughs[text] = code
+        code = resolve_borough(text, self.known.boroughs)
         if code is None:
             raise Bad(f"{show(text)} is not a London borough; give its name or GSS code")
         return code
