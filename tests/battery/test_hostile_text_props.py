@@ -37,7 +37,9 @@ HOSTILE = [
     "_",
 ]
 
-markupish = st.text(alphabet=st.sampled_from(list("[]/@=\\ab x\x1b\x07\u202e\u2066;:")), max_size=40)
+markupish = st.text(
+    alphabet=st.sampled_from(list("[]/@=\\ab x\x1b\x07\u202e\u2066;:")), max_size=40
+)
 anything = st.one_of(st.text(max_size=200), markupish, st.sampled_from(HOSTILE))
 
 
