@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +11,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
 PAGE_SIZE = 4096
+_KEYS: weakref.WeakKeyDictionary[Engine, bytearray] = weakref.WeakKeyDictionary()
 CACHE_KIB = 64 * 1024
 
 # Applied to every connection after the key. secure_delete overwrites freed pages so an
@@ -44,8 +45,15 @@ def make_engine(path: Path, key: bytes, pool_size: int = 3) -> Engine:
     connection per worker: a small shared queue pool (connections usable across threads)
     keeps it to a few keyed connections for the life of the unlock.
     """
-    key_copy = bytes(key)
-    creator: Callable[[], Any] = lambda: raw_connect(path, key_copy)  # noqa: E731
+    # The key lives in one mutable buffer that `forget_key` zeroes on lock, so a disposed
+    # engine that lingers until garbage collection no longer holds it.
+    holder = bytearray(key)
+
+    def creator() -> Any:
+        if not any(holder):
+            raise RuntimeError("the store is locked")
+        return raw_connect(path, bytes(holder))
+
     engine = create_engine(
         "sqlite+pysqlite://",
         module=sqlcipher3.dbapi2,
@@ -56,12 +64,21 @@ def make_engine(path: Path, key: bytes, pool_size: int = 3) -> Engine:
         pool_pre_ping=False,
     )
 
+    _KEYS[engine] = holder
+
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
         # The driver runs in autocommit (isolation_level=None); SQLAlchemy owns BEGIN/COMMIT.
         conn.exec_driver_sql("BEGIN")
 
     return engine
+
+
+def forget_key(engine: Engine) -> None:
+    """Zero the engine's copy of the key; no new connection can be opened after this."""
+    holder = _KEYS.pop(engine, None)
+    if holder is not None:
+        holder[:] = bytes(len(holder))
 
 
 def checkpoint_and_dispose(engine: Engine) -> None:

@@ -26,7 +26,7 @@ from caseapp.errors import (
 )
 from caseapp.store import migrate
 from caseapp.store.attempts import Attempts, AttemptState
-from caseapp.store.engine import PAGE_SIZE, checkpoint_and_dispose, make_engine
+from caseapp.store.engine import PAGE_SIZE, checkpoint_and_dispose, forget_key, make_engine
 from caseapp.store.keyslots import (
     RECOVERY_USER,
     KdfParams,
@@ -161,6 +161,7 @@ class Store:
                 checkpoint_and_dispose(self.engine)
         finally:
             self.engine.dispose()
+            forget_key(self.engine)
             self._data_key = None
             self.audit_key = b""
             self._lock.release()
