@@ -78,6 +78,13 @@ class Attempts:
         state.pending.append({"action": action, "at": self.clock(), "username": username[:64]})
         self.save(state)
 
+    def reset_keeping_events(self) -> None:
+        """End the back-off but keep queued events for the next user unlock to audit."""
+        state = self.load()
+        state.consecutive = 0
+        state.locked_until = 0.0
+        self.save(state)
+
     def succeeded(self) -> AttemptState:
         """Reset the counters; return the state as it was (to report and audit the failures)."""
         before = self.load()

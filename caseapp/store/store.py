@@ -343,7 +343,8 @@ def open_with_recovery(path: Path, code: str, *, full_check: bool | None = None)
     except BaseException:
         lock.release()
         raise
-    attempts.succeeded()
+    # Recovery runs without a user: queued failures wait for the next unlock's audit.
+    attempts.reset_keeping_events()
     return Store(path, engine, key_file, data_key, lock)
 
 
