@@ -322,6 +322,7 @@ class _Loader:
             for row in table.rows
         ]
         held = self._existing(Engagement, columns, self._held_women(table))
+        table.rows = []  # the checked rows are not needed again; a million of them is a lot
         fresh = self._dedupe(table, keyed, held, lambda k: k)
         self.touched.update(k[0] for k in fresh)
         # Her contacts together and in date order: inserts then touch neighbouring index pages.
