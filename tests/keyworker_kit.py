@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, time
 from typing import Any
 
+import pytest
+
 from caseapp.services.context import Ctx
 from caseapp.services.women import ReferralDetails, WomanDetail, WomanDetails, create_woman
 
@@ -51,8 +53,12 @@ def audit_actions(ctx: Ctx, subject_id: int | None = None) -> list[tuple[str, st
 # -- the app, unlocked as a given user, with the clock fixed ------------------------------
 
 
-def fix_clock(monkeypatch: Any) -> None:
-    """Make "today" 24/11/2026 and "now" 10:30 everywhere the app asks `services.clock`."""
+@pytest.fixture(autouse=True)
+def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make "today" 24/11/2026 and "now" 10:30 everywhere the app asks `services.clock`.
+
+    Autouse in every test module that imports it.
+    """
     from caseapp.services import clock
 
     monkeypatch.setattr(clock, "today", lambda: TODAY)

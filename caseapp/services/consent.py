@@ -11,11 +11,11 @@ from sqlmodel import Session, col, select
 
 from caseapp.errors import NotFound, ValidationError
 from caseapp.models import Consent, User
-from caseapp.models.base import utcnow
-from caseapp.services import audit, clock, settings
+from caseapp.services import clock, settings
 from caseapp.services.access import get_visible_woman
 from caseapp.services.checks import Checker
 from caseapp.services.context import Ctx
+from caseapp.services.her_record import mark_changed, read_part
 from caseapp.services.permissions import require
 
 
@@ -83,17 +83,8 @@ def record_consent(
             taken_by_id=ctx.actor.user_id,
         )
         session.add(consent)
-        woman.updated_at = utcnow()
-        session.add(woman)
         session.flush()
-        audit.record(
-            session,
-            ctx,
-            "consent_recorded",
-            subject_id=woman_id,
-            subject_ref=woman.reference,
-            fields=["consent"],
-        )
+        mark_changed(session, ctx, woman, "consent_recorded", ["consent"])
         return _one(session, consent)
 
 
@@ -124,16 +115,7 @@ def withdraw_consent(
         consent.withdrawn_on = when
         consent.withdrawn_reason = why
         session.add(consent)
-        woman.updated_at = utcnow()
-        session.add(woman)
-        audit.record(
-            session,
-            ctx,
-            "consent_withdrawn",
-            subject_id=woman.id,
-            subject_ref=woman.reference,
-            fields=["consent"],
-        )
+        mark_changed(session, ctx, woman, "consent_withdrawn", ["consent"])
         return _one(session, consent)
 
 
@@ -150,18 +132,7 @@ def load_consents(session: Session, woman_id: int) -> list[ConsentInfo]:
 
 def consent_history(ctx: Ctx, woman_id: int) -> list[ConsentInfo]:
     """Every consent she has given, newest first."""
-    require(ctx, "women.view", subject_id=woman_id)
-    with ctx.write() as session:
-        woman = get_visible_woman(session, ctx, woman_id)
-        audit.record(
-            session,
-            ctx,
-            "woman_opened",
-            subject_id=woman_id,
-            subject_ref=woman.reference,
-            part="consent",
-        )
-        return load_consents(session, woman_id)
+    return read_part(ctx, woman_id, "consent", load_consents)
 
 
 def current_consent(consents: list[ConsentInfo]) -> ConsentInfo | None:

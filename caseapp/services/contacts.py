@@ -14,12 +14,12 @@ from sqlmodel import Session, col, func, select
 
 from caseapp.errors import NotFound, ValidationError
 from caseapp.models import Engagement, Hub, User
-from caseapp.models.base import utcnow
 from caseapp.models.codes import ATTENDANCE, ATTENDED, DELIVERY_MODES, ENGAGEMENT_TYPES, NEED_AREAS
-from caseapp.services import audit, clock
+from caseapp.services import clock
 from caseapp.services.access import get_visible_woman
 from caseapp.services.checks import Checker
 from caseapp.services.context import Ctx
+from caseapp.services.her_record import mark_changed, read_part
 from caseapp.services.permissions import deny, require
 
 MAX_MINUTES = 12 * 60
@@ -117,18 +117,8 @@ def log_contact(
         if woman.status == "referred" and engagement.attendance in ATTENDED:
             woman.status = "active"
             changed.append("status")
-        woman.updated_at = utcnow()
-        session.add(woman)
         session.flush()
-        audit.record(
-            session,
-            ctx,
-            "contact_logged",
-            subject_id=woman_id,
-            subject_ref=woman.reference,
-            fields=changed,
-            contact_id=engagement.id,
-        )
+        mark_changed(session, ctx, woman, "contact_logged", changed, contact_id=engagement.id)
         return _info(session, engagement)
 
 
@@ -165,17 +155,7 @@ def edit_contact(
             setattr(engagement, name, value)
         session.add(engagement)
         if changed:
-            woman.updated_at = utcnow()
-            session.add(woman)
-            audit.record(
-                session,
-                ctx,
-                "contact_changed",
-                subject_id=woman.id,
-                subject_ref=woman.reference,
-                fields=changed,
-                contact_id=contact_id,
-            )
+            mark_changed(session, ctx, woman, "contact_changed", changed, contact_id=contact_id)
         return _info(session, engagement)
 
 
@@ -205,18 +185,9 @@ def count_contacts(session: Session, woman_id: int) -> int:
 
 def list_contacts(ctx: Ctx, woman_id: int, *, limit: int | None = None) -> list[ContactInfo]:
     """Her contacts newest first; reading them is recorded like opening her record."""
-    require(ctx, "women.view", subject_id=woman_id)
-    with ctx.write() as session:
-        woman = get_visible_woman(session, ctx, woman_id)
-        audit.record(
-            session,
-            ctx,
-            "woman_opened",
-            subject_id=woman_id,
-            subject_ref=woman.reference,
-            part="contacts",
-        )
-        return load_contacts(session, woman_id, limit)
+    return read_part(
+        ctx, woman_id, "contacts", lambda session, wid: load_contacts(session, wid, limit)
+    )
 
 
 def as_input(contact: ContactInfo) -> ContactInput:

@@ -14,12 +14,12 @@ from sqlmodel import Session, col, select
 
 from caseapp.errors import NotFound, ValidationError
 from caseapp.models import Flag, User
-from caseapp.models.base import utcnow
 from caseapp.models.codes import FLAG_TYPES
-from caseapp.services import audit, clock
+from caseapp.services import clock
 from caseapp.services.access import get_visible_woman
 from caseapp.services.checks import Checker
 from caseapp.services.context import Ctx
+from caseapp.services.her_record import mark_changed, read_part
 from caseapp.services.permissions import require
 
 REASON_HINT = "Type why, in a few words (it is kept with the flag's history)."
@@ -84,18 +84,8 @@ def raise_flag(
             raised_by_id=ctx.actor.user_id,
         )
         session.add(flag)
-        woman.updated_at = utcnow()
-        session.add(woman)
         session.flush()
-        audit.record(
-            session,
-            ctx,
-            "flag_raised",
-            subject_id=woman_id,
-            subject_ref=woman.reference,
-            fields=["flag"],
-            flag_type=code,
-        )
+        mark_changed(session, ctx, woman, "flag_raised", ["flag"], flag_type=code)
         return _one(session, flag)
 
 
@@ -127,17 +117,7 @@ def clear_flag(
         flag.cleared_by_id = ctx.actor.user_id
         flag.clear_reason = why
         session.add(flag)
-        woman.updated_at = utcnow()
-        session.add(woman)
-        audit.record(
-            session,
-            ctx,
-            "flag_cleared",
-            subject_id=woman.id,
-            subject_ref=woman.reference,
-            fields=["flag"],
-            flag_type=flag.type,
-        )
+        mark_changed(session, ctx, woman, "flag_cleared", ["flag"], flag_type=flag.type)
         return _one(session, flag)
 
 
@@ -175,18 +155,7 @@ def load_flags(session: Session, woman_id: int) -> list[FlagInfo]:
 
 def flag_history(ctx: Ctx, woman_id: int) -> list[FlagInfo]:
     """Every flag she has had (the actor must be able to see her)."""
-    require(ctx, "women.view", subject_id=woman_id)
-    with ctx.write() as session:
-        woman = get_visible_woman(session, ctx, woman_id)
-        audit.record(
-            session,
-            ctx,
-            "woman_opened",
-            subject_id=woman_id,
-            subject_ref=woman.reference,
-            part="flags",
-        )
-        return load_flags(session, woman_id)
+    return read_part(ctx, woman_id, "flags", load_flags)
 
 
 def _one(session: Session, flag: Flag) -> FlagInfo:

@@ -144,7 +144,8 @@ def waiting_for_me(
             total = session.execute(
                 select(func.count()).select_from(Woman).where(and_(*terms))
             ).scalar_one()
-            order = order_by("last_contact" if code in ("overdue", "active") else "name")
+            # Overdue women longest unseen first; every other list by name (an index order).
+            order = order_by("last_contact" if code == "overdue" else "name")
             referral_date = _latest_referral().label("referral_date")
             stmt = row_select().add_columns(referral_date).where(*terms).order_by(*order)
             result = session.execute(stmt.limit(limit)).all()

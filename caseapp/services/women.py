@@ -15,7 +15,6 @@ from sqlmodel import Session, col, delete, func, select
 
 from caseapp.errors import CaseappError, NotFound, ValidationError
 from caseapp.models import Closure, Engagement, Hub, Referral, User, Woman, WomanShare
-from caseapp.models.base import utcnow
 from caseapp.models.codes import (
     ATTENDED,
     CJ_STATUSES,
@@ -36,6 +35,7 @@ from caseapp.services.consent import ConsentInfo, current_consent, load_consents
 from caseapp.services.contacts import ContactInfo, count_contacts, last_attended, load_contacts
 from caseapp.services.context import Ctx
 from caseapp.services.flags import FlagInfo, load_flags
+from caseapp.services.her_record import mark_changed
 from caseapp.services.hubs import borough_name, resolve_borough
 from caseapp.services.permissions import deny, require
 from caseapp.services.references import next_reference
@@ -504,16 +504,7 @@ def edit_woman(
         for name, value in values.items():
             setattr(woman, name, value)
         if changed:
-            woman.updated_at = utcnow()
-            session.add(woman)
-            audit.record(
-                session,
-                ctx,
-                "woman_changed",
-                subject_id=woman_id,
-                subject_ref=woman.reference,
-                fields=changed,
-            )
+            mark_changed(session, ctx, woman, "woman_changed", changed)
         return _detail(woman)
 
 
@@ -535,17 +526,7 @@ def edit_referral(
             setattr(row, name, value)
         session.add(row)
         if changed:
-            woman.updated_at = utcnow()
-            session.add(woman)
-            audit.record(
-                session,
-                ctx,
-                "referral_changed",
-                subject_id=woman.id,
-                subject_ref=woman.reference,
-                fields=changed,
-                referral_id=referral_id,
-            )
+            mark_changed(session, ctx, woman, "referral_changed", changed, referral_id=referral_id)
         return _referral(row)
 
 
@@ -585,16 +566,7 @@ def close_woman(
             )
         )
         woman.status, woman.closed_on, woman.closure_reason = "closed", when, code
-        woman.updated_at = utcnow()
-        session.add(woman)
-        audit.record(
-            session,
-            ctx,
-            "woman_closed",
-            subject_id=woman_id,
-            subject_ref=woman.reference,
-            fields=["status", "closed_on", "closure_reason"],
-        )
+        mark_changed(session, ctx, woman, "woman_closed", ["status", "closed_on", "closure_reason"])
         return _detail(woman)
 
 
@@ -648,16 +620,7 @@ def reopen_woman(
             ).first()
             woman.status = "active" if seen is not None else "referred"
         woman.closed_on, woman.closure_reason = None, None
-        woman.updated_at = utcnow()
-        session.add(woman)
-        audit.record(
-            session,
-            ctx,
-            "woman_reopened",
-            subject_id=woman_id,
-            subject_ref=woman.reference,
-            fields=changed,
-        )
+        mark_changed(session, ctx, woman, "woman_reopened", changed)
         return _detail(woman)
 
 
@@ -671,8 +634,6 @@ def allocate(ctx: Ctx, woman_id: int, keyworker_id: int | None) -> WomanDetail:
         if woman.keyworker_id == keyworker_id:
             return _detail(woman)
         woman.keyworker_id = keyworker_id
-        woman.updated_at = utcnow()
-        session.add(woman)
         if keyworker_id is not None:
             # Her new keyworker sees her by allocation; a share would only linger.
             session.exec(
@@ -688,14 +649,8 @@ def allocate(ctx: Ctx, woman_id: int, keyworker_id: int | None) -> WomanDetail:
             for row in pending:
                 row.allocated_to_id = keyworker_id
                 session.add(row)
-        audit.record(
-            session,
-            ctx,
-            "woman_allocated",
-            subject_id=woman_id,
-            subject_ref=woman.reference,
-            fields=["keyworker_id"],
-            keyworker_id=keyworker_id,
+        mark_changed(
+            session, ctx, woman, "woman_allocated", ["keyworker_id"], keyworker_id=keyworker_id
         )
         return _detail(woman)
 
@@ -724,15 +679,7 @@ def share_woman(ctx: Ctx, woman_id: int, user_id: int) -> StaffMember:
             )
         if session.get(WomanShare, (woman_id, user_id)) is None:
             session.add(WomanShare(woman_id=woman_id, user_id=user_id))
-            audit.record(
-                session,
-                ctx,
-                "woman_shared",
-                subject_id=woman_id,
-                subject_ref=woman.reference,
-                fields=["shared_with"],
-                user_id=user_id,
-            )
+            mark_changed(session, ctx, woman, "woman_shared", ["shared_with"], user_id=user_id)
         return _member(user)
 
 
@@ -745,15 +692,7 @@ def unshare_woman(ctx: Ctx, woman_id: int, user_id: int) -> None:
         if share is None:
             raise NotFound("Her record is not shared with that person.")
         session.delete(share)
-        audit.record(
-            session,
-            ctx,
-            "woman_unshared",
-            subject_id=woman_id,
-            subject_ref=woman.reference,
-            fields=["shared_with"],
-            user_id=user_id,
-        )
+        mark_changed(session, ctx, woman, "woman_unshared", ["shared_with"], user_id=user_id)
 
 
 def staff(ctx: Ctx, *, roles: tuple[str, ...] = ("keyworker", "manager")) -> list[StaffMember]:

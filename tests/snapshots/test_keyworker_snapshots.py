@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from textual.widgets import Input
 
 from caseapp.screens.woman import open_woman_screen
 from caseapp.services import hubs
@@ -19,17 +20,12 @@ from tests.keyworker_kit import (
     NOW,
     TODAY,
     add_woman,
-    fix_clock,
+    fixed_clock,  # noqa: F401 (autouse: today is 24/11/2026)
     make_app,
     settle,
     type_text,
     unlock,
 )
-
-
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    fix_clock(monkeypatch)
 
 
 @pytest.fixture
@@ -77,7 +73,16 @@ def anna(manager: Ctx, make_user: Callable[..., Ctx]) -> Ctx:
 
 
 def snap(snap_compare: Any, app: Any, run_before: Callable[[Any], Any]) -> bool:
-    return bool(snap_compare(app, terminal_size=(80, 24), run_before=run_before))
+    """Compare at 80x24 after `run_before`, with text cursors held still (no blink)."""
+
+    async def steady(pilot: Any) -> None:
+        await run_before(pilot)
+        for field in pilot.app.screen.query(Input):
+            field.cursor_blink = False
+            field._cursor_visible = True
+        await pilot.pause()
+
+    return bool(snap_compare(app, terminal_size=(80, 24), run_before=steady))
 
 
 def test_home(snap_compare: Any, anna: Ctx) -> None:

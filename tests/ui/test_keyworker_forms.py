@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
-
 from caseapp.modals.woman_form import WomanForm
 from caseapp.screens.home import HomeScreen
 from caseapp.screens.woman import WomanScreen
@@ -16,18 +14,13 @@ from caseapp.widgets.choice import ChoiceField
 from caseapp.widgets.date_input import DateInput
 from tests.keyworker_kit import (
     add_woman,
-    fix_clock,
+    fixed_clock,  # noqa: F401 (autouse: today is 24/11/2026)
     make_app,
     screen_text,
     settle,
     type_text,
     unlock,
 )
-
-
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    fix_clock(monkeypatch)
 
 
 async def new_woman_form(pilot: object) -> WomanForm:

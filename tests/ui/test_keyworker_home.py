@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
 from textual.widgets import OptionList
 
 from caseapp.modals.help import HelpModal
@@ -19,17 +18,12 @@ from tests.keyworker_kit import (
     NOW,
     TODAY,
     add_woman,
-    fix_clock,
+    fixed_clock,  # noqa: F401 (autouse: today is 24/11/2026)
     make_app,
     screen_text,
     settle,
     unlock,
 )
-
-
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    fix_clock(monkeypatch)
 
 
 async def test_keyworker_sees_what_is_waiting_and_opens_a_woman(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
 from textual.widgets import DataTable, TabbedContent
 
 from caseapp.modals.contact_form import ContactForm
@@ -19,18 +18,13 @@ from caseapp.services.women import open_woman
 from tests.keyworker_kit import (
     TODAY,
     add_woman,
-    fix_clock,
+    fixed_clock,  # noqa: F401 (autouse: today is 24/11/2026)
     make_app,
     screen_text,
     settle,
     type_text,
     unlock,
 )
-
-
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    fix_clock(monkeypatch)
 
 
 async def open_her(pilot: object, woman_id: int) -> WomanScreen:
