@@ -8,6 +8,7 @@ control characters made visible; the JSON keeps the stored values exactly, codes
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import re
@@ -304,11 +305,16 @@ def _show(section: str, field: str, value: object) -> str:
         return "; ".join(c.label(codes, part) for part in value.split(";") if part)
     if isinstance(value, bool):
         return "Yes" if value else "No"
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        return show_date(date.fromisoformat(value))
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}T[\d:]+(\+00:00)?", value):
-        moment = datetime.fromisoformat(value)
-        return f"{show_date(moment.date())} {moment:%H:%M} UTC"
+    # Only real dates are reformatted: a name or note such as "2025-13-45" stays as typed.
+    if isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        with contextlib.suppress(ValueError):
+            return show_date(date.fromisoformat(value))
+    if isinstance(value, str) and re.fullmatch(
+        r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]+(\+00:00)?", value
+    ):
+        with contextlib.suppress(ValueError):
+            moment = datetime.fromisoformat(value)
+            return f"{show_date(moment.date())} {moment:%H:%M} UTC"
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)
