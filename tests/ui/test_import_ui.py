@@ -85,7 +85,7 @@ async def test_malformed_files_show_every_problem_and_cannot_be_imported(manager
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is screen  # no confirmation: there is nothing to import
-    assert fingerprint(manager.store)[0] == before[0]
+        assert fingerprint(manager.store)[0] == before[0]
 
 
 async def test_changing_the_path_needs_a_new_check(manager: Ctx) -> None:
