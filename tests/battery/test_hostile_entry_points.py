@@ -53,6 +53,7 @@ from caseapp.services.returns_periods import parse_year
 from caseapp.services.women import WomanDetail, as_details
 from caseapp.textsafe import visible
 from tests.keyworker_kit import NOW, TODAY, add_woman
+from tests.keyworker_kit import fixed_clock as fixed_clock  # autouse: 24/11/2026 10:30
 from tests.services.import_kit import write_csv
 
 # Case 10: markup. Case 11: terminal escapes. Case 12: bidirectional text. Case 15: SQL and
@@ -520,3 +521,128 @@ _SAMPLE_PACK: dict[str, Any] = {
     "audit": [],
     "exports": [],
 }
+
+
+# -- every screen that shows the text, at 80x24 ------------------------------------------------
+
+# CSI sequences Textual itself writes (colours, cursor moves, modes); anything else that
+# starts with ESC would have come from data.
+_TEXTUAL_CSI = re.compile(r"\x1b\[[0-9;:?<=>]*[ -/]*[@-~]")
+SCREEN_NAMES = [
+    ("[@click=app.quit]x[/]", "[bold red]Jane[/]"),
+    ("\x1b[2J\x1b]0;title\x07", "\x1b]52;c;aGk=\x07"),
+    ("Am\u202eina", "فاطمة"),
+    ("[link=https://example.invalid]x[/link]", "\\[x] [b ] [0]"),
+    ("x" * 200, "<script>alert(1)</script>"),  # the longest name a form takes
+]
+
+
+def terminal_output(app: Any) -> str:
+    """Exactly what the app would write to a terminal to draw its current screen now.
+
+    Textual's compositor renders the screen to the string its driver sends; reading it
+    here is the only way to see the bytes a headless test run never writes anywhere.
+    """
+    update = app.screen._compositor.render_full_update()
+    return str(update.render_segments(app.console))
+
+
+def assert_nothing_escapes(app: Any, where: str) -> None:
+    """The app still runs, and no escape, bell or bidi override from data reaches the terminal."""
+    assert app.is_running, f"{where}: the app stopped"
+    output = terminal_output(app)
+    for sequence in FORBIDDEN_OUTPUT:
+        assert sequence not in output, f"{where}: {sequence!r} reached the terminal"
+    leftover = _TEXTUAL_CSI.sub("", output)
+    assert "\x1b" not in leftover, f"{where}: {leftover[leftover.index(chr(27)) :][:20]!r}"
+
+
+def _hostile_store(ctx: Ctx) -> tuple[int, int]:
+    """Women with hostile names, notes, a flag and a group session; (a woman, the session)."""
+    ids = []
+    for first, last in SCREEN_NAMES:
+        woman = add_woman(
+            ctx,
+            first,
+            last,
+            confirm_duplicate=True,
+            safe_contact_note="[@click=app.quit]call[/] \x1b]0;t\x07",
+        )
+        note = "\x1b[2J[bold]note[/] \x07 Am\u202eina " + "line\n" * 3
+        if first == "x" * 200:
+            note = ("a pasted page of notes " * 900)[:20_000]  # the longest note a form takes
+        contacts.log_contact(ctx, woman.id, contacts.ContactInput(note=note), today=TODAY, now=NOW)
+        ids.append(woman.id)
+    flags.raise_flag(
+        ctx, ids[0], "marac", "[@click=app.quit]why[/] \x1b]52;c;aGk=\x07", today=TODAY
+    )
+    register = groups.create_session(
+        ctx, title="[@click=app.quit]Art[/] \x1b]0;t\x07", date=TODAY, today=TODAY
+    )
+    groups.add_to_register(ctx, register.session.id, ids)
+    return ids[0], register.session.id
+
+
+@pytest.mark.slow
+async def test_screens_show_hostile_text_literally_and_never_obey_it(manager: Ctx) -> None:
+    from textual.widgets import DataTable
+
+    from caseapp.screens.caseload import CaseloadScreen
+    from caseapp.screens.groups import GroupsScreen
+    from caseapp.screens.home import HomeScreen
+    from caseapp.screens.register import RegisterScreen
+    from caseapp.screens.woman import WomanScreen
+    from tests.keyworker_kit import make_app, screen_text, settle, unlock
+
+    _hostile_store(manager)
+    app = make_app(manager)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert_nothing_escapes(app, "home")
+
+        await pilot.press("c")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseloadScreen)
+        assert_nothing_escapes(app, "caseload")
+        listed = screen_text(app)
+        # Long names are cut with an ellipsis in the table; what shows is the literal text.
+        assert "[@click=app.qui" in listed and "[link=https://e" in listed
+        assert "Am\u2426ina فاطمة" in listed  # the override shown as a marker, not obeyed
+
+        # Open each woman's record in turn, clicking on her name as a mouse user would.
+        table = app.screen.query_one(DataTable)
+        for row in range(table.row_count):
+            table.move_cursor(row=row)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, WomanScreen)
+            assert_nothing_escapes(app, f"record {row}")
+            await pilot.click("#woman-name")
+            await settle(pilot)
+            assert_nothing_escapes(app, f"record {row} after a click on her name")
+            for tab in ("2", "3", "4"):  # contacts, flags and the other tabs
+                await pilot.press(tab)
+                await settle(pilot)
+                assert_nothing_escapes(app, f"record {row}, tab {tab}")
+            await pilot.press("escape")
+            await settle(pilot)
+            assert isinstance(app.screen, CaseloadScreen)
+
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("g")
+        await settle(pilot)
+        assert isinstance(app.screen, GroupsScreen)
+        assert_nothing_escapes(app, "groups")
+        assert "[@click=app.quit]Art[/" in screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RegisterScreen)
+        assert_nothing_escapes(app, "register")
+        await pilot.click(DataTable)  # on the first woman's hostile name
+        await settle(pilot)
+        assert_nothing_escapes(app, "register after a click")
+        shown = screen_text(app)
+        assert "[@click=app.quit]Art[/] \u241b]0;t\u2407" in shown  # ESC and BEL as pictures
+        assert "Am\u2426ina فاطمة" in shown
