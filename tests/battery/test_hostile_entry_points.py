@@ -580,6 +580,9 @@ def _hostile_store(ctx: Ctx) -> tuple[int, int]:
         ctx, title="[@click=app.quit]Art[/] \x1b]0;t\x07", date=TODAY, today=TODAY
     )
     groups.add_to_register(ctx, register.session.id, ids)
+    description = "[@click=app.quit]Bench[/] \x1b]52;c;aGk=\x07 Am\u202eina"
+    entered = ActivityInput(type="judiciary_training", date=TODAY, description=description)
+    activities.record_activity(ctx, entered, today=TODAY)
     return ids[0], register.session.id
 
 
@@ -646,3 +649,19 @@ async def test_screens_show_hostile_text_literally_and_never_obey_it(manager: Ct
         shown = screen_text(app)
         assert "[@click=app.quit]Art[/] \u241b]0;t\u2407" in shown  # ESC and BEL as pictures
         assert "Am\u2426ina فاطمة" in shown
+
+        # Activities and the audit log show descriptions and names too.
+        for key, where in (("a", "activities"), ("l", "audit log")):
+            while not isinstance(app.screen, HomeScreen):
+                await pilot.press("escape")
+                await settle(pilot)
+            await pilot.press(key)
+            await settle(pilot)
+            assert not isinstance(app.screen, HomeScreen), where
+            assert_nothing_escapes(app, where)
+            if where == "activities":
+                assert "[@click=app.quit]B" in screen_text(app)  # cut to fit the column
+            await pilot.click(DataTable)
+            await settle(pilot)
+            assert_nothing_escapes(app, f"{where} after a click")
+        assert app.is_running
