@@ -37,6 +37,10 @@ def main(argv: list[str] | None = None) -> int:
         took = time.perf_counter() - started
         print(f"=== {name}: {'ok' if not result else 'FAILED'} in {took:.0f} s")
         status = status or int(result or 0)
+    # Every run ends by rewriting docs/BENCHMARKS.md from what has been recorded.
+    from bench.report import write_report
+
+    print(f"=== wrote {write_report()}")
     return status
 
 

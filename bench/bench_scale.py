@@ -1,0 +1,144 @@
+"""The large store as a provider meets it: build time, size on disk and peak memory.
+
+    .venv/bin/python -m bench scale
+
+Runs real `caseapp` processes and reads each one's peak resident memory from the kernel
+(`wait4`): `caseapp demo --size large` (timed; target, issue 6: within 3 minutes), the year's
+return exported as XLSX from that store, and an import of 200,000 contacts into a new store.
+The store's size is compared with a plain SQLite copy of the same data (`sqlcipher_export`).
+Size and memory have no target; they are printed so they can be watched (issue 8).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from bench.bench_import import write_csv_set
+from bench.bench_unlock import plain_copy
+from bench.common import OUT_DIR, heading, machine_note, report, write_results
+from caseapp.services import users
+from caseapp.services.demo import DEMO_PASSPHRASE, DEMO_USER
+from caseapp.store.keyslots import FAST_KDF
+from caseapp.store.store import create_store, open_store
+
+FOLDER = OUT_DIR / "scale"
+BUILD_TARGET_S = 180.0
+IMPORT_WOMEN, IMPORT_CONTACTS = 10_000, 200_000
+RETURN_RUNS = 3
+MB = 1024 * 1024
+
+
+def run_measured(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Run `caseapp ARGV` to the end; return (seconds, peak resident memory in MB)."""
+    command = [sys.executable, "-m", "caseapp", *argv]
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
+    )
+    assert child.stderr is not None
+    errors = child.stderr.read()
+    _pid, status, usage = os.wait4(child.pid, 0)
+    took = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    child.stderr.close()
+    if child.returncode != 0:
+        raise SystemExit(f"caseapp {' '.join(argv)} failed: {errors.decode()[-500:]}")
+    return took, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+
+
+def last_financial_year(today: date) -> str:
+    """The last complete financial year (1 April - 31 March), as `--year` takes it."""
+    return str(today.year - 1 if today.month >= 4 else today.year - 2)
+
+
+def files_size(path: Path) -> float:
+    """The store and its WAL, in MB."""
+    wal = Path(f"{path}-wal")
+    return (path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)) / MB
+
+
+def bench_build(folder: Path) -> tuple[Path, bool]:
+    """Time `caseapp demo --size large` and its peak memory; then its size against plain."""
+    path = folder / "large.db"
+    took, peak = run_measured(["demo", "--store", str(path), "--create-only", "--size", "large"])
+    ok = took <= BUILD_TARGET_S
+    report(
+        "caseapp demo --size large (20,000 women, 1M contacts)",
+        took,
+        "s",
+        target=f"<= {BUILD_TARGET_S:.0f} s",
+        ok=ok,
+    )
+    report("peak memory: building the large store", peak, "MB")
+    unlocked = open_store(path, DEMO_USER, DEMO_PASSPHRASE)
+    key = unlocked.store.data_key
+    unlocked.store.close()
+    plain = plain_copy(path, key, folder)
+    report("store size on disk (large store)", files_size(path), "MB", plain.stat().st_size / MB)
+    plain.unlink()
+    return path, ok
+
+
+def bench_return(folder: Path, path: Path) -> None:
+    """`caseapp return --year` as XLSX: wall time (unlock included) and peak memory."""
+    year = last_financial_year(date.today())
+    env = {"CASEAPP_PASSPHRASE": DEMO_PASSPHRASE}
+    argv = ["return", "--store", str(path), "--user", DEMO_USER, "--year", year]
+    argv += ["--format", "xlsx", "--out", str(folder / "return.xlsx")]
+    runs = [run_measured(argv, env) for _ in range(RETURN_RUNS)]
+    report(
+        f"process: caseapp return --year {year} --format xlsx",
+        statistics.median(t for t, _m in runs),
+        "s",
+    )
+    report("peak memory: exporting the year's return", max(m for _t, m in runs), "MB")
+
+
+def bench_import_process(folder: Path) -> None:
+    """`caseapp import` of 200,000 contacts into a new store: rate and peak memory."""
+    files = folder / "files"
+    write_csv_set(files, IMPORT_WOMEN, IMPORT_CONTACTS)
+    path = folder / "import.db"
+    store, _code = create_store(path, "mgr", "bench-passphrase", kdf=FAST_KDF)
+    users.create_first_manager(store, "mgr")
+    store.close()
+    env = {"CASEAPP_PASSPHRASE": "bench-passphrase"}
+    took, peak = run_measured(["import", "--store", str(path), "--user", "mgr", str(files)], env)
+    report(
+        f"process: caseapp import {IMPORT_CONTACTS:,} contacts (start to exit)",
+        IMPORT_CONTACTS / took,
+        "rows/s",
+    )
+    report("peak memory: importing 200,000 contacts", peak, "MB")
+    report("store size after the import", files_size(path), "MB")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build, size and measure; non-zero if the build misses its target."""
+    del argv
+    heading("The large store: build time, size, peak memory")
+    machine_note()
+    shutil.rmtree(FOLDER, ignore_errors=True)  # the build is what is timed: start from nothing
+    FOLDER.mkdir(parents=True)
+    try:
+        path, ok = bench_build(FOLDER)
+        bench_return(FOLDER, path)
+        bench_import_process(FOLDER)
+    finally:
+        write_results("scale")
+        shutil.rmtree(FOLDER, ignore_errors=True)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
