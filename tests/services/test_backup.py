@@ -53,8 +53,11 @@ def _dump(path: Path, key: bytes, *, audit_upto: int | None = None) -> dict[str,
         conn.close()
 
 
+FILLED = 12  # few enough that SQLite's 1,000-page auto-checkpoint never runs mid-test
+
+
 def _filled(manager: Ctx) -> None:
-    for i in range(20):
+    for i in range(FILLED):
         add_woman(manager, f"MIN-2026-{i + 1:05d}", marker=f"{MARKER}{i}", group_ref=f"G{i % 3}")
 
 
@@ -74,7 +77,7 @@ def test_case9_backup_with_a_commit_in_the_wal_restores_every_row(
     info = backup.create(manager, out)
 
     assert info.path == out and out.exists() and out.stat().st_mode & 0o777 == 0o600
-    assert dict(info.counts)["woman"] == 21
+    assert dict(info.counts)["woman"] == FILLED + 1
     before = _dump(store_path, key, audit_upto=info.audit_seq)
     # Encrypted: no marker, name or reference anywhere in the file's bytes.
     raw = out.read_bytes()
@@ -132,7 +135,7 @@ def test_backup_beside_a_running_app(
     assert status == 0
     assert "open elsewhere" in capsys.readouterr().out
     manifest = backup.inspect(out)
-    assert manifest["counts"]["woman"] == 20
+    assert manifest["counts"]["woman"] == FILLED
     manager.store.close()
     # The queued entry reaches the audit log at the next unlock.
     ctx = unlock(store_path, MANAGER, PASSPHRASE).ctx
@@ -168,7 +171,7 @@ def test_cli_backup_and_restore_round_trip(
     assert main(["restore", str(out), *base, "--replace"]) == 0
     assert "every check passed" in capsys.readouterr().out
     rows = _dump(store_path, key, audit_upto=manifest["audit_head"]["seq"])
-    assert len(rows["woman"]) == 20
+    assert len(rows["woman"]) == FILLED
     assert not Path(f"{store_path}-wal").exists() or Path(f"{store_path}-wal").stat().st_size == 0
 
 
