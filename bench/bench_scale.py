@@ -35,25 +35,30 @@ RETURN_RUNS = 3
 MB = 1024 * 1024
 
 
+# Runs a command and prints its peak memory. Linux counts a child's peak from the moment it
+# was forked, so a child of this (large) benchmark process would report this process's size;
+# forked from this small wrapper instead, the command's own peak is what is reported.
+PEAK_WRAPPER = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL)
+_pid, status, usage = os.wait4(child.pid, 0)
+child.returncode = os.waitstatus_to_exitcode(status)
+print(child.returncode, usage.ru_maxrss)
+"""
+
+
 def run_measured(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """Run `caseapp ARGV` to the end; return (seconds, peak resident memory in MB)."""
-    command = [sys.executable, "-m", "caseapp", *argv]
+    command = [sys.executable, "-c", PEAK_WRAPPER, sys.executable, "-m", "caseapp", *argv]
     started = time.perf_counter()
-    child = subprocess.Popen(
-        command,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, **(env or {})},
+    done = subprocess.run(
+        command, capture_output=True, text=True, env={**os.environ, **(env or {})}, check=False
     )
-    assert child.stderr is not None
-    errors = child.stderr.read()
-    _pid, status, usage = os.wait4(child.pid, 0)
     took = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-    child.stderr.close()
-    if child.returncode != 0:
-        raise SystemExit(f"caseapp {' '.join(argv)} failed: {errors.decode()[-500:]}")
-    return took, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+    status, peak_kib = (int(part) for part in done.stdout.split())
+    if status != 0:
+        raise SystemExit(f"caseapp {' '.join(argv)} failed: {done.stderr[-500:]}")
+    return took, peak_kib / 1024  # ru_maxrss is in KiB on Linux
 
 
 def last_financial_year(today: date) -> str:
