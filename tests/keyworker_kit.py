@@ -7,8 +7,12 @@ from typing import Any
 
 import pytest
 
+from caseapp.paths import lock_file_path
 from caseapp.services.context import Ctx
 from caseapp.services.women import ReferralDetails, WomanDetail, WomanDetails, create_woman
+from caseapp.store.engine import make_engine
+from caseapp.store.lock import StoreLock
+from caseapp.store.store import Store
 
 TODAY = date(2026, 11, 24)
 NOW = time(10, 30)
@@ -65,13 +69,31 @@ def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(clock, "now", lambda: NOW)
 
 
+def twin_store(store: Store) -> Store:
+    """A second handle on the test's open store with its own connections.
+
+    The app closes (and forgets the key of) whatever it unlocked when it locks or quits; the
+    twin lets it do so while the test's own handle stays open to check what was saved. It
+    shares the key file and the writer lock, so the audit chain stays one chain.
+    """
+    twin = Store(
+        store.path,
+        make_engine(store.path, store.data_key),
+        store.key_file,
+        store.data_key,
+        StoreLock(lock_file_path(store.path)),
+    )
+    twin._write_lock = store._write_lock
+    return twin
+
+
 def make_app(ctx: Ctx) -> Any:
     """The real app whose unlock hands over `ctx` (the store is already open in the test)."""
     from caseapp.app import CaseApp
     from caseapp.services.session import UnlockOutcome
 
     def unlock(_path: object, _username: str, _passphrase: str) -> UnlockOutcome:
-        return UnlockOutcome(ctx, 0)
+        return UnlockOutcome(Ctx(twin_store(ctx.store), ctx.actor), 0)
 
     return CaseApp(ctx.store.path, username=ctx.actor.username, unlock_fn=unlock)
 
