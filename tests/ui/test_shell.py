@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlmodel import col, select
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
@@ -263,7 +263,12 @@ async def test_palette_runs_lock_now(closed_store_path: Path) -> None:
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"Lock now")
-        await pilot.pause()
+        # The palette searches every provider (women too) before it lists the hits.
+        commands = app.screen.query_one(CommandList)
+        for _ in range(50):
+            if commands.option_count and "Lock now" in str(commands.get_option_at_index(0).prompt):
+                break
+            await pilot.pause(0.05)
         await pilot.press("enter")
         await pilot.pause()
         await pilot.pause()
