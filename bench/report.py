@@ -107,7 +107,7 @@ def _number(value: float, unit: str) -> str:
         return f"{value:.0f} {unit}"
     if abs(value) >= 10:
         return f"{value:.1f} {unit}"
-    return f"{value:.3g} {unit}"
+    return f"{value:#.3g} {unit}"
 
 
 def _cell(text: str) -> str:
@@ -125,7 +125,7 @@ def verdict(figure: Mapping[str, Any]) -> str:
 def figure_rows(figures: Sequence[Mapping[str, Any]]) -> list[str]:
     """The Markdown table of one suite's figures."""
     rows = [
-        "| Figure | Target | Median | Plain SQLite | Ratio | Target met |",
+        "| Figure | Target | Measured | Plain SQLite | Ratio | Target met |",
         "|---|---|---:|---:|---:|---|",
     ]
     for f in figures:
@@ -182,8 +182,9 @@ def render(results: Mapping[str, Any], existing: str = "", now: str | None = Non
         "# Benchmarks",
         "",
         "Written by `python -m bench` (which runs every `bench/bench_*.py`, then "
-        "`bench/report.py`); rerun one suite with the command under its heading. Times are "
-        "medians of several runs. *Plain SQLite* is the same work (the same SQL, or the same "
+        "`bench/report.py`); rerun one suite with the command under its heading. *Measured* is "
+        "the median of several runs unless the figure says it is a first run or a single "
+        "build or import. *Plain SQLite* is the same work (the same SQL, or the same "
         "service over an unencrypted copy, as each suite says) without encryption; the ratio is "
         "caseapp's figure divided by it.",
         "",
