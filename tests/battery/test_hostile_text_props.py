@@ -15,27 +15,7 @@ from caseapp.export.files import FORMULA_STARTS, csv_bytes, neutralise
 from caseapp.services.validation import clean_note, clean_text, fold
 from caseapp.textsafe import visible
 from caseapp.widgets.safe import safe
-
-HOSTILE = [
-    "[bold red]Jane[/]",
-    "[@click=app.quit]x[/]",
-    "[link=https://example.invalid]x[/link]",
-    "[/",
-    "[0]",
-    "[b",
-    "]",
-    "\\[x]",
-    "\x1b[2J",
-    "\x1b]0;title\x07",
-    "\x1b]52;c;aGk=\x07",
-    "\x07",
-    "Am\u202eina",
-    "فاطمة",
-    "שרה",
-    "'; DROP TABLE woman;--",
-    "%",
-    "_",
-]
+from tests.battery.hostile import HOSTILE
 
 markupish = st.text(
     alphabet=st.sampled_from(list("[]/@=\\ab x\x1b\x07\u202e\u2066;:")), max_size=40
