@@ -79,6 +79,10 @@ class SubjectRequestsScreen(CaseScreen):
             self.reference = reference
             self.erased_on = erased_on
 
+    def __init__(self, *, reference: str = "") -> None:
+        super().__init__()
+        self.initial_reference = reference
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(
@@ -88,7 +92,12 @@ class SubjectRequestsScreen(CaseScreen):
         )
         with Horizontal(classes="requests-row"):
             yield Label("Reference", classes="requests-label")
-            yield CompactInput(placeholder="her case reference", id="requests-ref", max_length=40)
+            yield CompactInput(
+                self.initial_reference,
+                placeholder="her case reference",
+                id="requests-ref",
+                max_length=40,
+            )
         with Horizontal(classes="requests-row"):
             yield Label("Folder", classes="requests-label")
             yield CompactInput(DEFAULT_FOLDER, id="requests-folder", max_length=500)

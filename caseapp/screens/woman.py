@@ -22,10 +22,12 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
+from caseapp.modals.assessment_form import AssessmentForm
 from caseapp.modals.close_form import CloseForm, ReopenForm
 from caseapp.modals.consent_form import ConsentForm, WithdrawConsentForm
 from caseapp.modals.contact_form import ContactForm
 from caseapp.modals.flag_form import ClearFlagForm, RaiseFlagForm
+from caseapp.modals.outcomes_form import OutcomesForm
 from caseapp.modals.pick import PickModal
 from caseapp.modals.woman_form import ReferralForm, WomanForm
 from caseapp.models.codes import (
@@ -46,6 +48,9 @@ from caseapp.models.codes import (
     label,
 )
 from caseapp.screens.base import CaseScreen
+from caseapp.screens.distance import DistanceScreen
+from caseapp.screens.plan import PlanScreen
+from caseapp.screens.subject_requests import SubjectRequestsScreen
 from caseapp.services import clock, permissions
 from caseapp.services.contacts import ContactInfo
 from caseapp.services.hubs import HubInfo, list_hubs
@@ -62,6 +67,7 @@ from caseapp.services.women import (
 )
 from caseapp.widgets.flag_badges import name_with_badges
 from caseapp.widgets.safe import safe
+from caseapp.widgets.woman_groups import WomanGroupsView
 
 
 @runtime_checkable
@@ -372,7 +378,9 @@ class WomanScreen(CaseScreen):
         "**c** log a contact · **e** edit her details · **d** correct her referral · "
         "**f** raise a flag · **x** clear a flag · **o** record consent · **w** withdraw "
         "consent · **z** close her case · **u** reopen it · **a** allocate her to a "
-        "keyworker (managers) · **s** share her record · **Esc** back.\n\n"
+        "keyworker (managers) · **s** share her record · **m** needs assessments and "
+        "distance travelled · **p** support plan · **r** outcome answers · **ctrl+r** subject "
+        "access pack or erasure (managers) · **Esc** back.\n\n"
         "Opening her record is written to the audit log, as is every change."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -388,6 +396,10 @@ class WomanScreen(CaseScreen):
         Binding("d", "referral", "Referral", show=False, id="woman-referral"),
         Binding("w", "withdraw", "Withdraw consent", show=False, id="woman-withdraw"),
         Binding("s", "share", "Share", show=False, id="woman-share"),
+        Binding("m", "needs", "Needs", id="woman-needs"),
+        Binding("p", "plan", "Plan", id="woman-plan"),
+        Binding("r", "outcomes", "Outcomes", show=False, id="woman-outcomes"),
+        Binding("ctrl+r", "requests", "Access/erase", show=False, id="woman-requests"),
         *(
             Binding(str(n), f"tab({n})", f"Tab {n}", show=False, id=f"woman-tab-{n}")
             for n in range(1, 10)
@@ -406,6 +418,11 @@ class WomanScreen(CaseScreen):
         ("Allocate to a keyworker", "allocate", "Managers: change her keyworker (a)"),
         ("Share her record", "share", "With another keyworker (s)"),
         ("Stop sharing her record", "unshare", "Take a keyworker's access away"),
+        ("Needs assessments and distance travelled", "needs", "Baseline, review, exit (m)"),
+        ("New needs assessment", "new_assessment", "Level and score for each need area"),
+        ("Support plan", "plan", "Her goals per need area, with target dates (p)"),
+        ("Record outcome answers", "outcomes", "The commissioner's four questions, 1-5 (r)"),
+        ("Subject access pack or erasure", "requests", "Managers: her pack, or erase (ctrl+r)"),
         ("Back", "back", "Leave her record (Esc)"),
     )
 
@@ -449,6 +466,7 @@ class WomanScreen(CaseScreen):
             ),
             WomanTab("consent", "Consent", lambda: TextView(describe_consent, id="consent-view")),
             WomanTab("flags", "Flags", lambda: TextView(describe_flags, id="flags-view")),
+            WomanTab("groups", "Groups", lambda: WomanGroupsView(self.woman_id)),
         ]
 
     def compose(self) -> ComposeResult:
@@ -530,6 +548,7 @@ class WomanScreen(CaseScreen):
             "share": self.ctx.actor.is_manager
             or record.woman.keyworker_id == self.ctx.actor.user_id,
             "unshare": bool(record.shared_with),
+            "requests": permissions.allowed(self.ctx, "sar"),
         }
         if action in ("close_case", "reopen"):
             # One key of the pair applies at a time; the other is hidden, not dimmed.
@@ -620,6 +639,36 @@ class WomanScreen(CaseScreen):
         """Reopen her case."""
         if (record := self._ready()) and record.woman.status == "closed":
             self._form(ReopenForm(record.woman.id, record.woman.name), "Case reopened.")
+
+    def _reload_after(self, _result: object) -> None:
+        # Her summary and distance figures may have changed on the screen just closed.
+        self.load()
+
+    def action_needs(self) -> None:
+        """Her needs assessments and the distance she has travelled."""
+        if self._ready():
+            self.app.push_screen(DistanceScreen(self.woman_id), self._reload_after)
+
+    def action_new_assessment(self) -> None:
+        """Record a needs assessment (baseline, review or exit)."""
+        if self._ready():
+            self._form(AssessmentForm(self.woman_id), "Assessment saved.")
+
+    def action_plan(self) -> None:
+        """Her support plan."""
+        if record := self._ready():
+            screen = PlanScreen(self.woman_id, title=record.woman.name)
+            self.app.push_screen(screen, self._reload_after)
+
+    def action_outcomes(self) -> None:
+        """Record her answers to the outcome questions."""
+        if self._ready():
+            self._form(OutcomesForm(self.woman_id), "Outcome answers saved.")
+
+    def action_requests(self) -> None:
+        """Managers: her subject access pack, or erasure."""
+        if (record := self._ready()) and permissions.allowed(self.ctx, "sar"):
+            self.app.push_screen(SubjectRequestsScreen(reference=record.woman.reference))
 
     def action_allocate(self) -> None:
         """Choose her keyworker (managers)."""

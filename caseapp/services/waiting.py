@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, not_, or_
+from sqlalchemy import ColumnElement, ScalarSelect, and_, exists, func, not_, or_
 from sqlmodel import col, select
 
-from caseapp.models import Consent, Engagement, Flag, Referral, Woman, WomanShare
+from caseapp.models import Consent, Engagement, Flag, PlanGoal, Referral, Woman, WomanShare
 from caseapp.models.codes import ATTENDED, FLAG_BADGES
 from caseapp.services import clock
 from caseapp.services.access import visible_women
@@ -126,6 +127,7 @@ def waiting_for_me(
         ),
         ("flagged", "Active flags", [is_open, _has_flag()]),
         ("consent", "Consent missing", [is_open, not_(_has_consent())]),
+        ("goals", "Support-plan goals overdue", [is_open, _goal_overdue(today)]),
         ("active", f"{mine_label} caseload", [col(Woman.status) == "active"]),
     ]
     if ctx.actor.is_manager and keyworker_id is None:
@@ -148,14 +150,50 @@ def waiting_for_me(
             order = order_by("last_contact" if code == "overdue" else "name")
             referral_date = _latest_referral().label("referral_date")
             stmt = row_select().add_columns(referral_date).where(*terms).order_by(*order)
+            if code == "goals":
+                stmt = stmt.add_columns(_earliest_overdue(today).label("goal_due"))
             result = session.execute(stmt.limit(limit)).all()
             rows = to_rows(result)
             items = tuple(
-                WaitingItem(row, _why(code, row, raw.referral_date, today))
+                WaitingItem(
+                    row,
+                    _why(code, row, raw.referral_date, today)
+                    if code != "goals"
+                    else _goal_why(raw.goal_due, today),
+                )
                 for row, raw in zip(rows, result, strict=True)
             )
             sections.append(WaitingSection(code, title, items, int(total)))
     return Waiting(tuple(sections), keyworker_id if ctx.actor.is_manager else None, today)
+
+
+def _goal_overdue(today: date) -> ColumnElement[bool]:
+    """She has an open support-plan goal past its target date."""
+    return exists().where(
+        col(PlanGoal.woman_id) == col(Woman.id),
+        col(PlanGoal.status) == "open",
+        col(PlanGoal.target_date) < today,
+    )
+
+
+def _earliest_overdue(today: date) -> ScalarSelect[Any]:
+    """The target date of her longest-overdue open goal."""
+    return (
+        select(func.min(col(PlanGoal.target_date)))
+        .where(
+            col(PlanGoal.woman_id) == col(Woman.id),
+            col(PlanGoal.status) == "open",
+            col(PlanGoal.target_date) < today,
+        )
+        .scalar_subquery()
+    )
+
+
+def _goal_why(due: object, today: date) -> str:
+    when = due if isinstance(due, date) else _parse(due)
+    if when is None:
+        return "goal overdue"
+    return f"goal due {show_date(when)} ({(today - when).days} days overdue)"
 
 
 def _why(code: str, row: WomanRow, referred: object, today: date) -> str:

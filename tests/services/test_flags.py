@@ -18,6 +18,7 @@ from caseapp.services.consent import (
 from caseapp.services.contacts import ContactInput, log_contact
 from caseapp.services.context import Ctx
 from caseapp.services.flags import clear_flag, flag_history, raise_flag
+from caseapp.services.plans import add_goal
 from caseapp.services.waiting import waiting_for_me
 from caseapp.services.women import ReferralDetails, close_woman, open_woman, reopen_woman
 from tests.keyworker_kit import NOW, TODAY, add_woman, audit_actions
@@ -211,6 +212,7 @@ def test_waiting_for_a_keyworker(manager: Ctx, make_user: Callable[..., Ctx]) ->
         "overdue",
         "flagged",
         "consent",
+        "goals",
         "active",
     ]
     overdue = next(s for s in waiting.sections if s.code == "overdue").items[0]
@@ -251,3 +253,35 @@ def test_waiting_counts_beyond_the_limit(manager: Ctx) -> None:
 
 def test_nothing_waiting(manager: Ctx) -> None:
     assert waiting_for_me(manager, today=TODAY).empty
+
+
+def test_overdue_support_plan_goals_wait_on_home(
+    manager: Ctx, make_user: Callable[..., Ctx]
+) -> None:
+    anna = make_user("anna")
+    late = add_woman(anna, "Late", "Goal")
+    on_time = add_woman(anna, "Future", "Goal", born="1979-01-01")
+    add_woman(manager, "Other", "Keyworker", born="1978-01-01")
+    add_goal(
+        anna,
+        late.id,
+        need_area="ACC",
+        description="Tenancy",
+        target_date="2026-11-01",
+        today=date(2026, 10, 1),
+    )
+    add_goal(
+        anna,
+        on_time.id,
+        need_area="FIN",
+        description="Budget",
+        target_date="2026-12-20",
+        today=TODAY,
+    )
+    waiting = waiting_for_me(anna, today=TODAY)
+    goals = next(s for s in waiting.sections if s.code == "goals")
+    assert [item.woman.name for item in goals.items] == ["Late Goal"]
+    assert goals.items[0].why == "goal due 01/11/2026 (23 days overdue)"
+    # A closed case's goals no longer wait for anyone.
+    close_woman(anna, late.id, "goals_met", closed_on=TODAY, today=TODAY)
+    assert section(waiting_for_me(anna, today=TODAY), "goals") == []
