@@ -79,17 +79,27 @@ class ReturnsScreen(CaseScreen):
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="returns-back"),
+        # Export first: at 80 columns the footer shows only the first few keys.
+        Binding("e", "export", "Export", id="returns-export"),
         Binding("m", "kind('month')", "Month", id="returns-month"),
         Binding("q", "kind('quarter')", "Quarter", id="returns-quarter"),
         Binding("y", "kind('year')", "Year", id="returns-year"),
         Binding("d", "dates", "Dates", id="returns-dates"),
         Binding("left_square_bracket", "step(-1)", "Previous", id="returns-prev", key_display="["),
         Binding("right_square_bracket", "step(1)", "Next", id="returns-next", key_display="]"),
-        Binding("h", "tab('returns-headline-tab')", "Headline", id="returns-tab-headline"),
-        Binding("b", "tab('returns-breakdowns-tab')", "Breakdowns", id="returns-tab-breakdowns"),
-        Binding("t", "tab('returns-trend-tab')", "Trend", id="returns-tab-trend"),
-        Binding("v", "next_figure", "Next figure", id="returns-figure"),
-        Binding("e", "export", "Export", id="returns-export"),
+        Binding(
+            "h", "tab('returns-headline-tab')", "Headline", id="returns-tab-headline", show=False
+        ),
+        Binding(
+            "b",
+            "tab('returns-breakdowns-tab')",
+            "Breakdowns",
+            id="returns-tab-breakdowns",
+            show=False,
+        ),
+        Binding("t", "tab('returns-trend-tab')", "Trend", id="returns-tab-trend", show=False),
+        Binding("v", "next_figure", "Next figure", id="returns-figure", show=False),
+        Binding("enter", "to_out", "Where to write", id="returns-to-out", show=False),
     ]
     PALETTE: ClassVar[tuple[tuple[str, str, str], ...]] = (
         ("Return for a month", "kind('month')", "The latest complete calendar month (m)"),
@@ -313,6 +323,11 @@ class ReturnsScreen(CaseScreen):
         """Show the export bar: format, then where to write; Enter exports."""
         self.query_one("#returns-export-bar").remove_class("hidden")
         self.query_one("#returns-format", ChoiceBar).focus()
+
+    def action_to_out(self) -> None:
+        """Enter on the format moves on to where to write, as in every form."""
+        if isinstance(self.focused, ChoiceBar):
+            self.query_one("#returns-out", Input).focus()
 
     @on(ChoiceBar.Changed, "#returns-format")
     def _format_changed(self, event: ChoiceBar.Changed) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from sqlmodel import select
-from textual.widgets import DataTable, ProgressBar, Static
+from textual.widgets import DataTable, Input, ProgressBar, Static
 
 from caseapp.modals.help import HelpModal
 from caseapp.models import ExportEvent
@@ -165,6 +165,22 @@ async def test_export_writes_the_file_and_names_it(
         assert screen.query_one("#returns-export-bar").has_class("hidden")
     with sample.read() as session:
         assert len(session.exec(select(ExportEvent)).all()) == 1
+
+
+async def test_enter_twice_exports_with_the_default_name(sample: Ctx, tmp_path: Path) -> None:
+    app = make_app(sample)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        screen = await open_returns(app, pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("enter")  # from the format on to where to write
+        await pilot.pause()
+        out = screen.query_one("#returns-out", Input)
+        assert app.focused is out
+        out.value = str(tmp_path / "return")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert (tmp_path / "return" / "manifest.json").exists()
 
 
 async def test_a_failed_export_says_why_and_hides_the_progress(sample: Ctx, tmp_path: Path) -> None:
