@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, time
 
 from caseapp.errors import ValidationError
-from caseapp.services.validation import clean_text, parse_date
+from caseapp.services.validation import clean_text, parse_date, show_date
 
 _TIME = re.compile(r"^(\d{1,2})(?:[:.]?(\d{2}))?\s*(am|pm)?$")
 DATE_HINT = "Type a date such as 24/11/2026, 2026-11-24, today or yesterday."
@@ -80,7 +80,7 @@ class Checker:
             self.fail(field, "This date is in the future; type today's date or an earlier one.")
             return None
         if earliest is not None and result < earliest:
-            shown = earliest.strftime("%d/%m/%Y")
+            shown = show_date(earliest)
             self.fail(field, f"Type a date on or after {shown}.")
             return None
         return result

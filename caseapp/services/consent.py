@@ -17,6 +17,7 @@ from caseapp.services.checks import Checker
 from caseapp.services.context import Ctx
 from caseapp.services.her_record import mark_changed, read_part
 from caseapp.services.permissions import require
+from caseapp.services.validation import show_date
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def withdraw_consent(
         if consent.withdrawn_on is not None:
             raise ValidationError("That consent has already been withdrawn.", {"consent": "done"})
         if when is not None and when < consent.given_on:
-            shown = consent.given_on.strftime("%d/%m/%Y")
+            shown = show_date(consent.given_on)
             check.fail("withdrawn_on", f"Type a date on or after {shown}, when it was given.")
         check.done()
         consent.withdrawn_on = when

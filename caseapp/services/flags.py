@@ -21,6 +21,7 @@ from caseapp.services.checks import Checker
 from caseapp.services.context import Ctx
 from caseapp.services.her_record import mark_changed, read_part
 from caseapp.services.permissions import require
+from caseapp.services.validation import show_date
 
 REASON_HINT = "Type why, in a few words (it is kept with the flag's history)."
 
@@ -110,7 +111,7 @@ def clear_flag(
         if flag.cleared_on is not None:
             raise ValidationError("That flag has already been cleared.", {"flag": "cleared"})
         if when is not None and when < flag.raised_on:
-            shown = flag.raised_on.strftime("%d/%m/%Y")
+            shown = show_date(flag.raised_on)
             check.fail("date", f"Type a date on or after {shown}, when it was raised.")
         check.done()
         flag.cleared_on = when

@@ -39,7 +39,7 @@ from caseapp.services.her_record import mark_changed
 from caseapp.services.hubs import borough_name, resolve_borough
 from caseapp.services.permissions import deny, require
 from caseapp.services.references import next_reference
-from caseapp.services.validation import fold
+from caseapp.services.validation import fold, show_date
 
 CONTACTS_SHOWN = 200
 """Contacts loaded with her record; older ones are counted, not loaded."""
@@ -552,7 +552,7 @@ def close_woman(
             select(func.max(col(Referral.referral_date))).where(col(Referral.woman_id) == woman_id)
         ).one()
         if when is not None and latest is not None and when < _as_date(latest):
-            shown = _as_date(latest).strftime("%d/%m/%Y")
+            shown = show_date(_as_date(latest))
             check.fail("closed_on", f"Type a date on or after {shown}, her referral date.")
         check.done()
         assert code is not None and when is not None
@@ -593,7 +593,7 @@ def reopen_woman(
             .order_by(col(Closure.closed_on).desc(), col(Closure.id).desc())
         ).first()
         if when is not None and woman.closed_on is not None and when < woman.closed_on:
-            shown = woman.closed_on.strftime("%d/%m/%Y")
+            shown = show_date(woman.closed_on)
             check.fail("reopened_on", f"Type a date on or after {shown}, when it was closed.")
         check.done()
         if closure is not None:

@@ -32,6 +32,8 @@ def raw_connect(path: Path, key: bytes) -> Any:
     conn = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
     # SQLCipher prints its own errors to stderr, which would land in the middle of a screen.
     conn.execute("PRAGMA cipher_log_level = NONE")
+    # PRAGMA takes no bound parameters; the text is only the hex of our own random bytes,
+    # never anything a person typed (the passphrase never reaches SQL).
     conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
     for pragma in PRAGMAS:
         conn.execute(pragma).fetchall()
