@@ -25,12 +25,9 @@ def create_demo_store(
     store, _code = create_store(path, DEMO_USER, DEMO_PASSPHRASE, kdf=kdf)
     try:
         create_first_manager(store, DEMO_USER, "Demo Manager")
-        import importlib
+        # Imported here: the synthetic provider is large and only the demo needs it.
+        from caseapp.services import demo_data
 
-        try:
-            demo_data = importlib.import_module("caseapp.services.demo_data")
-        except ImportError:  # the synthetic provider arrives with the data issue
-            return
         demo_data.populate(store, seed=seed, size=size)
     finally:
         store.close()
