@@ -15,13 +15,14 @@ from caseapp.screens.activities import ActivitiesScreen
 from caseapp.screens.base import CaseScreen
 from caseapp.screens.groups import GroupsScreen
 from caseapp.screens.register import RegisterScreen
-from caseapp.services import activities, clock, groups
+from caseapp.services import activities, groups
 from caseapp.services.activities import ActivityInput
 from caseapp.services.context import Ctx
 from caseapp.widgets.woman_groups import WomanGroupsView
+from tests.keyworker_kit import TODAY
+from tests.keyworker_kit import fixed_clock as fixed_clock  # autouse: today is 24/11/2026
 from tests.records_helpers import add_hub, add_woman, app_showing, notices, screen_text, settle
 
-TODAY = clock.today()
 NAMES = [
     "Ama Owusu", "Bea Adams", "Cat Brown", "Dee Clarke", "Eve Davis", "Fay Evans",
     "Gwen Fox", "Hana Green", "Iris Hall", "Jo King", "Kay Lowe", "Liz Moore",
