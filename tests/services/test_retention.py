@@ -23,9 +23,20 @@ TODAY = date(2026, 11, 24)
 
 
 def _at(day: date) -> Callable[[], datetime]:
-    """A wall clock that reads noon UTC on `day` (later than any entry written today)."""
+    """A wall clock that reads noon UTC on `day`."""
     moment = datetime(day.year, day.month, day.day, 12, tzinfo=utcnow().tzinfo)
-    return lambda: max(moment, utcnow())
+    return lambda: moment
+
+
+@pytest.fixture
+def audit_on_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Audit entries are written at 11:00 on TODAY, an hour before `_at(TODAY)` reads.
+
+    Without it the entries carry the real time, and a run after TODAY would make the fixed
+    clock look as if it had gone backwards.
+    """
+    moment = datetime(TODAY.year, TODAY.month, TODAY.day, 11, tzinfo=utcnow().tzinfo)
+    monkeypatch.setattr("caseapp.services.audit.utcnow", lambda: moment)
 
 
 def _women(manager: Ctx) -> None:
@@ -40,7 +51,7 @@ def _refs(review: retention.Review) -> list[str]:
     return [c.reference for c in review.candidates]
 
 
-def test_review_lists_closed_women_past_the_policy(manager: Ctx) -> None:
+def test_review_lists_closed_women_past_the_policy(audit_on_today: None, manager: Ctx) -> None:
     _women(manager)
     review = retention.review(manager, clock=_at(TODAY))
     assert review.years == 6 and review.clock_ok and review.clock_message == ""
@@ -70,7 +81,9 @@ def test_due_date_handles_leap_days() -> None:
     assert retention.due_date(date(2020, 2, 29), 4) == date(2024, 2, 29)
 
 
-def test_purge_needs_the_typed_phrase_and_only_takes_due_records(manager: Ctx) -> None:
+def test_purge_needs_the_typed_phrase_and_only_takes_due_records(
+    audit_on_today: None, manager: Ctx
+) -> None:
     _women(manager)
     due = ["MIN-2018-00001", "MIN-2020-00001"]
     with pytest.raises(ValidationError, match="erase 2"):
