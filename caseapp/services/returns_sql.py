@@ -65,7 +65,8 @@ def _sql(statement: str, *expanding: str) -> TextClause:
 # attended contact (1-2-1 or not, at the centre or not), plus the women on group registers;
 # the distinct-women figures are then counted over that small set. (A GROUP BY or UNION over
 # the year's contacts would sort every one of them: four times slower on the large store.)
-# Delivery left blank means in person.
+# Delivery left blank means in person. A register counts only on a held session: a cancelled
+# session counts for nothing, in any figure.
 _ATTENDED_KINDS = """
     SELECT DISTINCT e.woman_id AS woman_id, e.type = 'one_to_one' AS one_to_one,
            (e.type IN :centre
@@ -73,9 +74,10 @@ _ATTENDED_KINDS = """
     FROM engagement AS e
     WHERE e.date BETWEEN :start AND :end AND e.attendance IN :attended
     UNION ALL
-    SELECT DISTINCT ga.woman_id, 0, gs.status = 'held'
+    SELECT DISTINCT ga.woman_id, 0, 1
     FROM groupsession AS gs JOIN groupattendance AS ga ON ga.session_id = gs.id
-    WHERE gs.date BETWEEN :start AND :end AND ga.attendance IN :attended
+    WHERE gs.date BETWEEN :start AND :end AND gs.status = 'held'
+      AND ga.attendance IN :attended
 """
 
 # The three distinct-women figures, counted over `att`.

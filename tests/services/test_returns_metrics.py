@@ -10,6 +10,7 @@ from caseapp.errors import PermissionDenied, ValidationError
 from caseapp.services import returns
 from caseapp.services.context import Ctx
 from caseapp.services.returns_periods import date_range, month_period
+from caseapp.services.returns_sql import figures
 from tests.fixtures.returns_builder import Rows
 
 OCT = month_period(2026, 10)
@@ -143,11 +144,22 @@ def test_group_sessions_delivered_and_attendances(manager: Ctx) -> None:
     values = headline(manager)
     assert values["group_sessions_delivered"] == 2
     assert values["group_attendances"] == 2 + 2 + 5
-    # Registers are contacts for women_supported; only held sessions are centre access.
+    # Registers of held sessions are contacts; a cancelled session counts for nothing.
     assert values["women_accessed_centre"] == 2
-    # The definition of women_supported does not ask whether the session was held.
-    assert values["women_supported"] == 3
+    assert values["women_supported"] == 2
     assert values["women_engaged_one_to_one"] == 0
+
+
+def test_a_woman_only_on_a_cancelled_session_is_not_supported_anywhere(manager: Ctx) -> None:
+    rows = Rows(manager.store)
+    held, cancelled = rows.woman(borough="E09000007"), rows.woman(borough="E09000012")
+    rows.group(MID, register={held: "attended"})
+    rows.group(MID, status="cancelled", register={cancelled: "attended"})
+    rows.save()
+    with manager.read() as session:
+        found = figures(session.connection(), OCT.start, OCT.end)
+    assert found.headline["women_supported"] == 1
+    assert found.breakdowns["women_supported"]["borough"] == {"E09000007": 1}
 
 
 def test_a_woman_on_a_register_and_at_a_1_2_1_counts_once(manager: Ctx) -> None:
