@@ -2,6 +2,7 @@
 
 from caseapp.models.audit import AuditEvent, ExportEvent
 from caseapp.models.casework import Assessment, AssessmentItem, Engagement, Outcome, PlanGoal
+from caseapp.models.drafts import Draft
 from caseapp.models.groups import Activity, GroupAttendance, GroupSession
 from caseapp.models.reference import Borough, Hub, HubBorough, Setting
 from caseapp.models.users import User
@@ -15,6 +16,7 @@ __all__ = [
     "Borough",
     "Closure",
     "Consent",
+    "Draft",
     "Engagement",
     "ExportEvent",
     "Flag",
