@@ -26,6 +26,7 @@ from caseapp.errors import (
 )
 from caseapp.store import migrate
 from caseapp.store.attempts import Attempts, AttemptState
+from caseapp.store.cipher import refuse_plain, require_cipher
 from caseapp.store.engine import PAGE_SIZE, checkpoint_and_dispose, forget_key, make_engine
 from caseapp.store.keyslots import (
     RECOVERY_USER,
@@ -202,6 +203,8 @@ def storage_error(exc: OperationalError) -> Exception:
 
 
 def _check_files(path: Path) -> None:
+    require_cipher()
+    refuse_plain(path)
     if not path.exists():
         raise StoreNotFound(f"No store at {path}. Create one with `caseapp init`.")
     size = path.stat().st_size
@@ -420,6 +423,7 @@ def create_store(
     The caller adds the first user row (see `services.users.create_first_manager`).
     """
     path = Path(path)
+    require_cipher()  # before anything is made: no cipher, no store
     key_path = paths.key_file_path(path)
     if path.exists() or key_path.exists():
         raise StoreExists(f"A store already exists at {path}; caseapp will not overwrite it.")
