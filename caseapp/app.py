@@ -13,16 +13,16 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 
-from caseapp.commands import CaseCommands
 from caseapp.modals.help import HelpModal
 from caseapp.models.codes import ROLES, label
-from caseapp.navigation import DESTINATIONS
+from caseapp.palette.actions import CaseCommands
+from caseapp.palette.women import WomanSearchCommands
 from caseapp.screens.base import CaseScreen
+from caseapp.screens.navigation import DESTINATIONS
 from caseapp.screens.unlock import UnlockScreen
 from caseapp.services import settings
 from caseapp.services.context import Ctx
 from caseapp.services.session import UnlockOutcome, lock, unlock
-from caseapp.woman_search_commands import WomanSearchCommands
 
 DEFAULT_IDLE_MINUTES = 5
 

@@ -18,8 +18,8 @@ from textual.widgets.option_list import Option
 
 from caseapp.modals.pick import PickModal
 from caseapp.models.codes import ROLES, label
-from caseapp.navigation import DESTINATIONS
 from caseapp.screens.base import CaseScreen
+from caseapp.screens.navigation import DESTINATIONS
 from caseapp.services import permissions
 from caseapp.services.caseload import UNALLOCATED
 from caseapp.services.waiting import Waiting, waiting_for_me
