@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import statistics
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -72,10 +73,17 @@ def report(
     return figure
 
 
+def load_average() -> tuple[float, float, float]:
+    """The 1, 5 and 15 minute load averages (Windows keeps none: zeros there)."""
+    if sys.platform == "win32":
+        return (0.0, 0.0, 0.0)
+    return os.getloadavg()
+
+
 def machine_note() -> str:
     """CPUs and load average: figures from a busy machine read differently."""
     cpus = os.cpu_count() or 0
-    one, five, _fifteen = os.getloadavg()
+    one, five, _fifteen = load_average()
     note = f"{cpus} CPUs, load average {one:.1f} (1 min) {five:.1f} (5 min)"
     print(f"  machine: {note}", flush=True)
     return note
@@ -99,7 +107,7 @@ def write_results(suite: str, path: Path = RESULTS_PATH) -> Path:
             "python": platform.python_version(),
             "platform": platform.platform(),
             "cpus": os.cpu_count(),
-            "load_average": os.getloadavg(),
+            "load_average": load_average(),
         },
         "figures": [{**asdict(f), "ratio": f.ratio} for f in _FIGURES],
     }

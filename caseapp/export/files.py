@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from caseapp.errors import ExportError
-from caseapp.store.atomic import atomic_write_bytes, fsync_dir, temp_beside
+from caseapp.store.atomic import RENAME_WHILE_OPEN, atomic_write_bytes, fsync_dir, temp_beside
 
 # A spreadsheet treats a cell starting with these as a formula (OWASP: CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -102,9 +102,11 @@ def write_all(files: Sequence[tuple[Path, bytes]], *, mode: int = 0o600) -> list
         try:
             for target, data in files:
                 fd, tmp = temp_beside(target, mode)
-                held.append(fd)
                 staged.append((tmp, target))
-                with os.fdopen(fd, "wb", closefd=False) as handle:
+                if RENAME_WHILE_OPEN:
+                    held.append(fd)
+                # Windows can neither rename nor remove a file still open: closed once written.
+                with os.fdopen(fd, "wb", closefd=not RENAME_WHILE_OPEN) as handle:
                     handle.write(data)
                     handle.flush()
                     os.fsync(handle.fileno())

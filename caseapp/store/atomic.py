@@ -5,15 +5,18 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows
-    fcntl = None  # type: ignore[assignment]
+from caseapp.store import oslock
+
+# Windows cannot rename a file this process still has open (Python opens files without
+# FILE_SHARE_DELETE), so there a temporary file is closed, and its lock dropped, just before
+# its rename; elsewhere it stays open and locked until it has its final name.
+RENAME_WHILE_OPEN = sys.platform != "win32"
 
 # mkstemp's random part: eight characters from this alphabet.
 _RANDOM = re.compile(r"[a-z0-9_]{8}")
@@ -28,10 +31,11 @@ def temp_beside(path: Path, mode: int = 0o600) -> tuple[int, str]:
     remove_stale_temps(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.fchmod(fd, mode)
-        if fcntl is not None:
+        if sys.platform != "win32":
+            # Windows has no mode bits to set (mkstemp's file is already private there).
+            os.fchmod(fd, mode)
             # The lock tells other writers this file is in use; it dies with the process.
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            oslock.try_lock(fd)
     except BaseException:
         os.close(fd)
         os.unlink(tmp)
@@ -43,10 +47,11 @@ def remove_stale_temps(path: Path) -> int:
     """Remove `.<name>.<random>.tmp` files beside `path` that no live process holds; count them.
 
     A writer holds an exclusive lock on its temporary file until it renames or removes it, so
-    a file that can be locked belongs to a writer that was killed. Without `fcntl` (Windows)
-    nothing is removed: a live writer cannot be told from a dead one there.
+    a file that can be locked belongs to a writer that was killed. On Windows nothing is
+    removed: a writer there drops its lock before the rename, so a live writer cannot be told
+    from a dead one.
     """
-    if fcntl is None:
+    if sys.platform == "win32":
         return 0
     prefix = f".{path.name}."
     removed = 0
@@ -65,7 +70,7 @@ def remove_stale_temps(path: Path) -> int:
         except OSError:
             continue
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            oslock.try_lock(fd)
             os.unlink(entry.path)
             removed += 1
         except OSError:
@@ -84,19 +89,29 @@ def atomic_open(path: Path, mode: int = 0o600) -> Iterator[IO[bytes]]:
     """
     path = Path(path)
     fd, tmp = temp_beside(path, mode)
+    open_fd: int | None = fd
     try:
-        # Closed only after the rename, so the temporary file stays locked while it is live.
+        # Closed only after the rename where the system allows, so the temporary file stays
+        # locked while it is live.
         with os.fdopen(fd, "wb", closefd=False) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        if not RENAME_WHILE_OPEN:
+            os.close(fd)
+            open_fd = None
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+        # Closed before the unlink: Windows cannot remove a file that is still open.
+        if open_fd is not None:
+            os.close(open_fd)
+            open_fd = None
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
     finally:
-        os.close(fd)
+        if open_fd is not None:
+            os.close(open_fd)
     fsync_dir(path.parent)
 
 
