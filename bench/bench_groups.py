@@ -8,7 +8,7 @@ women on its register is added (once), then the service calls the register scree
 distance-travelled screen make are timed, for a manager and for the facilitating keyworker.
 The SQL each call sent is replayed on a plain SQLite copy made with `sqlcipher_export` (that
 ratio is what encryption, the ORM and building the screen's data cost), and the same service
-calls are run again over the plain copy (that ratio is encryption alone). Target (issue 4):
+calls are run again over the plain copy (that ratio is encryption alone). Target:
 each loads in at most 100 ms.
 """
 
@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
             base = median_time(plain_call, runs=RUNS, warmup=2)
             report(name, ours * 1000, "ms", base * 1000)
 
-        # Not targets in issue 4, but read on screens people open many times a day.
+        # No targets for these, but read on screens people open many times a day.
         for name, ctx, call in [
             ("overdue goals for the home screen (keyworker)", keyworker,
              lambda: plans.overdue_goals(keyworker)),

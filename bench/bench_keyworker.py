@@ -6,7 +6,7 @@
 On the demo provider's large store (20,000 women, 1,000,000 contacts) the caseapp service
 call the screen makes is timed, then the very SQL it sent (captured from the engine) is
 replayed on a plain, unencrypted SQLite copy of the same data: the ratio is what encryption,
-the ORM and the audit entry cost. Targets (issue 3): search ≤ 50 ms a keystroke (median),
+the ORM and the audit entry cost. Targets: search ≤ 50 ms a keystroke (median),
 opening a record ≤ 150 ms, a caseload of 40 ≤ 100 ms.
 """
 

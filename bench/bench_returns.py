@@ -7,7 +7,7 @@ The demo provider's large store (20,000 women, 1,000,000 contacts) is built once
 for the last complete financial year is computed through the service (figures, breakdowns,
 outcomes, needs, suppression), then the very same SQL (`caseapp.services.returns_sql`) is run
 on a plain, unencrypted copy made with `sqlcipher_export`, opened by the same SQLite library
-with the same pragmas: the ratio is what encryption costs. Target (issue 5): at most 2 s.
+with the same pragmas: the ratio is what encryption costs. Target: at most 2 s.
 """
 
 from __future__ import annotations

@@ -3,10 +3,10 @@
     .venv/bin/python -m bench scale
 
 Runs real `caseapp` processes and reads each one's peak resident memory from the kernel
-(`wait4`): `caseapp demo --size large` (timed; target, issue 6: within 3 minutes), the year's
+(`wait4`): `caseapp demo --size large` (timed; target: within 3 minutes), the year's
 return exported as XLSX from that store, and an import of 200,000 contacts into a new store.
 The store's size is compared with a plain SQLite copy of the same data (`sqlcipher_export`).
-Size and memory have no target; they are printed so they can be watched (issue 8).
+Size and memory have no target; they are printed so they can be watched.
 """
 
 from __future__ import annotations

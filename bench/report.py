@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.report        # after `python -m bench` (which calls it itself)
 
-Each figure is shown with its target (if the issue set one), the measured median, the same
+Each figure is shown with its target (if it has one), the measured median, the same
 work on plain SQLite and the ratio, and whether the target was met. The machine is described
 as it is now (date, `uname -a`, CPU model, cores, RAM, Python and library versions); each
 suite also carries the load average recorded when it ran, because a busy machine is slower.
@@ -35,13 +35,13 @@ LIBRARIES = ("textual", "rich", "sqlmodel", "SQLAlchemy", "alembic", "cryptograp
 
 # What each suite measures and the command that reruns it alone.
 SUITES = {
-    "unlock": ("Unlock and first screen (issue 2)", "python -m bench unlock"),
-    "keyworker": ("A keyworker's day on the large store (issue 3)", "python -m bench keyworker"),
-    "groups": ("Registers and distance travelled (issue 4)", "python -m bench groups"),
-    "returns": ("The commissioner's return (issue 5)", "python -m bench returns"),
-    "import": ("Import (issue 6)", "python -m bench import"),
+    "unlock": ("Unlock and first screen", "python -m bench unlock"),
+    "keyworker": ("A keyworker's day on the large store", "python -m bench keyworker"),
+    "groups": ("Registers and distance travelled", "python -m bench groups"),
+    "returns": ("The commissioner's return", "python -m bench returns"),
+    "import": ("Import", "python -m bench import"),
     "scale": (
-        "The large store: build time, size, peak memory (issues 6, 8)",
+        "The large store: build time, size, peak memory",
         "python -m bench scale",
     ),
 }

@@ -17,7 +17,7 @@ EPILOG = """\
 PATH is a folder of CSV files (women.csv, engagements.csv, group_sessions.csv,
 group_attendance.csv, assessments.csv, outcomes.csv, activities.csv, flags.csv), a .zip of
 that folder, or an .xlsx workbook whose sheets are named like the files. The format is in
-interchange.md. An import is all or nothing; running it twice adds nothing twice.
+docs/interchange.md. An import is all or nothing; running it twice adds nothing twice.
 """
 
 

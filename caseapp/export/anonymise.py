@@ -1,4 +1,4 @@
-"""Small-number suppression for breakdowns of people (domain.md, "Anonymisation rules").
+"""Small-number suppression for breakdowns of people (docs/domain.md, "Anonymisation rules").
 
 Pure functions over counts: no store, no UI. Primary suppression hides every count from 1 to
 `threshold - 1`; secondary suppression then hides more cells until no hidden cell can be worked

@@ -1,4 +1,4 @@
-"""Code lists from the domain: stored codes, shown labels (docs: shared/docs/domain.md)."""
+"""Code lists from the domain: stored codes, shown labels (docs/domain.md, Code lists)."""
 
 from __future__ import annotations
 

@@ -272,7 +272,8 @@ def document(ctx: Ctx, result: ReturnResult, *, fmt: str, generated_at: datetime
         "provider": result.provider,
         "generated_at": generated_at.isoformat(timespec="seconds"),
         # A role and an internal user id, never a name: staff names are direct identifiers
-        # (domain.md rule 1); the provider can map the id to a person through its own log.
+        # (docs/domain.md, Anonymisation rules, rule 1); the provider can map the id to a person
+        # through its own log.
         "generated_by": {"role": ctx.actor.role, "user_id": ctx.actor.user_id},
         "caseapp_version": __version__,
         "rules": {

@@ -1,4 +1,4 @@
-"""The SQLCipher engine: a raw 256-bit key, the pragmas security.md asks for, a small pool."""
+"""The SQLCipher engine: a raw 256-bit key, the pragmas docs/security.md asks for, a small pool."""
 
 from __future__ import annotations
 

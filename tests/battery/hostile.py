@@ -1,4 +1,7 @@
-"""The hostile strings of security.md cases 10-12 and 15, shared by the batteries."""
+"""The hostile strings of docs/security.md (markup, escapes, right-to-left, search).
+
+Shared by the hostile-input battery and the property tests.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every rule of interchange.md, one at a time: each bad cell gives `file:line: column: what`."""
+"""Every rule of docs/interchange.md, one at a time: a bad cell gives `file:line: column: what`."""
 
 from __future__ import annotations
 

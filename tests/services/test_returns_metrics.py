@@ -1,4 +1,4 @@
-"""Headline metrics of the return, each edge built by hand (domain.md, "The return")."""
+"""Headline metrics of the return, each edge built by hand (docs/domain.md, "Metrics")."""
 
 from __future__ import annotations
 

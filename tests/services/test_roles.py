@@ -34,7 +34,7 @@ from caseapp.store.keyslots import FAST_KDF
 
 K, M, A = "keyworker", "manager", "admin"
 
-# What security.md and the DPIA promise, written out independently of PERMISSIONS.
+# What docs/security.md (Roles) and the DPIA promise, written out independently of PERMISSIONS.
 EXPECTED: dict[str, set[str]] = {
     "women.view": {K, M},
     "women.view_all": {M},

@@ -1,4 +1,7 @@
-"""Security case 20: `kill -9` at random moments during audited writes loses nothing committed."""
+"""`kill -9` at random moments during audited writes loses nothing committed.
+
+docs/security.md, "Killed mid-write".
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""security.md cases 1-8 and 21, proved against real encrypted stores at the store level."""
+"""docs/security.md cases 1-8 and 21 (store and keys; two instances) on real encrypted stores."""
 
 from __future__ import annotations
 

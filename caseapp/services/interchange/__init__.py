@@ -1,1 +1,1 @@
-"""The interchange format (shared/docs/interchange.md): read, check, load and report."""
+"""The interchange format (docs/interchange.md): read, check, load and report."""
