@@ -1,4 +1,4 @@
-"""The return's figures as SQL aggregates (definitions: shared/docs/domain.md, "The return").
+"""The return's figures as SQL aggregates (definitions: docs/domain.md, "Metrics").
 
 Every query takes the period's first and last dates (both included) as bound parameters and
 returns only aggregates, so a year over a million contacts never comes into Python row by row.
@@ -24,7 +24,7 @@ from caseapp.models.codes import (
     OUTCOME_QUESTIONS,
 )
 
-# The headline metric codes, in the order of domain.md (outcomes are reported separately).
+# The headline metric codes, in the order of docs/domain.md (outcomes are reported separately).
 HEADLINE_CODES = (
     "new_referrals",
     "women_supported",

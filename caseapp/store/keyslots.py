@@ -65,7 +65,7 @@ class KdfParams:
         return {"alg": "argon2id", "m": self.memory_kib, "t": self.iterations, "p": self.lanes}
 
 
-# The fastest parameters security.md allows; tests use them so a suite does not take minutes.
+# The fastest parameters docs/security.md allows; tests use them so a suite does not take minutes.
 FAST_KDF = KdfParams(memory_kib=MIN_MEMORY_KIB, iterations=MIN_ITERATIONS, lanes=1)
 
 
@@ -100,7 +100,7 @@ def calibrate(target_seconds: float = 0.5, max_seconds: float = 0.65) -> KdfPara
     """Choose Argon2id parameters that take about `target_seconds` on this machine.
 
     An unlock costs the derivation plus about 0.2 s of opening and checking the store, so a
-    derivation of 0.5 s (at most 0.65 s) keeps the whole unlock inside security.md's 0.5-1 s.
+    derivation of 0.5 s (at most 0.65 s) keeps the whole unlock inside docs/security.md's 0.5-1 s.
     Argon2id's cost grows linearly with memory x iterations: cheap probes at 64 MiB give
     the rate, the largest memory that fits is chosen and then timed once to confirm, stepping
     down if the machine turns out slower. Never below 64 MiB and t = 2.

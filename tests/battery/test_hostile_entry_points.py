@@ -1,4 +1,4 @@
-"""Hostile input battery: security.md cases 10-19 through every entry point.
+"""Hostile input battery: docs/security.md cases 10-19 through every entry point.
 
 Forms (as the services behind them), import (CSV and XLSX), search, the exports (return,
 export-data, the import report), the subject access pack, and the screens that show the text

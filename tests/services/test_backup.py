@@ -1,4 +1,7 @@
-"""Backups and restores (security case 9): last commit, encrypted, every row back, checked."""
+"""Backups and restores: last commit, encrypted, every row back, checked.
+
+docs/security.md, "Backup during a write".
+"""
 
 from __future__ import annotations
 

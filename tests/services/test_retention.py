@@ -1,4 +1,7 @@
-"""Retention (security case 22): who is past the policy, purge with confirmation, clock checks."""
+"""Retention: who is past the policy, purge with confirmation, clock checks.
+
+docs/security.md, "Clock moved back".
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The files and columns of the interchange format, exactly as interchange.md lists them."""
+"""The files and columns of the interchange format, exactly as docs/interchange.md lists them."""
 
 from __future__ import annotations
 
