@@ -88,3 +88,6 @@ class Outcome(SQLModel, table=True):
     question: str = Field(max_length=30)
     score: int
     recorded_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    # Orders answers given the same day (after their kind); NULL for answers from before it
+    # was kept, which sort first.
+    recorded_at: dt.datetime | None = Field(default_factory=utcnow, nullable=True)

@@ -736,6 +736,7 @@ class _Provider:
                         "question": question,
                         "score": score,
                         "recorded_by_id": her.keyworker,
+                        "recorded_at": _stamp(day, 16),
                     }
                 )
 

@@ -13,7 +13,7 @@ import io
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import IO, Any
 
@@ -68,6 +68,8 @@ def reversible(value: object) -> str:
     """A cell's text: neutralised for spreadsheets in a way the import can undo exactly."""
     if value is None:
         return ""
+    if isinstance(value, datetime):  # to the microsecond: it orders answers of one day
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, time):
@@ -247,21 +249,22 @@ def _assessments() -> Select[Any]:
             item.c.level,
             item.c.score,
             item.c.note,
+            a.c.created_at,
         )
         .select_from(item)
         .join(a, a.c.id == item.c.assessment_id)
         .join(w, w.c.id == a.c.woman_id)
-        .order_by(w.c.reference, a.c.date, a.c.kind, a.c.id, item.c.need_area)
+        .order_by(w.c.reference, a.c.date, a.c.kind, a.c.created_at, a.c.id, item.c.need_area)
     )
 
 
 def _outcomes() -> Select[Any]:
     o, w = table_of(Outcome), table_of(Woman)
     return (
-        select(w.c.reference, o.c.date, o.c.kind, o.c.question, o.c.score)
+        select(w.c.reference, o.c.date, o.c.kind, o.c.question, o.c.score, o.c.recorded_at)
         .select_from(o)
         .join(w, w.c.id == o.c.woman_id)
-        .order_by(w.c.reference, o.c.date, o.c.kind, o.c.question, o.c.id)
+        .order_by(w.c.reference, o.c.date, o.c.kind, o.c.question, o.c.recorded_at, o.c.id)
     )
 
 

@@ -143,6 +143,9 @@ _CLOSURES = _sql(
 
 # Baseline: her earliest baseline answer to the question, whenever it was given. Counted: a
 # review or exit answer dated after the baseline and inside the period; the latest one wins.
+# Answers of one day are ordered by kind (baseline, review, exit), then by when they were
+# recorded (unknown first), then as inserted: never by insertion order alone, which an
+# export and import would change.
 # Both answers are found per woman and question through the index on (question, woman_id,
 # date), for the women who answered in the period only.
 _OUTCOMES = _sql(
@@ -157,7 +160,7 @@ _OUTCOMES = _sql(
             SELECT o.id FROM outcome AS o
             WHERE o.question = pair.question AND o.woman_id = pair.woman_id
               AND o.kind = 'baseline'
-            ORDER BY o.date, o.id LIMIT 1)
+            ORDER BY o.date, o.recorded_at, o.id LIMIT 1)
     ),
     latest AS (
         SELECT baseline.question, baseline.score AS base, (
@@ -165,7 +168,8 @@ _OUTCOMES = _sql(
             WHERE o.question = baseline.question AND o.woman_id = baseline.woman_id
               AND o.kind IN ('review', 'exit') AND o.date > baseline.date
               AND o.date BETWEEN :start AND :end
-            ORDER BY o.date DESC, o.id DESC LIMIT 1) AS score
+            ORDER BY o.date DESC, o.kind = 'exit' DESC, o.recorded_at DESC, o.id DESC
+            LIMIT 1) AS score
         FROM baseline
     )
     SELECT question, count(*), coalesce(sum(score > base), 0)
@@ -248,13 +252,16 @@ _BREAKDOWNS = MappingProxyType(
     }
 )
 
-# Needs: each woman's latest assessment in the period, and which areas it rated medium or high.
+# Needs: each woman's latest assessment in the period, and which areas it rated medium or high;
+# assessments of one day are ordered as outcome answers are (kind, then when recorded).
 _NEEDS = _sql(
     """
     WITH latest AS MATERIALIZED (
         SELECT id FROM (
             SELECT id, row_number() OVER (
-                PARTITION BY woman_id ORDER BY date DESC, id DESC) AS rn
+                PARTITION BY woman_id ORDER BY date DESC,
+                    CASE kind WHEN 'exit' THEN 2 WHEN 'review' THEN 1 ELSE 0 END DESC,
+                    created_at DESC, id DESC) AS rn
             FROM assessment WHERE date BETWEEN :start AND :end
         ) WHERE rn = 1
     )

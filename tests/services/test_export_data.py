@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from sqlmodel import col, select
 
 from caseapp.errors import ExportError, PermissionDenied
 from caseapp.export.files import FORMULA_STARTS
-from caseapp.models import AuditEvent, ExportEvent, User
+from caseapp.models import AuditEvent, ExportEvent, Outcome, User
 from caseapp.services import returns, users
 from caseapp.services.context import Actor, Ctx
 from caseapp.services.demo_data import populate
@@ -25,6 +26,7 @@ from caseapp.services.returns_periods import financial_year, month_period
 from caseapp.store.keyslots import FAST_KDF
 from caseapp.store.store import Store, create_store
 from tests.conftest import MANAGER, PASSPHRASE
+from tests.fixtures.returns_builder import Rows
 from tests.services.import_kit import FIXTURES, TODAY, VALID, counts, problems, run
 
 GOLDEN = FIXTURES / "golden"
@@ -147,3 +149,33 @@ def test_round_trip_reproduces_records_and_the_return(
     again = run(target, tmp_path / "first")
     assert sum(f.created for f in again.files) == 0
     assert {t: counts(second_store)[t] for t in CARRIED} == {t: after[t] for t in CARRIED}
+
+
+def test_a_round_trip_keeps_the_order_of_answers_given_the_same_day(
+    store: Store, manager: Ctx, second_store: Store, tmp_path: Path
+) -> None:
+    # Entered review-then-exit, exported kind by kind (exit first): inserting them back in file
+    # order must not change which answer is her latest, nor which assessment is.
+    rows = Rows(store)
+    her = rows.woman(reference="HK-0100")
+    day, at = date(2026, 10, 15), datetime(2026, 10, 15, 9, 0, tzinfo=UTC)
+    rows.referral(her, date(2026, 1, 5))
+    rows.outcome(her, date(2026, 1, 5), "felt_safe", "baseline", 2)
+    rows.outcome(her, day, "felt_safe", "review", 4, recorded_at=at)
+    rows.outcome(her, day, "felt_safe", "exit", 1, recorded_at=at.replace(hour=10))
+    rows.outcome(her, date(2026, 1, 5), "health_wellbeing", "baseline", 2)
+    rows.outcome(her, day, "health_wellbeing", "review", 1, recorded_at=at.replace(hour=11))
+    rows.outcome(her, day, "health_wellbeing", "review", 5, recorded_at=at.replace(hour=12))
+    rows.assessment(her, day, {"MH": "high"}, "review", recorded_at=at)
+    rows.assessment(her, day, {"DA": "high"}, "exit", recorded_at=at.replace(hour=10))
+    rows.save()
+    export_data(manager, tmp_path / "out")
+    target = Ctx(second_store, Actor(1, MANAGER, "manager", "Maria Manager"))
+    assert run(target, tmp_path / "out").ok
+    october = month_period(2026, 10)
+    assert returns.compute(manager, october) == returns.compute(target, october)
+    with second_store.read() as session:
+        times = session.exec(select(Outcome.recorded_at).order_by(col(Outcome.id))).all()
+    assert sorted(t for t in times if t is not None) == [
+        at.replace(hour=h) for h in (9, 10, 11, 12)
+    ]

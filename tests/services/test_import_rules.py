@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from caseapp.models import (
     Engagement,
     GroupAttendance,
     GroupSession,
+    Outcome,
     Referral,
     Woman,
 )
@@ -199,6 +200,24 @@ def test_date_of_birth_after_referral(manager: Ctx, tmp_path: Path) -> None:
 def test_bad_times(manager: Ctx, tmp_path: Path, given: str) -> None:
     folder = minimal_set(tmp_path / "in", engagements={"time": given})
     assert _only_error(manager, folder).startswith("engagements.csv:2: time: ")
+
+
+def test_recorded_at_is_a_date_and_time_kept_in_utc(manager: Ctx, tmp_path: Path) -> None:
+    folder = minimal_set(tmp_path / "in", outcomes={"recorded_at": "2025-01-09T10:30:00+01:00"})
+    assert run(manager, folder).ok
+    with manager.read() as session:
+        assert session.exec(select(Outcome.recorded_at)).one() == datetime(
+            2025, 1, 9, 9, 30, tzinfo=UTC
+        )
+
+
+@pytest.mark.parametrize("table", ["outcomes", "assessments"])
+def test_a_bad_recorded_at_is_refused(manager: Ctx, tmp_path: Path, table: str) -> None:
+    folder = minimal_set(tmp_path / "in", **{table: {"recorded_at": "half past nine"}})
+    assert _only_error(manager, folder) == (
+        f'{table}.csv:2: recorded_at: "half past nine" is not a date and time; '
+        "write YYYY-MM-DDTHH:MM:SS"
+    )
 
 
 def test_times(manager: Ctx, tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from caseapp.services import returns
 from caseapp.services.context import Ctx
@@ -125,6 +125,22 @@ def test_needs_profile_uses_each_womans_latest_assessment_in_the_period(manager:
     found = exact(manager)
     assert found.women_assessed == 2
     assert dict(found.needs) == {"MH": 1, "DA": 1, "FIN": 1}
+
+
+def test_assessments_of_one_day_are_ordered_by_kind_then_when_recorded(manager: Ctx) -> None:
+    rows = Rows(manager.store)
+    a, b = rows.woman(), rows.woman()
+    # Her exit is entered before her baseline of the same day: the exit is still the latest.
+    rows.assessment(a, MID, {"MH": "high"}, "exit")
+    rows.assessment(a, MID, {"DA": "high"}, "baseline")
+    # Two reviews of one day: the one recorded later wins, whatever order they were entered.
+    at = datetime(2026, 10, 15, 9, 0, tzinfo=UTC)
+    rows.assessment(b, MID, {"FIN": "high"}, "review", recorded_at=at.replace(hour=11))
+    rows.assessment(b, MID, {"SM": "high"}, "review", recorded_at=at)
+    rows.save()
+    found = exact(manager)
+    assert found.women_assessed == 2
+    assert dict(found.needs) == {"MH": 1, "FIN": 1}
 
 
 def test_every_category_is_listed_and_unknown_codes_count_as_not_recorded(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -46,6 +46,25 @@ def test_baseline_before_the_period_and_a_better_review_in_it(manager: Ctx) -> N
 def test_the_same_or_a_worse_answer_is_counted_but_not_improved(manager: Ctx, score: int) -> None:
     answers(manager, (LONG_AGO, "baseline", 2), (MID, "exit", score))
     assert felt_safe(manager)[:2] == (0, 1)
+
+
+def test_answers_of_one_day_are_ordered_by_kind_not_by_insertion(manager: Ctx) -> None:
+    # The exit is entered before the review of the same day, yet it is her latest answer.
+    answers(manager, (LONG_AGO, "baseline", 2), (MID, "exit", 4), (MID, "review", 1))
+    assert felt_safe(manager)[:2] == (1, 1)
+
+
+def test_answers_of_one_day_and_kind_are_ordered_by_when_they_were_recorded(
+    manager: Ctx,
+) -> None:
+    rows = Rows(manager.store)
+    her = rows.woman()
+    rows.outcome(her, LONG_AGO, "felt_safe", "baseline", 2)
+    at = datetime(2026, 10, 15, 9, 0, tzinfo=UTC)
+    rows.outcome(her, MID, "felt_safe", "review", 5, recorded_at=at.replace(hour=11))
+    rows.outcome(her, MID, "felt_safe", "review", 1, recorded_at=at)
+    rows.save()
+    assert felt_safe(manager)[:2] == (1, 1)
 
 
 def test_the_latest_answer_in_the_period_wins(manager: Ctx) -> None:

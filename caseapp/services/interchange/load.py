@@ -404,7 +404,8 @@ class _Loader:
                         "kind": row[i["kind"]],
                         "assessor_id": None,
                         "note": "",
-                        "created_at": self.now,
+                        # When it was recorded orders assessments given the same day.
+                        "created_at": row[i["recorded_at"]] or self.now,
                     }
                 )
             values = (row[i["level"]], row[i["score"]], row[i["note"]])
@@ -456,6 +457,8 @@ class _Loader:
                 "woman_id": self.women[row[i["woman_ref"]]],
                 **{column: row[i[source]] for source, column in pairs.items()},
                 **extra,
+                # Not part of what makes an answer a duplicate; unknown (None) sorts first.
+                **({"recorded_at": row[i["recorded_at"]]} if model is Outcome else {}),
             }
             for row in table.rows
         ]

@@ -25,8 +25,8 @@ _SPEC = {
     ),
     "group_sessions": _cols("session_ref date title", "hub facilitator status anonymous_attendees"),
     "group_attendance": _cols("session_ref woman_ref", "attendance"),
-    "assessments": _cols("woman_ref date kind need_area", "level score note"),
-    "outcomes": _cols("woman_ref date kind question score"),
+    "assessments": _cols("woman_ref date kind need_area", "level score note recorded_at"),
+    "outcomes": _cols("woman_ref date kind question score", "recorded_at"),
     "activities": _cols("date type", "sessions participants hub description"),
     "flags": _cols("woman_ref type raised_on", "reason cleared_on clear_reason"),
 }
@@ -45,8 +45,8 @@ _ORDER = {
     ),
     "group_sessions": "session_ref date title hub facilitator status anonymous_attendees",
     "group_attendance": "session_ref woman_ref attendance",
-    "assessments": "woman_ref date kind need_area level score note",
-    "outcomes": "woman_ref date kind question score",
+    "assessments": "woman_ref date kind need_area level score note recorded_at",
+    "outcomes": "woman_ref date kind question score recorded_at",
     "activities": "date type sessions participants hub description",
     "flags": "woman_ref type raised_on reason cleared_on clear_reason",
 }

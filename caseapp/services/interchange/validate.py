@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -202,6 +202,15 @@ class _Cells:
         raise Bad(f"{show(text)} is not a time; write HH:MM (24-hour)")
 
     @staticmethod
+    def moment(text: str) -> datetime:
+        """An ISO 8601 date and time in UTC (a time without an offset is taken as UTC)."""
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            raise Bad(f"{show(text)} is not a date and time; write YYYY-MM-DDTHH:MM:SS") from None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    @staticmethod
     def whole(low: int, high: int) -> Callable[[str], int]:
         def convert(text: str) -> int:
             if not re.fullmatch(r"-?\d{1,9}", text):
@@ -297,7 +306,7 @@ _KEYS = {"women": "woman_ref", "group_sessions": "session_ref"}
 _FREE_TEXT = frozenset(
     (
         "first_name", "last_name", "preferred_name", "phone", "safe_contact_note", "note",
-        "reason", "clear_reason", "description", "title",
+        "reason", "clear_reason", "description", "title", "recorded_at",
     )
 )  # fmt: skip
 
@@ -327,6 +336,7 @@ def _converters(cells: _Cells, table: str) -> dict[str, Callable[[str], Any]]:
         "date": cells.past_date,
         "hub": cells.hub,
         "keyworker": cells.user("keyworker"),
+        "recorded_at": _Cells.moment,
     }
     per_table: dict[str, dict[str, Callable[[str], Any]]] = {
         "women": {
