@@ -181,10 +181,16 @@ _OUTCOMES = _sql(
 # supported women's statement also returns the distinct-women figures (as 'people' rows), so a
 # full return scans the period's contacts once.
 _SUPPORTED_WOMEN = "SELECT DISTINCT woman_id FROM att"
-# A supported woman's referral source is that of her latest referral up to the period's end.
+# A supported woman's referral source is that of her latest referral up to the period's end;
+# one referred only after the period (contacts recorded before the referral) keeps her
+# recorded source, that of her first referral, rather than counting as not recorded.
 _SUPPORTED_SOURCE = """
-    (SELECT r.source FROM referral AS r WHERE r.woman_id = w.id AND r.referral_date <= :end
-     ORDER BY r.referral_date DESC, r.id DESC LIMIT 1)
+    (SELECT r.source FROM referral AS r WHERE r.woman_id = w.id
+     ORDER BY r.referral_date > :end,
+              CASE WHEN r.referral_date <= :end THEN r.referral_date END DESC,
+              r.referral_date,
+              CASE WHEN r.referral_date <= :end THEN -r.id ELSE r.id END
+     LIMIT 1)
 """
 _REFERRED_WOMEN = """
     SELECT woman_id, source FROM (

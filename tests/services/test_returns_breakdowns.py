@@ -98,6 +98,15 @@ def test_referral_source_of_women_supported_is_her_latest_referral_by_the_end(
     assert found["new_referrals"].get("source", {}) == {}
 
 
+def test_a_woman_referred_after_the_period_keeps_her_recorded_source(manager: Ctx) -> None:
+    rows = Rows(manager.store)
+    her = supported(rows)  # contacts in October, referral recorded in November
+    rows.referral(her, date(2026, 11, 20), "liaison_diversion")
+    rows.referral(her, date(2026, 12, 1), "prison")
+    rows.save()
+    assert exact(manager).breakdowns["women_supported"]["source"] == {"liaison_diversion": 1}
+
+
 def test_new_referrals_by_source_uses_her_latest_referral_in_the_period(manager: Ctx) -> None:
     rows = Rows(manager.store)
     twice = rows.woman(borough="E09000001")
