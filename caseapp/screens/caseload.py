@@ -1,7 +1,11 @@
 """The caseload: type to search, F-keys to filter and sort, Enter to open a woman.
 
-Each keystroke runs the search in a thread worker; a newer keystroke supersedes the older
-search (`exclusive=True`), so the table always shows the latest thing typed.
+Each keystroke runs the search in a thread worker and cancels the one before: a search not
+yet started never starts, one running is interrupted in SQLite, and a result for text already
+typed past is dropped before it reaches the table, so the table only ever shows the latest
+thing typed. A search fetches one page (more than fits on screen); moving the cursor near the
+end fetches the next. Rows go into a `FastTable` (fixed widths: no cell is measured), and
+each woman's cells are kept for the next keystroke that lists her again.
 """
 
 from __future__ import annotations
@@ -15,22 +19,26 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.worker import get_current_worker
 
 from caseapp.modals.pick import PickModal
 from caseapp.models.codes import BOROUGH_NAMES, WOMAN_STATUSES, label
 from caseapp.screens.base import CaseScreen
 from caseapp.services import permissions
+from caseapp.services.cancel import Cancel, Cancelled
 from caseapp.services.caseload import (
     SORTS,
     STATUS_FILTERS,
     UNALLOCATED,
     CaseloadPage,
     CaseloadQuery,
+    WomanRow,
     caseload,
 )
 from caseapp.services.hubs import HubInfo, borough_name, list_hubs
 from caseapp.services.validation import show_date
 from caseapp.services.women import StaffMember, staff
+from caseapp.widgets.fast_table import Cells, FastTable
 from caseapp.widgets.flag_badges import badges
 from caseapp.widgets.safe import safe
 from caseapp.widgets.text_fields import SafeInput
@@ -43,6 +51,25 @@ COLUMNS = (
     ("Last contact", 12),
     ("Flags", 8),
 )
+PAGE = 50
+"""Rows fetched per search: more than fit at 80x24, few enough to fetch and draw at once."""
+NEXT_PAGE = 100
+"""Rows fetched when the cursor comes within `NEAR_END` rows of the last one listed."""
+NEAR_END = 10
+CELL_CACHE = 2000
+"""Women whose cells are kept between keystrokes (cleared when it grows past this)."""
+
+
+def row_cells(row: WomanRow) -> Cells:
+    """Her line in the caseload table; her text is shown as data, never as markup."""
+    return (
+        Text(row.reference),
+        safe(row.name, limit=16),
+        Text(label(WOMAN_STATUSES, row.status)),
+        safe(row.hub_name, limit=8),
+        Text(show_date(row.last_contact) or "never"),
+        badges(row.flags),
+    )
 
 
 class CaseloadScreen(CaseScreen):
@@ -86,6 +113,13 @@ class CaseloadScreen(CaseScreen):
             super().__init__()
             self.page = page
 
+    class FoundMore(Message):
+        """The next page of the current search arrived."""
+
+        def __init__(self, page: CaseloadPage) -> None:
+            super().__init__()
+            self.page = page
+
     class Choices(Message):
         """Hubs and staff for the filters arrived."""
 
@@ -96,10 +130,13 @@ class CaseloadScreen(CaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.query_state = CaseloadQuery()
+        self.query_state = CaseloadQuery(limit=PAGE)
         self.page: CaseloadPage | None = None
         self.hubs: list[HubInfo] = []
         self.people: list[StaffMember] = []
+        self._cancel = Cancel()
+        self._fetching_more = False
+        self._cells: dict[WomanRow, Cells] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -109,18 +146,16 @@ class CaseloadScreen(CaseScreen):
             max_length=100,
         )
         yield Static("", id="caseload-filters")
-        table: DataTable[Text | str] = DataTable(cursor_type="row", id="caseload-table")
-        yield table
+        yield FastTable(id="caseload-table")
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(FastTable)
         for name, width in COLUMNS:
             table.add_column(name, width=width)
         self.query_one(Input).focus()
         self._describe()
         self.search()
-        self._choices()
 
     def on_screen_resume(self) -> None:
         """Coming back from a woman's record: her row may have changed."""
@@ -135,29 +170,77 @@ class CaseloadScreen(CaseScreen):
         self.search()
 
     def search(self) -> None:
-        """Run the current query (superseding any search still running)."""
-        self._search(self.query_state)
+        """Run the current query, stopping any search still running for older text."""
+        self._cancel.cancel()
+        self._cancel = Cancel()
+        self._fetching_more = False
+        self._search(self.query_state, self._cancel)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="caseload-search")
-    def _search(self, query: CaseloadQuery) -> None:
-        self.post_message(self.Found(caseload(self.ctx, query)))
+    def _search(self, query: CaseloadQuery, cancel: Cancel) -> None:
+        try:
+            page = caseload(self.ctx, query, cancel=cancel)
+        except Cancelled:
+            return  # typed past: nothing is built for text she no longer has
+        if not cancel.cancelled and not get_current_worker().is_cancelled:
+            self.post_message(self.Found(page))
 
     def on_caseload_screen_found(self, message: Found) -> None:
         if message.page.query != self.query_state:
             return  # an older search finished after a newer keystroke
-        self.page = message.page
-        table = self.query_one(DataTable)
-        table.clear()
-        for row in message.page.rows:
-            table.add_row(
-                row.reference,
-                safe(row.name, limit=16),
-                Text(label(WOMAN_STATUSES, row.status)),
-                safe(row.hub_name, limit=8),
-                show_date(row.last_contact) or "never",
-                badges(row.flags),
-                key=str(row.id),
-            )
+        self.show_page(message.page)
+
+    def show_page(self, page: CaseloadPage) -> None:
+        """Put a page of results in the table (the same rows are left as they are)."""
+        first = self.page is None
+        # The same search again (back from her record): her line stays highlighted.
+        same = not first and self.page is not None and self.page.query == page.query
+        self.page = page
+        self.query_one(FastTable).show_rows(self._rows(page.rows), keep_cursor=same)
+        self._describe()
+        if first:
+            self._choices()  # after the first rows: the filters' lists can wait a moment
+
+    def _rows(self, rows: tuple[WomanRow, ...]) -> list[tuple[str, Cells]]:
+        cache = self._cells
+        if len(cache) > CELL_CACHE:
+            cache.clear()
+        shown = []
+        for row in rows:
+            cells = cache.get(row)
+            if cells is None:
+                cells = cache[row] = row_cells(row)
+            shown.append((str(row.id), cells))
+        return shown
+
+    @on(DataTable.RowHighlighted, "#caseload-table")
+    def _near_end(self, event: DataTable.RowHighlighted) -> None:
+        page = self.page
+        if page is None or not page.more or self._fetching_more:
+            return
+        if event.cursor_row >= len(page.rows) - NEAR_END:
+            self._fetching_more = True
+            more = replace(self.query_state, offset=len(page.rows), limit=NEXT_PAGE)
+            self._more(more, self._cancel)
+
+    @work(thread=True, exit_on_error=False, group="caseload-more")
+    def _more(self, query: CaseloadQuery, cancel: Cancel) -> None:
+        try:
+            page = caseload(self.ctx, query, cancel=cancel)
+        except Cancelled:
+            return
+        if not cancel.cancelled:
+            self.post_message(self.FoundMore(page))
+
+    def on_caseload_screen_found_more(self, message: FoundMore) -> None:
+        more, page = message.page, self.page
+        if page is None or more.query.search_key != self.query_state.search_key:
+            return  # the search changed while the next page was read
+        if more.query.offset != len(page.rows):
+            return
+        self._fetching_more = False
+        self.page = replace(page, rows=page.rows + more.rows, more=more.more)
+        self.query_one(FastTable).append_rows(self._rows(more.rows))
         self._describe()
 
     @work(thread=True, exit_on_error=False, group="caseload-choices")
@@ -279,7 +362,7 @@ class CaseloadScreen(CaseScreen):
 
     def action_clear_filters(self) -> None:
         """Back to every open case, by name (the search stays)."""
-        self.query_state = CaseloadQuery(search=self.query_state.search)
+        self.query_state = CaseloadQuery(search=self.query_state.search, limit=PAGE)
         self._describe()
         self.search()
 

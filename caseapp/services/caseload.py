@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, literal, or_
@@ -20,6 +21,7 @@ from sqlmodel import Session, col, select
 from caseapp.models import Engagement, Flag, Hub, User, Woman
 from caseapp.models.codes import ATTENDED, FLAG_TYPES
 from caseapp.services.access import visible_women
+from caseapp.services.cancel import Cancel
 from caseapp.services.context import Ctx
 from caseapp.services.permissions import require
 from caseapp.services.validation import fold
@@ -83,6 +85,12 @@ class CaseloadQuery:
     keyworker_id: int | None = None
     sort: str = "name"
     limit: int = 200
+    offset: int = 0
+
+    @property
+    def search_key(self) -> CaseloadQuery:
+        """The search, filters and sort without the paging (what a later page continues)."""
+        return replace(self, limit=0, offset=0)
 
 
 @dataclass(frozen=True)
@@ -181,8 +189,13 @@ def _active_flags() -> Any:
     )
 
 
+@cache
 def row_select() -> Select[*tuple[Any, ...]]:
-    """SELECT the columns of a `WomanRow` (join hub and keyworker; add WHERE and ORDER BY)."""
+    """SELECT the columns of a `WomanRow` (join hub and keyworker; add WHERE and ORDER BY).
+
+    Built once: a `Select` is immutable (`.where()` returns a new one), and building it costs
+    more than a keystroke's query on a small caseload.
+    """
     last_contact = _last_contact().label("last_contact")
     return (
         core_select(
@@ -285,15 +298,25 @@ def caseload_where(ctx: Ctx, query: CaseloadQuery) -> list[ColumnElement[bool]]:
     return terms
 
 
-def caseload(ctx: Ctx, query: CaseloadQuery | None = None) -> CaseloadPage:
-    """List the women the actor may see that match `query` (at most `query.limit`)."""
+def caseload(
+    ctx: Ctx, query: CaseloadQuery | None = None, *, cancel: Cancel | None = None
+) -> CaseloadPage:
+    """List the women the actor may see that match `query` (at most `query.limit`, from
+    `query.offset`). With `cancel`, `cancel.cancel()` from another thread stops the query
+    and this raises `Cancelled`.
+    """
     require(ctx, "women.view")
     query = query or CaseloadQuery()
     if query.sort not in SORTS:
-        query = CaseloadQuery(**{**query.__dict__, "sort": "name"})
+        query = replace(query, sort="name")
     stmt = row_select().where(*caseload_where(ctx, query)).order_by(*order_by(query.sort))
+    stmt = stmt.limit(query.limit + 1).offset(query.offset or None)
     with ctx.read() as session:
-        result = session.execute(stmt.limit(query.limit + 1)).all()
+        if cancel is None:
+            result = session.execute(stmt).all()
+        else:
+            with cancel.attached(session):
+                result = session.execute(stmt).all()
     rows = to_rows(result)
     return CaseloadPage(tuple(rows[: query.limit]), len(rows) > query.limit, query)
 
