@@ -53,7 +53,9 @@ def unlocked(args: argparse.Namespace) -> Iterator[Ctx]:
     path = store_path(args)
     username = ask_username(args)
     passphrase = ask_passphrase()
-    outcome = unlock(path, username, passphrase)
+    outcome = unlock(
+        path, username, passphrase, accept_older=bool(getattr(args, "accept_older", False))
+    )
     if outcome.failures_since_last:
         print(
             f"Note: {outcome.failures_since_last} failed unlock attempt(s) since the last "
@@ -80,3 +82,13 @@ def add_store_argument(parser: argparse.ArgumentParser, *, top: bool = False) ->
 def add_user_argument(parser: argparse.ArgumentParser) -> None:
     """Commands that unlock take `--user NAME` (or `$CASEAPP_USER`)."""
     parser.add_argument("--user", metavar="NAME", help="who is signing in ($CASEAPP_USER)")
+    parser.add_argument(
+        "--accept-older",
+        action="store_true",
+        help="open a store or key file older than this computer has seen (managers; audited)",
+    )
+
+
+def progress_line(line: str) -> None:
+    """Show one step of a long operation as it happens."""
+    print(f"  {line} ...", flush=True)

@@ -10,7 +10,9 @@ from caseapp.cli.common import (
     add_user_argument,
     ask_passphrase,
     ask_username,
+    progress_line,
     store_path,
+    unlocked,
 )
 from caseapp.errors import StoreDamaged
 from caseapp.services import maintenance
@@ -35,6 +37,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_store_argument(p)
     add_user_argument(p)
     p.set_defaults(func=cmd_recover)
+
+    p = sub.add_parser("rekey", help="change the store's data key (managers and admins; audited)")
+    add_store_argument(p)
+    add_user_argument(p)
+    p.set_defaults(func=cmd_rekey)
 
     p = sub.add_parser("verify", help="check the store's pages, structure and audit chain")
     add_store_argument(p)
@@ -92,9 +99,22 @@ def cmd_recover(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rekey(args: argparse.Namespace) -> int:
+    """Re-encrypt the store under a fresh key and seal it to every slot."""
+    from caseapp.services.users import rekey
+
+    with unlocked(args) as ctx:
+        print("Changing the store's key:", flush=True)
+        rekey(ctx, progress=progress_line)
+    print("Done: keys from earlier key files no longer open this store or its later backups.")
+    return 0
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     """Exit 0 when the store and its audit chain are whole, non-zero naming what is wrong."""
-    report = maintenance.verify(store_path(args), ask_username(args), ask_passphrase())
+    report = maintenance.verify(
+        store_path(args), ask_username(args), ask_passphrase(), accept_older=args.accept_older
+    )
     for line in report.lines:
         print(line)
     if not report.ok:

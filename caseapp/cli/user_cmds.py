@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from caseapp.cli.common import add_store_argument, add_user_argument, ask_passphrase, unlocked
+from caseapp.cli.common import (
+    add_store_argument,
+    add_user_argument,
+    ask_passphrase,
+    progress_line,
+    unlocked,
+)
 from caseapp.models.codes import ROLES
 from caseapp.services import users
 
@@ -28,7 +34,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--all", action="store_true", help="include removed users")
     p.set_defaults(func=cmd_list)
 
-    p = verbs.add_parser("remove", help="remove a user (her key slot is deleted)")
+    p = verbs.add_parser("remove", help="remove a user (her slot goes and the store's key changes)")
     add_store_argument(p)
     add_user_argument(p)
     p.add_argument("username")
@@ -66,8 +72,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_remove(args: argparse.Namespace) -> int:
     """Remove a user."""
     with unlocked(args) as ctx:
-        users.remove_user(ctx, args.username)
-    print(f"Removed {args.username}; she can no longer unlock this store.")
+        print(f"Removing {args.username} and changing the store's key:", flush=True)
+        users.remove_user(ctx, args.username, progress=progress_line)
+    print(
+        f"Removed {args.username}; she can no longer unlock this store, and the key from any "
+        "key file she kept opens neither it nor a later backup."
+    )
     return 0
 
 

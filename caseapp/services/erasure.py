@@ -31,7 +31,6 @@ from caseapp.services.access import get_visible_woman
 from caseapp.services.context import Ctx
 from caseapp.services.permissions import require
 from caseapp.services.references import floor_key
-from caseapp.store.keyslots import subkey
 from caseapp.store.store import Store
 
 ERASED = "erased"
@@ -59,7 +58,8 @@ def normalise_reference(reference: str) -> str:
 
 def reference_hmac(store: Store, reference: str) -> str:
     """A keyed one-way digest of a reference, for the tombstone."""
-    key = subkey(store.data_key, "erasure tombstone")
+    # The stable tombstone key: digests made before a change of data key still match.
+    key = store.stable["erasure tombstone"]
     return hmac.new(key, normalise_reference(reference).encode("utf-8"), hashlib.sha256).hexdigest()
 
 

@@ -19,9 +19,11 @@ class VerifyReport:
     lines: list[str] = field(default_factory=list)
 
 
-def verify(path: Path, username: str, passphrase: str) -> VerifyReport:
-    """Unlock (which already refuses a damaged store) and run every check in full."""
-    outcome = unlock(path, username, passphrase, full_check=True)
+def verify(
+    path: Path, username: str, passphrase: str, *, accept_older: bool = False
+) -> VerifyReport:
+    """Unlock (which already refuses a damaged or older store) and run every check in full."""
+    outcome = unlock(path, username, passphrase, full_check=True, accept_older=accept_older)
     ctx = outcome.ctx
     try:
         lines: list[str] = []
@@ -29,6 +31,10 @@ def verify(path: Path, username: str, passphrase: str) -> VerifyReport:
         lines.append("pages and structure: " + ("ok" if not problems else "DAMAGED"))
         chain = audit.verify_chain(ctx.store)
         lines.append(f"audit log: {chain.message}")
+        lines.append(
+            f"generations: store {ctx.store.generation}, key file "
+            f"{ctx.store.key_file.generation} (none older than seen on this computer)"
+        )
         ok = not problems and chain.ok
         if ok:
             return VerifyReport(True, "Store verified: no damage found.", lines)

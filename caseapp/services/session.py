@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from caseapp import paths
-from caseapp.errors import CaseappError, StoreInUse
+from caseapp.errors import CaseappError, PermissionDenied, StoreInUse
 from caseapp.services import audit
 from caseapp.services.context import Ctx
 from caseapp.services.users import actor_for
+from caseapp.store import generations
 from caseapp.store.attempts import FREE_ATTEMPTS, Attempts
 from caseapp.store.lock import StoreLock
 from caseapp.store.store import open_store
@@ -33,12 +34,21 @@ def unlock(
     *,
     clock: Callable[[], float] = time.time,
     full_check: bool | None = None,
+    accept_older: bool = False,
 ) -> UnlockOutcome:
-    """Open the store as a user, audit the unlock and any failures queued since the last one."""
-    unlocked = open_store(path, username, passphrase, clock=clock, full_check=full_check)
+    """Open the store as a user, audit the unlock and any failures queued since the last one.
+
+    `accept_older` lets a manager open a store or key file older than this computer has
+    seen (audited; both generations then move past what was seen).
+    """
+    unlocked = open_store(
+        path, username, passphrase, clock=clock, full_check=full_check, accept_older=accept_older
+    )
     store = unlocked.store
     try:
         actor = actor_for(store, unlocked.user_id, unlocked.username)
+        if unlocked.older and actor.role != "manager":
+            raise PermissionDenied(f"Only a manager can accept an older copy. {unlocked.older}")
     except CaseappError:
         store.close()
         raise
@@ -54,7 +64,13 @@ def unlock(
                     username=str(event.get("username", ""))[:64],
                     at=at,
                 )
+            if unlocked.older:
+                audit.record(session, ctx, "older_copy_accepted", found=unlocked.older)
             audit.record(session, ctx, "unlock", failures_since_last=unlocked.failures_since_last)
+        if unlocked.older:
+            store.generation = generations.advance(
+                store.engine, store.key_file, paths.key_file_path(store.path), store.data_key
+            )
     except BaseException:
         # An unlock that cannot be audited (read-only store, full disk) is no unlock.
         store.close()

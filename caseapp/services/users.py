@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +18,7 @@ from caseapp.services import audit
 from caseapp.services.context import Actor, Ctx
 from caseapp.services.permissions import deny, require
 from caseapp.store.keyslots import KdfParams
+from caseapp.store.rotation import Progress, quiet
 from caseapp.store.store import Store
 
 MIN_PASSPHRASE = 8
@@ -135,8 +137,10 @@ def add_user(
         return _public(user, ctx.store)
 
 
-def remove_user(ctx: Ctx, username: str) -> None:
-    """Remove a user: her slot is deleted (she can no longer unlock); her row stays for audit."""
+def remove_user(ctx: Ctx, username: str, *, progress: Progress = quiet) -> None:
+    """Remove a user: her slot is deleted and the data key changed (she may have kept a copy
+    of the key file or the key), so she can no longer open the store or later backups. Her
+    row stays for the audit log."""
     require(ctx, "users.manage")
     if username.casefold() == ctx.actor.username.casefold():
         raise ValidationError("You cannot remove yourself; ask another manager.")
@@ -162,6 +166,27 @@ def remove_user(ctx: Ctx, username: str) -> None:
         session.add(user)
         ctx.store.remove_slot(user.username)
         audit.record(session, ctx, "user_removed", target=user.username)
+    _change_key(ctx, "user removed", progress)
+
+
+def rekey(ctx: Ctx, *, progress: Progress = quiet) -> None:
+    """Change the store's data key on request (managers and admins; audited)."""
+    require(ctx, "users.manage")
+    _change_key(ctx, "on request", progress)
+
+
+def _change_key(ctx: Ctx, reason: str, progress: Progress) -> None:
+    started = time.perf_counter()
+    ctx.store.rekey(progress)
+    with ctx.write() as session:
+        audit.record(
+            session,
+            ctx,
+            "key_changed",
+            reason=reason,
+            seconds=round(time.perf_counter() - started, 1),
+            key_file_generation=ctx.store.key_file.generation,
+        )
 
 
 def reset_passphrase(

@@ -33,7 +33,7 @@ def require_cipher() -> None:
             rows = conn.execute("PRAGMA cipher_version").fetchall()
         finally:
             conn.close()
-    except Exception as exc:  # noqa: BLE001 - any failure here means no usable cipher
+    except Exception as exc:  # any failure here means no usable cipher
         raise CipherMissing(MISSING) from exc
     if not rows or not rows[0] or not str(rows[0][0] or "").strip():
         raise CipherMissing(MISSING)

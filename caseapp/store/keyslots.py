@@ -1,5 +1,11 @@
 """The key-slot file: the data key wrapped per user with AES-256-GCM under an Argon2id key.
 
+Each slot holds an X25519 key pair: the private key wrapped under the Argon2id key, and the
+data key sealed to the public key. Sealing needs no passphrase, so the data key can be
+rotated (`rewrap`) for every remaining user without their passphrases, and a removed user's
+old copy of the file opens nothing written afterwards. Slots from before this scheme wrap the
+data key directly; they still open and are upgraded at their owner's next unlock.
+
 The file is JSON. Each slot's KDF parameters, user id and username are authenticated as GCM
 associated data, so editing them breaks the slot. A SHA-256 checksum catches accidental damage
 before any unwrap, and an HMAC under a key derived from the data key (checked after unlock)
@@ -22,6 +28,7 @@ from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -139,9 +146,13 @@ def subkey(data_key: bytes, purpose: str) -> bytes:
     ).derive(data_key)
 
 
+def _raw_public(private: X25519PrivateKey) -> bytes:
+    return private.public_key().public_bytes_raw()
+
+
 @dataclass
 class Slot:
-    """One wrapped copy of the data key."""
+    """One wrapped copy of the data key (for one user, or the recovery code)."""
 
     user_id: int | None
     username: str
@@ -149,18 +160,29 @@ class Slot:
     salt: str
     nonce: str
     wrapped: str
+    # Key-pair slots only: the public key, and the data key sealed to it (ephemeral X25519).
+    public: str = ""
+    eph: str = ""
+    dk_nonce: str = ""
+    dk_wrapped: str = ""
+
+    @property
+    def rewrappable(self) -> bool:
+        """Whether a new data key can be sealed to this slot without its passphrase."""
+        return bool(self.public)
 
     def associated_data(self, store_id: str) -> bytes:
         """What GCM authenticates beside the key: the store, the user and the KDF."""
-        return _canonical(
-            {
-                "store_id": store_id,
-                "user_id": self.user_id,
-                "username": self.username,
-                "kdf": self.kdf,
-                "salt": self.salt,
-            }
-        )
+        body: dict[str, Any] = {
+            "store_id": store_id,
+            "user_id": self.user_id,
+            "username": self.username,
+            "kdf": self.kdf,
+            "salt": self.salt,
+        }
+        if self.public:
+            body["public"] = self.public
+        return _canonical(body)
 
     def params(self) -> KdfParams:
         """The KDF parameters of this slot."""
@@ -183,8 +205,9 @@ class Slot:
         data_key: bytes,
         params: KdfParams,
     ) -> Slot:
-        """Wrap `data_key` for one user under her passphrase."""
+        """Make a fresh key pair for one user, wrap it under her passphrase, seal the data key."""
         salt = os.urandom(16)
+        private = X25519PrivateKey.generate()
         slot = cls(
             user_id=user_id,
             username=username,
@@ -192,16 +215,44 @@ class Slot:
             salt=_b64(salt),
             nonce=_b64(os.urandom(12)),
             wrapped="",
+            public=_b64(_raw_public(private)),
         )
         wrapping_key = derive(passphrase, salt, params)
-        ciphertext = AESGCM(wrapping_key).encrypt(
-            _unb64(slot.nonce), data_key, slot.associated_data(store_id)
+        slot.wrapped = _b64(
+            AESGCM(wrapping_key).encrypt(
+                _unb64(slot.nonce), private.private_bytes_raw(), slot.associated_data(store_id)
+            )
         )
-        slot.wrapped = _b64(ciphertext)
+        return slot.rewrap(store_id, data_key)
+
+    def _seal_key(self, store_id: str, shared: bytes) -> bytes:
+        return HKDF(
+            algorithm=hashes.SHA256(),
+            length=32,
+            salt=None,
+            info=b"caseapp slot seal " + self.associated_data(store_id) + _unb64(self.eph),
+        ).derive(shared)
+
+    def rewrap(self, store_id: str, data_key: bytes) -> Slot:
+        """A copy of this slot with `data_key` sealed to its public key (no passphrase needed)."""
+        if not self.rewrappable:
+            raise StoreDamaged(
+                f"The key slot of {self.username} is of the old kind: she must unlock once "
+                "before the key can be changed."
+            )
+        ephemeral = X25519PrivateKey.generate()
+        shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(_unb64(self.public)))
+        slot = Slot(**{**self.as_dict(), "eph": _b64(_raw_public(ephemeral))})
+        slot.dk_nonce = _b64(os.urandom(12))
+        slot.dk_wrapped = _b64(
+            AESGCM(slot._seal_key(store_id, shared)).encrypt(
+                _unb64(slot.dk_nonce), data_key, slot.associated_data(store_id)
+            )
+        )
         return slot
 
-    def open(self, store_id: str, passphrase: str) -> bytes:
-        """Unwrap the data key, or raise `PassphraseIncorrect`."""
+    def open_secret(self, store_id: str, passphrase: str) -> bytes:
+        """Unwrap what the passphrase guards (the private key; the data key in an old slot)."""
         wrapping_key = derive(passphrase, _unb64(self.salt), self.params())
         try:
             return AESGCM(wrapping_key).decrypt(
@@ -210,9 +261,30 @@ class Slot:
         except InvalidTag as exc:
             raise PassphraseIncorrect("Passphrase incorrect.") from exc
 
+    def data_key_with(self, store_id: str, secret: bytes) -> bytes:
+        """The data key from the secret `open_secret` returned (of this slot or its twin)."""
+        if not self.rewrappable:
+            return secret
+        try:
+            private = X25519PrivateKey.from_private_bytes(secret)
+            if _raw_public(private) != _unb64(self.public):
+                raise PassphraseIncorrect("Passphrase incorrect.")
+            shared = private.exchange(X25519PublicKey.from_public_bytes(_unb64(self.eph)))
+            return AESGCM(self._seal_key(store_id, shared)).decrypt(
+                _unb64(self.dk_nonce), _unb64(self.dk_wrapped), self.associated_data(store_id)
+            )
+        except (InvalidTag, ValueError) as exc:
+            raise StoreDamaged(
+                "The key file has a damaged slot: restore it from a backup."
+            ) from exc
+
+    def open(self, store_id: str, passphrase: str) -> bytes:
+        """Unwrap the data key, or raise `PassphraseIncorrect`."""
+        return self.data_key_with(store_id, self.open_secret(store_id, passphrase))
+
     def as_dict(self) -> dict[str, Any]:
-        """The slot as stored."""
-        return {
+        """The slot as stored (an old-kind slot keeps its old shape)."""
+        body: dict[str, Any] = {
             "user_id": self.user_id,
             "username": self.username,
             "kdf": self.kdf,
@@ -220,17 +292,35 @@ class Slot:
             "nonce": self.nonce,
             "wrapped": self.wrapped,
         }
+        if self.public:
+            body.update(
+                public=self.public, eph=self.eph, dk_nonce=self.dk_nonce, dk_wrapped=self.dk_wrapped
+            )
+        return body
 
 
 @dataclass
 class KeyFile:
-    """The parsed key-slot file. `audit_head` is the last audit entry's sequence and HMAC."""
+    """The parsed key-slot file. `audit_head` is the last audit entry's sequence and HMAC.
+
+    `generation` grows by one on every save, so an older copy of the file can be told from a
+    newer one. `next` holds the slots sealed to a new data key while the store is being
+    rekeyed (see `caseapp.store.rotation`); `rotation_due` says a user was removed and the key
+    still has to change. `erasures` are keyed digests of erased women's references (no
+    names), so a restore of an older backup can erase them again. `backups` counts backups
+    taken, so a backup whose audit entry went missing is noticed.
+    """
 
     store_id: str
     slots: list[Slot] = field(default_factory=list)
     recovery: Slot | None = None
     audit_head: dict[str, Any] = field(default_factory=lambda: {"seq": 0, "hmac": ""})
     mac: str = ""
+    generation: int = 0
+    next: dict[str, Any] | None = None
+    rotation_due: bool = False
+    erasures: list[str] = field(default_factory=list)
+    backups: int = 0
 
     def find(self, username: str) -> Slot | None:
         """The slot for a username, compared case-insensitively."""
@@ -252,7 +342,7 @@ class KeyFile:
         return len(self.slots) != before
 
     def _body(self) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "format": FORMAT,
             "version": VERSION,
             "store_id": self.store_id,
@@ -260,6 +350,33 @@ class KeyFile:
             "recovery": self.recovery.as_dict() if self.recovery else None,
             "audit_head": self.audit_head,
         }
+        # Written only when set, so a file from before these fields keeps its MAC.
+        optional = {
+            "generation": self.generation,
+            "next": self.next,
+            "rotation_due": self.rotation_due,
+            "erasures": sorted(set(self.erasures)),
+            "backups": self.backups,
+        }
+        body.update({k: v for k, v in optional.items() if v})
+        return body
+
+    def next_slots(self) -> tuple[list[Slot], Slot | None]:
+        """The slots sealed to the next data key during a rekey (empty when none is under way)."""
+        if not self.next:
+            return [], None
+        try:
+            slots = [Slot(**s) for s in self.next["slots"]]
+            recovery = Slot(**self.next["recovery"]) if self.next.get("recovery") else None
+        except (KeyError, TypeError) as exc:
+            raise StoreDamaged("The key file is damaged: restore it from a backup.") from exc
+        return slots, recovery
+
+    def find_next(self, username: str) -> Slot | None:
+        """A user's slot sealed to the next data key, if a rekey is under way."""
+        wanted = unicodedata.normalize("NFC", username).casefold()
+        slots, _recovery = self.next_slots()
+        return next((s for s in slots if s.username.casefold() == wanted), None)
 
     def compute_mac(self, data_key: bytes) -> str:
         """HMAC over every field but the MAC, under a key derived from the data key."""
@@ -275,7 +392,8 @@ class KeyFile:
             )
 
     def save(self, path: Path, data_key: bytes) -> None:
-        """Write the key file atomically with a fresh MAC and checksum."""
+        """Write the key file atomically with a fresh MAC and checksum, one generation on."""
+        self.generation += 1
         self.mac = self.compute_mac(data_key)
         body = self._body()
         body["mac"] = self.mac
@@ -309,6 +427,11 @@ class KeyFile:
                 recovery=recovery,
                 audit_head=dict(body["audit_head"]),
                 mac=body["mac"],
+                generation=int(body.get("generation", 0)),
+                next=dict(body["next"]) if body.get("next") else None,
+                rotation_due=bool(body.get("rotation_due", False)),
+                erasures=[str(e) for e in body.get("erasures", [])],
+                backups=int(body.get("backups", 0)),
             )
         except StoreDamaged:
             raise

@@ -24,7 +24,7 @@ from caseapp.errors import (
     StoreNotFound,
     StoreWriteFailed,
 )
-from caseapp.store import migrate
+from caseapp.store import generations, migrate, rotation
 from caseapp.store.attempts import Attempts, AttemptState
 from caseapp.store.cipher import refuse_plain, require_cipher
 from caseapp.store.engine import PAGE_SIZE, checkpoint_and_dispose, forget_key, make_engine
@@ -37,7 +37,6 @@ from caseapp.store.keyslots import (
     new_data_key,
     new_recovery_code,
     normalise_recovery_code,
-    subkey,
 )
 from caseapp.store.lock import StoreLock
 
@@ -60,7 +59,10 @@ class Store:
         self.engine = engine
         self.key_file = key_file
         self._data_key: bytes | None = data_key
-        self.audit_key = subkey(data_key, "audit hmac")
+        # Keys that outlive a change of data key (the audit chain, tombstones): see rotation.
+        self.stable = rotation.engine_stable_keys(engine, data_key)
+        self.audit_key = self.stable["audit hmac"]
+        self.generation = 0
         self._lock = lock
         self._write_lock = threading.RLock()
         self.pending_head: dict[str, Any] | None = None
@@ -139,6 +141,9 @@ class Store:
         with self._write_lock:
             removed = self.key_file.remove(username)
             if removed:
+                # Saved with her slot's removal: a crash before the rekey still changes the key
+                # at the next unlock (she may have kept the old key).
+                self.key_file.rotation_due = True
                 self.save_key_file()
             return removed
 
@@ -153,10 +158,21 @@ class Store:
             self.save_key_file()
         return code
 
+    def rekey(self, progress: rotation.Progress = rotation.quiet) -> None:
+        """Change the data key (crash-safe, see `rotation`); the store stays open and locked."""
+        with self._write_lock:
+            checkpoint_and_dispose(self.engine)
+            forget_key(self.engine)
+            new_key = rotation.rotate(self.path, self.key_file, self.data_key, progress)
+            self.engine = make_engine(self.path, new_key)
+            self._data_key = new_key
+
     def close(self) -> None:
         """Checkpoint the WAL, drop every connection and the key, release the lock."""
         if self._data_key is None:
             return
+        kf = self.key_file
+        generations.record(kf.store_id, self.generation, kf.generation, kf.erasures)
         try:
             with contextlib.suppress(DatabaseError, OperationalError):
                 checkpoint_and_dispose(self.engine)
@@ -183,6 +199,7 @@ class Unlocked:
     username: str
     failures_since_last: int
     pending_failures: tuple[dict[str, object], ...]
+    older: str = ""  # the refusal an `accept_older` unlock overrode (to audit), else ""
 
 
 def storage_error(exc: OperationalError) -> Exception:
@@ -293,11 +310,17 @@ def open_store(
     *,
     clock: Callable[[], float] = time.time,
     full_check: bool | None = None,
+    accept_older: bool = False,
 ) -> Unlocked:
     """Unlock a store with a username and passphrase and bring its schema up to date.
 
+    A rotation cut short is finished (or undone) and a due one runs; a store or key file
+    older than seen on this computer is refused unless `accept_older`, in which case the
+    generations are left for the caller to advance once it has checked and audited.
+
     Raises:
-        StoreNotFound, StoreDamaged, StoreInUse, TooManyAttempts, PassphraseIncorrect.
+        StoreNotFound, StoreDamaged, StoreInUse, TooManyAttempts, PassphraseIncorrect,
+        OlderGeneration.
     """
     path = Path(path)
     _check_files(path)
@@ -313,16 +336,45 @@ def open_store(
             attempts.failed(_known_name(key_file, username))
             raise
         key_file.check_mac(data_key)
+        slot = key_file.find(username)
+        assert slot is not None
+        data_key = rotation.settle(
+            path,
+            key_file,
+            data_key,
+            lambda: _unwrap(key_file, key_file.find_next(username), passphrase),
+        )
+        if not slot.rewrappable:  # an old-kind slot becomes a key pair now the passphrase is known
+            key_file.put(
+                Slot.seal(
+                    key_file.store_id,
+                    slot.user_id,
+                    slot.username,
+                    passphrase,
+                    data_key,
+                    slot.params(),
+                )
+            )
+            key_file.save(paths.key_file_path(path), data_key)
+        data_key, rotated = rotation.rotate_if_due(path, key_file, data_key)
+        if rotated:
+            attempts.note("key_changed", slot.username)
         engine = _open_engine(path, data_key, full_check=full_check)
         migrate.upgrade(engine)
+        generation, older = generations.check(engine, key_file, accept_older=accept_older)
+        if not older:
+            generation = generations.advance(engine, key_file, paths.key_file_path(path), data_key)
     except BaseException:
+        if "engine" in locals():
+            engine.dispose()
         lock.release()
         raise
-    slot = key_file.find(username)
-    assert slot is not None
     before: AttemptState = attempts.succeeded()
     store = Store(path, engine, key_file, data_key, lock)
-    return Unlocked(store, slot.user_id, slot.username, before.since_success, tuple(before.pending))
+    store.generation = generation
+    return Unlocked(
+        store, slot.user_id, slot.username, before.since_success, tuple(before.pending), older
+    )
 
 
 def open_with_recovery(path: Path, code: str, *, full_check: bool | None = None) -> Store:
@@ -341,14 +393,25 @@ def open_with_recovery(path: Path, code: str, *, full_check: bool | None = None)
             attempts.failed(RECOVERY_USER)
             raise PassphraseIncorrect("Recovery code incorrect.") from exc
         key_file.check_mac(data_key)
+        code = normalise_recovery_code(code)
+        data_key = rotation.settle(
+            path, key_file, data_key, lambda: _unwrap(key_file, key_file.next_slots()[1], code)
+        )
+        data_key, _rotated = rotation.rotate_if_due(path, key_file, data_key)
         engine = _open_engine(path, data_key, full_check=full_check)
         migrate.upgrade(engine)
+        generation, _older = generations.check(engine, key_file, accept_older=False)
+        generation = generations.advance(engine, key_file, paths.key_file_path(path), data_key)
     except BaseException:
+        if "engine" in locals():
+            engine.dispose()
         lock.release()
         raise
     # Recovery runs without a user: queued failures wait for the next unlock's audit.
     attempts.reset_keeping_events()
-    return Store(path, engine, key_file, data_key, lock)
+    store = Store(path, engine, key_file, data_key, lock)
+    store.generation = generation
+    return store
 
 
 def open_raw(path: Path, data_key: bytes) -> Store:
@@ -399,11 +462,21 @@ def change_passphrase(
             raise
         assert slot is not None
         key_file.check_mac(data_key)
+        was = generations.seen(key_file.store_id)
+        if key_file.generation < was.keys:
+            raise generations.OlderGeneration(
+                generations.older_message(was.store, key_file.generation, was)
+            )
+        # A rotation cut short is settled first, so the new slot is sealed to the live key.
+        data_key = rotation.settle(
+            path, key_file, data_key, lambda: _unwrap(key_file, key_file.find_next(username), old)
+        )
         params = kdf or slot.params()
         key_file.put(
             Slot.seal(key_file.store_id, slot.user_id, slot.username, new, data_key, params)
         )
         key_file.save(key_path, data_key)
+        generations.record(key_file.store_id, 0, key_file.generation)
         attempts.note("passphrase_changed", slot.username)
     finally:
         lock.release()

@@ -3,15 +3,27 @@ rotation, generations and restores that re-apply erasures."""
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlcipher3
+from sqlmodel import col, select
 
+from caseapp import paths
 from caseapp.cli.main import main
-from caseapp.errors import StoreDamaged
-from caseapp.store.keyslots import FAST_KDF
-from caseapp.store.store import create_store, open_store
+from caseapp.errors import PassphraseIncorrect, StoreDamaged
+from caseapp.models import AuditEvent
+from caseapp.services import backup, maintenance, users
+from caseapp.services.context import Actor, Ctx
+from caseapp.services.session import lock, unlock
+from caseapp.store import rotation
+from caseapp.store.keyslots import FAST_KDF, KeyFile
+from caseapp.store.store import Store, create_store, open_store
 from tests.conftest import MANAGER, PASSPHRASE
 
 
@@ -60,3 +72,140 @@ def test_a_plain_sqlite_file_in_place_of_the_store_is_refused_unchanged(store_pa
     with pytest.raises(StoreDamaged, match="plain, unencrypted SQLite file"):
         open_store(store_path, MANAGER, PASSPHRASE)
     assert store_path.read_bytes() == before
+
+
+# -- rotation -------------------------------------------------------------------------------
+
+
+def _opens(path: Path, key: bytes) -> bool:
+    """Whether plain sqlcipher3 with this raw key reads the file (what a removed user would do)."""
+    conn = sqlcipher3.connect(str(path))
+    try:
+        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return True
+    except sqlcipher3.DatabaseError:
+        return False
+    finally:
+        conn.close()
+
+
+def _old_key(key_file_copy: Path, username: str) -> bytes:
+    kf = KeyFile.load(key_file_copy)
+    slot = kf.find(username)
+    assert slot is not None
+    return slot.open(kf.store_id, PASSPHRASE)
+
+
+@pytest.fixture
+def with_keyworker(new_store: Callable[[], Store], store_path: Path, tmp_path: Path) -> Path:
+    """A closed store with the manager and keyworker `kim`; a copy of its key file kept aside."""
+    store = new_store()
+    ctx = Ctx(store, Actor(1, MANAGER, "manager"))
+    users.add_user(ctx, "kim", "keyworker", PASSPHRASE, kdf=FAST_KDF)
+    store.close()
+    shutil.copy2(paths.key_file_path(store_path), tmp_path / "kept.keys")
+    return store_path
+
+
+def test_removing_a_user_changes_the_key_for_the_store_and_later_backups(
+    with_keyworker: Path, tmp_path: Path
+) -> None:
+    old = _old_key(tmp_path / "kept.keys", "kim")
+    assert _opens(with_keyworker, old)
+    ctx = unlock(with_keyworker, MANAGER, PASSPHRASE).ctx
+    users.remove_user(ctx, "kim")
+    backup.create(ctx, tmp_path / "after.cab")
+    lock(ctx)
+    assert not _opens(with_keyworker, old)
+    with zipfile.ZipFile(tmp_path / "after.cab") as archive:
+        archive.extract("store.db", tmp_path / "unpacked")
+    assert not _opens(tmp_path / "unpacked" / "store.db", old)
+    # Everyone left still unlocks, and the log (kept under its own key) still verifies.
+    report = maintenance.verify(with_keyworker, MANAGER, PASSPHRASE)
+    assert report.ok, report.lines
+    with pytest.raises(PassphraseIncorrect):
+        open_store(with_keyworker, "kim", PASSPHRASE)
+
+
+def test_rekey_command_changes_the_key_with_progress_and_is_audited(
+    with_keyworker: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    old = _old_key(tmp_path / "kept.keys", MANAGER)
+    monkeypatch.setenv("CASEAPP_PASSPHRASE", PASSPHRASE)
+    argv = ["rekey", "--store", str(with_keyworker), "--user"]
+    assert main([*argv, "kim"]) == 5  # a keyworker may not
+    assert _opens(with_keyworker, old)
+    capsys.readouterr()
+    assert main([*argv, MANAGER]) == 0
+    out = capsys.readouterr().out
+    assert "Re-encrypting" in out and "Key changed in" in out
+    assert not _opens(with_keyworker, old)
+    ctx = unlock(with_keyworker, "kim", PASSPHRASE).ctx
+    lock(ctx)
+    ctx = unlock(with_keyworker, MANAGER, PASSPHRASE).ctx
+    try:
+        with ctx.read() as session:
+            actions = list(session.exec(select(col(AuditEvent.action))))
+    finally:
+        lock(ctx)
+    assert "key_changed" in actions
+
+
+def test_a_crash_before_the_rekey_commits_leaves_the_old_key_and_the_rotation_due(
+    with_keyworker: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = unlock(with_keyworker, MANAGER, PASSPHRASE)
+    old_key = old.ctx.store.data_key
+    lock(old.ctx)
+    with monkeypatch.context() as patch:
+        patch.setattr(rotation, "_keep_stable_keys", _crash)
+        ctx = unlock(with_keyworker, MANAGER, PASSPHRASE).ctx
+        with pytest.raises(SimulatedCrash):
+            users.remove_user(ctx, "kim")
+        _die(ctx.store)
+    assert _opens(with_keyworker, old_key)
+    assert KeyFile.load(paths.key_file_path(with_keyworker)).next is not None
+    # The next unlock drops the half-made slots and changes the key after all.
+    ctx = unlock(with_keyworker, MANAGER, PASSPHRASE).ctx
+    lock(ctx)
+    assert not _opens(with_keyworker, old_key)
+    kf = KeyFile.load(paths.key_file_path(with_keyworker))
+    assert kf.next is None and not kf.rotation_due
+    assert maintenance.verify(with_keyworker, MANAGER, PASSPHRASE).ok
+
+
+def test_a_crash_after_the_rekey_commits_is_finished_with_the_new_key(
+    with_keyworker: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = unlock(with_keyworker, MANAGER, PASSPHRASE)
+    old_key = first.ctx.store.data_key
+    lock(first.ctx)
+    with monkeypatch.context() as patch:
+        patch.setattr(rotation, "promote", _crash)
+        ctx = unlock(with_keyworker, MANAGER, PASSPHRASE).ctx
+        with pytest.raises(SimulatedCrash):
+            users.rekey(ctx)
+        _die(ctx.store)
+    assert not _opens(with_keyworker, old_key)
+    # The key file still holds the old slots and, beside them, the slots of the new key.
+    kf = KeyFile.load(paths.key_file_path(with_keyworker))
+    assert kf.next is not None
+    for who in ("kim", MANAGER):
+        ctx = unlock(with_keyworker, who, PASSPHRASE).ctx
+        lock(ctx)
+    assert KeyFile.load(paths.key_file_path(with_keyworker)).next is None
+    assert maintenance.verify(with_keyworker, MANAGER, PASSPHRASE).ok
+
+
+class SimulatedCrash(BaseException):
+    """Stands for a kill at this point."""
+
+
+def _crash(*_args: object, **_kwargs: object) -> None:
+    raise SimulatedCrash
+
+
+def _die(store: Store) -> None:
+    """What a killed process leaves: its files as they are, its lock released by the kernel."""
+    store._lock.release()

@@ -1,0 +1,143 @@
+"""Generations: the store and its key file only ever move forward, and this computer knows.
+
+The store keeps a generation in its settings, raised at every unlock; the key file's grows at
+every save. This computer records the highest of each it has seen per store (by store id) in
+the user's state folder, outside both files, with the erasure digests it has seen. Putting
+back an older store or key file (so that a changed passphrase works again, a removed user is
+back, or an erasure is undone) is then refused, naming both generations; a manager may
+accept it explicitly, which is audited and moves both generations past what was seen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from caseapp.errors import CaseappError
+from caseapp.store.atomic import atomic_write_bytes
+
+FILE_NAME = "generations.json"
+SETTING = "store_generation"
+
+
+class OlderGeneration(CaseappError):
+    """The store or its key file is older than one this computer has already opened."""
+
+    exit_code = 3
+
+
+def state_dir() -> Path:
+    """`$CASEAPP_STATE_DIR`, else the platform's user state folder for caseapp."""
+    env = os.environ.get("CASEAPP_STATE_DIR")
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_state_dir("caseapp", appauthor=False))
+
+
+@dataclass
+class Seen:
+    """The highest generations seen on this computer for one store, and erasure digests."""
+
+    store: int = 0
+    keys: int = 0
+    erasures: list[str] = field(default_factory=list)
+
+
+def _load_all() -> dict[str, Any]:
+    try:
+        data = json.loads((state_dir() / FILE_NAME).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def seen(store_id: str) -> Seen:
+    """What this computer has seen of a store (nothing yet: zeros)."""
+    entry = _load_all().get(store_id)
+    if not isinstance(entry, dict):
+        return Seen()
+    try:
+        return Seen(
+            int(entry.get("store", 0)),
+            int(entry.get("keys", 0)),
+            [str(e) for e in entry.get("erasures", [])],
+        )
+    except (TypeError, ValueError):
+        return Seen()
+
+
+def record(store_id: str, store: int, keys: int, erasures: list[str] | None = None) -> None:
+    """Raise the recorded generations (never lower them) and add erasure digests."""
+    data = _load_all()
+    old = seen(store_id)
+    data[store_id] = {
+        "store": max(old.store, store),
+        "keys": max(old.keys, keys),
+        "erasures": sorted(set(old.erasures) | set(erasures or [])),
+    }
+    folder = state_dir()
+    # A state folder that cannot be written costs the check, never the person's work.
+    with contextlib.suppress(OSError):
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        atomic_write_bytes(folder / FILE_NAME, json.dumps(data, sort_keys=True).encode("utf-8"))
+
+
+def older_message(store: int, keys: int, was: Seen) -> str:
+    """A plain message naming the generations found and the ones seen before."""
+    parts = []
+    if store < was.store:
+        parts.append(f"the store is at generation {store}, but this computer has seen {was.store}")
+    if keys < was.keys:
+        parts.append(f"the key file is at generation {keys}, but this computer has seen {was.keys}")
+    return (
+        "This is an older copy than one already opened here: "
+        + "; ".join(parts)
+        + ". An old file may have been put back (a changed passphrase or a removed user "
+        "would work again). Nothing was opened; a manager can accept it with --accept-older."
+    )
+
+
+def read_store_generation(conn: Any) -> int:
+    """The generation kept in the store (0 for a store from before generations)."""
+    row = conn.exec_driver_sql("SELECT value FROM setting WHERE key = ?", (SETTING,)).fetchone()
+    try:
+        return int(row[0]) if row else 0
+    except ValueError:
+        return 0
+
+
+def check(engine: Any, key_file: Any, *, accept_older: bool) -> tuple[int, str]:
+    """The store's generation, and the refusal message when it or the key file is older
+    than seen here (returned only when `accept_older`; otherwise raised)."""
+    with engine.connect() as conn:
+        current = read_store_generation(conn)
+        conn.rollback()
+    was = seen(key_file.store_id)
+    if current >= was.store and key_file.generation >= was.keys:
+        return current, ""
+    message = older_message(current, key_file.generation, was)
+    if not accept_older:
+        raise OlderGeneration(message)
+    return current, message
+
+
+def advance(engine: Any, key_file: Any, key_path: Path, data_key: bytes) -> int:
+    """Move the store and key file one generation past anything seen here; record both."""
+    was = seen(key_file.store_id)
+    with engine.begin() as conn:
+        new = max(read_store_generation(conn), was.store) + 1
+        conn.exec_driver_sql(
+            "INSERT INTO setting (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (SETTING, str(new)),
+        )
+    key_file.generation = max(key_file.generation, was.keys)
+    key_file.save(key_path, data_key)
+    record(key_file.store_id, new, key_file.generation, key_file.erasures)
+    return int(new)
