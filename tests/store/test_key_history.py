@@ -21,9 +21,9 @@ from caseapp.models import AuditEvent
 from caseapp.services import backup, maintenance, users
 from caseapp.services.context import Actor, Ctx
 from caseapp.services.session import lock, unlock
-from caseapp.store import rotation
+from caseapp.store import generations, rotation
 from caseapp.store.keyslots import FAST_KDF, KeyFile
-from caseapp.store.store import Store, create_store, open_store
+from caseapp.store.store import Store, change_passphrase, create_store, open_store
 from tests.conftest import MANAGER, PASSPHRASE
 
 
@@ -209,3 +209,63 @@ def _crash(*_args: object, **_kwargs: object) -> None:
 def _die(store: Store) -> None:
     """What a killed process leaves: its files as they are, its lock released by the kernel."""
     store._lock.release()
+
+
+# -- generations ----------------------------------------------------------------------------
+
+
+def _copy_files(store_path: Path, to: Path) -> None:
+    to.mkdir(exist_ok=True)
+    for file in (store_path, paths.key_file_path(store_path)):
+        shutil.copy2(file, to / file.name)
+
+
+def _put_back(store_path: Path, frm: Path, *, keys_only: bool = False) -> None:
+    files = [paths.key_file_path(store_path)] + ([] if keys_only else [store_path])
+    for file in files:
+        shutil.copy2(frm / file.name, file)
+
+
+def test_an_older_store_put_back_is_refused_naming_both_generations(
+    with_keyworker: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    lock(unlock(with_keyworker, MANAGER, PASSPHRASE).ctx)
+    _copy_files(with_keyworker, tmp_path / "old")
+    ctx = unlock(with_keyworker, MANAGER, PASSPHRASE).ctx
+    users.remove_user(ctx, "kim")
+    lock(ctx)
+    seen = generations.seen(KeyFile.load(paths.key_file_path(with_keyworker)).store_id)
+    _put_back(with_keyworker, tmp_path / "old")
+    with pytest.raises(generations.OlderGeneration) as refused:
+        unlock(with_keyworker, "kim", PASSPHRASE)
+    message = str(refused.value)
+    assert f"but this computer has seen {seen.store}" in message
+    assert f"but this computer has seen {seen.keys}" in message
+    # verify says so too, and a keyworker cannot wave it through.
+    monkeypatch.setenv("CASEAPP_PASSPHRASE", PASSPHRASE)
+    argv = ["verify", "--store", str(with_keyworker), "--user"]
+    capsys.readouterr()
+    assert main([*argv, MANAGER]) == 3
+    assert "older copy" in capsys.readouterr().err
+    assert main([*argv, "kim", "--accept-older"]) == 5
+    # A manager may accept it; that is audited and the generations move past what was seen.
+    assert main([*argv, MANAGER, "--accept-older"]) == 0
+    assert "generations: store" in capsys.readouterr().out
+    ctx = unlock(with_keyworker, MANAGER, PASSPHRASE).ctx
+    try:
+        with ctx.read() as session:
+            actions = list(session.exec(select(col(AuditEvent.action))))
+        assert ctx.store.generation > seen.store
+    finally:
+        lock(ctx)
+    assert "older_copy_accepted" in actions
+
+
+def test_an_older_key_file_put_back_does_not_bring_back_an_old_passphrase(
+    with_keyworker: Path, tmp_path: Path
+) -> None:
+    _copy_files(with_keyworker, tmp_path / "old")
+    change_passphrase(with_keyworker, "kim", PASSPHRASE, "a new passphrase", kdf=FAST_KDF)
+    _put_back(with_keyworker, tmp_path / "old", keys_only=True)
+    with pytest.raises(generations.OlderGeneration, match="key file is at generation"):
+        unlock(with_keyworker, "kim", PASSPHRASE)
