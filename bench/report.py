@@ -44,6 +44,7 @@ SUITES = {
         "The large store: build time, size, peak memory",
         "python -m bench scale",
     ),
+    "typing": ("Search as she types, keystroke to redrawn table", "python -m bench typing"),
 }
 
 
@@ -174,6 +175,15 @@ def kept_notes(existing: str) -> str:
     return f"{NOTES_START}\n_No notes yet._\n{NOTES_END}"
 
 
+def kept_section(existing: str, command: str) -> str:
+    """A suite's section of the current file (from its command line to the next heading)."""
+    start = existing.find(f"`{command}` — ")
+    if start == -1:
+        return ""
+    end = existing.find("\n## ", start)
+    return existing[start : end if end != -1 else len(existing)].strip()
+
+
 def render(results: Mapping[str, Any], existing: str = "", now: str | None = None) -> str:
     """The whole Markdown document."""
     when = now or time.strftime("%Y-%m-%d %H:%M %Z")
@@ -215,6 +225,12 @@ def render(results: Mapping[str, Any], existing: str = "", now: str | None = Non
         lines += figure_rows(suite.get("figures", []))
         lines.append("")
     not_run = [s for s in SUITES if s not in results]
+    # A suite not rerun this time keeps the figures the file already shows for it.
+    earlier = {s: kept_section(existing, SUITES[s][1]) for s in not_run}
+    for name in not_run:
+        if earlier[name]:
+            lines += [f"## {SUITES[name][0]}", "", earlier[name], ""]
+    not_run = [s for s in not_run if not earlier[s]]
     if not_run:
         lines += ["## Not run", "", *(f"- {SUITES[s][0]}: `{SUITES[s][1]}`" for s in not_run), ""]
     return "\n".join(lines)
