@@ -27,6 +27,7 @@ from caseapp.models import (
     AssessmentItem,
     Closure,
     Consent,
+    Draft,
     Engagement,
     ExportEvent,
     Flag,
@@ -88,7 +89,7 @@ _CODES: Mapping[str, Mapping[str, Mapping[str, str]]] = {
     "assessment_items": {"need_area": c.NEED_AREAS, "level": c.NEED_LEVELS},
     "plan_goals": {"need_area": c.NEED_AREAS, "status": c.GOAL_STATUSES},
     "outcomes": {"kind": c.ASSESSMENT_KINDS, "question": c.OUTCOME_QUESTIONS},
-    "group_sessions": {"status": c.GROUP_STATUSES, "attendance": c.REGISTER_ATTENDANCE},
+    "group_sessions": {"status": c.GROUP_STATUSES, "attendance": c.ATTENDANCE},
 }
 
 _TITLES = (
@@ -105,6 +106,7 @@ _TITLES = (
     ("group_sessions", "Group sessions she was registered at"),
     ("audit", "Who opened or changed her record"),
     ("exports", "Exports that included her data"),
+    ("drafts", "Unsaved drafts typed on her record"),
 )
 
 
@@ -275,6 +277,21 @@ def collect(session: Session, ctx: Ctx, woman: Woman) -> dict[str, Any]:
         ],
         "audit": _audit(about_woman(session, wid, woman.reference)),
         "exports": _exports(session, woman, names),
+        # Drafts typed on her record are about her, so they are in her pack (who typed them
+        # and when, and what); a draft typed anywhere else is never linked to her.
+        "drafts": [
+            {
+                "typed_by": names.staff.get(d.user_id, ""),
+                "saved_at": _plain(d.saved_at),
+                "form": d.title,
+                "content": "\n".join(
+                    f"{field}: {_show('', field, value)}"
+                    for field, value in json.loads(d.content).items()
+                    if value not in ("", None, [])
+                ),
+            }
+            for d in _rows(session, Draft, wid, col(Draft.id))
+        ],
     }
 
 

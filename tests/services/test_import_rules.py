@@ -162,7 +162,7 @@ def test_dates_iso_and_british(manager: Ctx, tmp_path: Path, given: str, expecte
     folder = minimal_set(tmp_path / "in", women={"referral_date": given})
     assert run(manager, folder).ok
     with manager.read() as session:
-        assert session.exec(select(Referral.referral_date)).one() == expected
+        assert session.exec(select(col(Referral.referral_date))).one() == expected
 
 
 @pytest.mark.parametrize(
@@ -206,7 +206,7 @@ def test_recorded_at_is_a_date_and_time_kept_in_utc(manager: Ctx, tmp_path: Path
     folder = minimal_set(tmp_path / "in", outcomes={"recorded_at": "2025-01-09T10:30:00+01:00"})
     assert run(manager, folder).ok
     with manager.read() as session:
-        assert session.exec(select(Outcome.recorded_at)).one() == datetime(
+        assert session.exec(select(col(Outcome.recorded_at))).one() == datetime(
             2025, 1, 9, 9, 30, tzinfo=UTC
         )
 
@@ -224,7 +224,7 @@ def test_times(manager: Ctx, tmp_path: Path) -> None:
     folder = minimal_set(tmp_path / "in", engagements={"time": "9:05"})
     assert run(manager, folder).ok
     with manager.read() as session:
-        assert session.exec(select(Engagement.time)).one() == time(9, 5)
+        assert session.exec(select(col(Engagement.time))).one() == time(9, 5)
 
 
 # -- codes and labels ---------------------------------------------------------------------------
@@ -276,7 +276,7 @@ def test_codes_or_labels(
         ("engagements", "delivery", "carrier pigeon"),
         ("engagements", "need_areas", "MH;XYZ"),
         ("group_sessions", "status", "postponed"),
-        ("group_attendance", "attendance", "cancelled_by_woman"),
+        ("group_attendance", "attendance", "absent"),
         ("assessments", "kind", "midpoint"),
         ("assessments", "need_area", "Housing"),
         ("assessments", "level", "severe"),
@@ -290,6 +290,15 @@ def test_unknown_codes(manager: Ctx, tmp_path: Path, table: str, column: str, gi
     line = _only_error(manager, folder)
     assert line.startswith(f"{table}.csv:2: {column}: ")
     assert "not a known" in line or "not a London borough" in line
+
+
+@pytest.mark.parametrize("given", ["cancelled_by_woman", "Cancelled by us", "late"])
+def test_a_register_takes_every_attendance_value(manager: Ctx, tmp_path: Path, given: str) -> None:
+    folder = minimal_set(tmp_path / "in", group_attendance={"attendance": given})
+    assert run(manager, folder).ok
+    with manager.read() as session:
+        stored = session.exec(select(GroupAttendance.attendance)).one()
+    assert stored == {"Cancelled by us": "cancelled_by_service"}.get(given, given)
 
 
 def test_a_label_naming_two_codes_is_ambiguous() -> None:

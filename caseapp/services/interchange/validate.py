@@ -378,7 +378,8 @@ def _converters(cells: _Cells, table: str) -> dict[str, Callable[[str], Any]]:
             "anonymous_attendees": _Cells.whole(0, 10000),
         },
         "group_attendance": {
-            "attendance": _Cells.code(C.REGISTER_ATTENDANCE, "register attendance"),
+            # Any attendance value domain.md lists: a register may record a cancellation.
+            "attendance": _Cells.code(C.ATTENDANCE, "register attendance"),
         },
         "assessments": {
             "kind": _Cells.code(C.ASSESSMENT_KINDS, "assessment kind"),
