@@ -26,6 +26,9 @@ from caseapp.services.session import UnlockOutcome, lock, unlock
 
 DEFAULT_IDLE_MINUTES = 5
 
+# How the unlock screen turns a store path, username and passphrase into an open store.
+UnlockFn = Callable[[Path, str, str], UnlockOutcome]
+
 
 class CaseApp(App[int]):
     """The terminal app. Everything below it is reached through `caseapp.services`."""
@@ -47,7 +50,7 @@ class CaseApp(App[int]):
         username: str = "",
         demo_hint: str | None = None,
         clock: Callable[[], float] = time.time,
-        unlock_fn: Callable[[Path, str, str], UnlockOutcome] | None = None,
+        unlock_fn: UnlockFn | None = None,
     ) -> None:
         super().__init__()
         self.store_path = Path(store_path)
@@ -213,10 +216,28 @@ class CaseApp(App[int]):
             ctx.store.close()
 
 
+def build_app(
+    store_path: Path,
+    *,
+    username: str = "",
+    demo_hint: str | None = None,
+    clock: Callable[[], float] = time.time,
+    unlock_fn: UnlockFn | None = None,
+) -> CaseApp:
+    """The one way to build the app: `caseapp`, `caseapp demo` and every UI test call it.
+
+    `clock` (the wall clock for the idle lock) and `unlock_fn` (how a username and passphrase
+    become an open store) are the hooks a test replaces; nothing else about the app is patched.
+    """
+    return CaseApp(
+        store_path, username=username, demo_hint=demo_hint, clock=clock, unlock_fn=unlock_fn
+    )
+
+
 def run_app(
     store_path: Path, *, username: str = "", demo_hint: str | None = None, **kwargs: Any
 ) -> int:
     """Run the TUI until the user quits; return the exit status."""
-    app = CaseApp(store_path, username=username, demo_hint=demo_hint, **kwargs)
+    app = build_app(store_path, username=username, demo_hint=demo_hint, **kwargs)
     result = app.run()
     return int(result or 0)

@@ -53,8 +53,9 @@ from caseapp.services.returns_periods import parse_year
 from caseapp.services.women import WomanDetail, as_details
 from caseapp.textsafe import visible
 from tests.battery.hostile import BIDI, ESCAPES, MARKUP, SQLISH
-from tests.keyworker_kit import NOW, TODAY, add_woman
-from tests.keyworker_kit import fixed_clock as fixed_clock  # autouse: 24/11/2026 10:30
+from tests.harness.clock import NOW, TODAY
+from tests.harness.clock import fixed_clock as fixed_clock  # autouse: 24/11/2026 10:30
+from tests.harness.women import add_woman
 from tests.services.import_kit import write_csv
 
 # Cases 10, 11, 12 and 15 (see hostile.py); case 16: spreadsheet formulas; HTML for the
@@ -579,7 +580,7 @@ async def test_screens_show_hostile_text_literally_and_never_obey_it(manager: Ct
     from caseapp.screens.home import HomeScreen
     from caseapp.screens.register import RegisterScreen
     from caseapp.screens.woman import WomanScreen
-    from tests.keyworker_kit import make_app, screen_text, settle, unlock
+    from tests.harness.app import make_app, screen_text, settle, unlock
 
     _hostile_store(manager)
     app = make_app(manager)

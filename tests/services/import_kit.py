@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import shutil
 from collections.abc import Sequence
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +15,8 @@ from caseapp.services.context import Ctx
 from caseapp.services.interchange.load import run_import
 from caseapp.services.interchange.report import ImportReport
 from caseapp.store.store import Store
+from tests.harness.clock import TODAY
 
-TODAY = date(2026, 11, 24)
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "interchange"
 VALID = FIXTURES / "valid"
 MALFORMED = FIXTURES / "malformed"

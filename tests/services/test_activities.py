@@ -11,7 +11,8 @@ from caseapp.errors import NotFound, PermissionDenied, ValidationError
 from caseapp.services import activities
 from caseapp.services.activities import ActivityInput
 from caseapp.services.context import Ctx
-from tests.records_helpers import add_hub, audit_events
+from tests.harness.audit import audit_events
+from tests.harness.women import add_hub
 
 TODAY = date(2026, 11, 24)
 

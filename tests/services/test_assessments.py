@@ -12,7 +12,8 @@ from caseapp.services import assessments
 from caseapp.services.assessments import ItemInput
 from caseapp.services.audit import verify_chain
 from caseapp.services.context import Ctx
-from tests.records_helpers import add_woman, audit_events
+from tests.harness.audit import audit_events
+from tests.harness.women import insert_woman
 
 TODAY = date(2026, 11, 24)
 
@@ -22,7 +23,7 @@ def _items(**scores: tuple[str | None, int | None]) -> list[ItemInput]:
 
 
 def test_record_and_read_back(manager: Ctx) -> None:
-    woman = add_woman(manager.store)
+    woman = insert_woman(manager.store)
     saved = assessments.record_assessment(
         manager,
         woman,
@@ -65,7 +66,7 @@ def test_record_and_read_back(manager: Ctx) -> None:
     ],
 )
 def test_refuses_bad_input(manager: Ctx, kwargs: dict[str, object], message: str) -> None:
-    woman = add_woman(manager.store)
+    woman = insert_woman(manager.store)
     args: dict[str, object] = {
         "kind": "review",
         "date": "24/11/2026",
@@ -78,7 +79,7 @@ def test_refuses_bad_input(manager: Ctx, kwargs: dict[str, object], message: str
 
 
 def test_update_replaces_items_and_audits_field_names_only(manager: Ctx) -> None:
-    woman = add_woman(manager.store)
+    woman = insert_woman(manager.store)
     saved = assessments.record_assessment(
         manager,
         woman,
@@ -114,7 +115,7 @@ def test_update_replaces_items_and_audits_field_names_only(manager: Ctx) -> None
 
 
 def test_delete(manager: Ctx) -> None:
-    woman = add_woman(manager.store)
+    woman = insert_woman(manager.store)
     saved = assessments.record_assessment(
         manager, woman, kind="review", date=TODAY, items=_items(MH=("low", 6)), today=TODAY
     )
@@ -128,7 +129,7 @@ def test_delete(manager: Ctx) -> None:
 def test_keyworker_only_her_own_women(manager: Ctx, make_user: Callable[..., Ctx]) -> None:
     kim = make_user("kim")
     lee = make_user("lee")
-    hers = add_woman(manager.store, keyworker_id=kim.actor.user_id)
+    hers = insert_woman(manager.store, keyworker_id=kim.actor.user_id)
     saved = assessments.record_assessment(
         kim, hers, kind="baseline", date=TODAY, items=_items(MH=("low", 6)), today=TODAY
     )
@@ -152,7 +153,7 @@ def test_keyworker_only_her_own_women(manager: Ctx, make_user: Callable[..., Ctx
 
 def test_admin_may_not_assess(manager: Ctx, make_user: Callable[..., Ctx]) -> None:
     admin = make_user("ada", role="admin")
-    woman = add_woman(manager.store)
+    woman = insert_woman(manager.store)
     with pytest.raises(PermissionDenied):
         assessments.record_assessment(
             admin, woman, kind="baseline", date=TODAY, items=_items(MH=("low", 6)), today=TODAY
@@ -160,7 +161,7 @@ def test_admin_may_not_assess(manager: Ctx, make_user: Callable[..., Ctx]) -> No
 
 
 def test_distance_travelled_baseline_against_latest(manager: Ctx) -> None:
-    woman = add_woman(manager.store)
+    woman = insert_woman(manager.store)
     record = assessments.record_assessment
     record(
         manager,
@@ -206,7 +207,7 @@ def test_distance_travelled_baseline_against_latest(manager: Ctx) -> None:
 
 
 def test_earliest_baseline_wins_even_when_entered_later(manager: Ctx) -> None:
-    woman = add_woman(manager.store)
+    woman = insert_woman(manager.store)
     assessments.record_assessment(
         manager,
         woman,
@@ -230,7 +231,7 @@ def test_earliest_baseline_wins_even_when_entered_later(manager: Ctx) -> None:
 
 
 def test_start_suggests_kind(manager: Ctx) -> None:
-    woman = add_woman(manager.store, "Ama", "Owusu")
+    woman = insert_woman(manager.store, "Ama", "Owusu")
     start = assessments.start_assessment(manager, woman)
     assert (start.suggested_kind, start.previous, start.name) == ("baseline", None, "Ama Owusu")
     first = assessments.record_assessment(
@@ -250,7 +251,7 @@ def test_start_suggests_kind(manager: Ctx) -> None:
 
 
 def test_problems_name_the_area_or_field(manager: Ctx) -> None:
-    woman = add_woman(manager.store)
+    woman = insert_woman(manager.store)
     for kwargs, field in (
         ({"items": [ItemInput("MH", "low", 12)]}, "MH"),
         ({"items": [ItemInput("DA", "severe", 3)]}, "DA"),

@@ -13,15 +13,16 @@ from caseapp.errors import PermissionDenied, ValidationError
 from caseapp.services import audit, audit_log
 from caseapp.services.context import Ctx
 from tests.conftest import MANAGER, PASSPHRASE
-from tests.dataprot import add_woman, utc
+from tests.dataprot import utc
+from tests.harness.women import insert_woman_with_every_record
 
 
 @pytest.fixture
 def history(manager: Ctx, make_user: Callable[..., Ctx]) -> Ctx:
     """A log with entries by two people, about two women, on three days."""
     kw = make_user("kw1")
-    add_woman(manager, "MIN-2026-00001")
-    add_woman(manager, "MIN-2026-00002")
+    insert_woman_with_every_record(manager, "MIN-2026-00001")
+    insert_woman_with_every_record(manager, "MIN-2026-00002")
     with manager.write() as session:
         for day, who, ref in (
             (utc(2026, 3, 1), "kw1", "MIN-2026-00001"),
@@ -70,7 +71,7 @@ def test_paging_is_by_sequence_and_stable_under_new_entries(manager: Ctx, histor
     everything = _seqs(audit_log.query(manager, limit=1000))
     first = audit_log.query(manager, limit=3)
     assert _seqs(first) == everything[:3] and first.next_before == everything[2]
-    add_woman(manager, "MIN-2026-00003")  # new entries arrive between pages
+    insert_woman_with_every_record(manager, "MIN-2026-00003")  # new entries arrive between pages
     second = audit_log.query(manager, before=first.next_before, limit=3)
     assert _seqs(second) == everything[3:6]
     last = audit_log.query(manager, before=everything[-2], limit=3)

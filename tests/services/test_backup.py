@@ -30,7 +30,8 @@ from caseapp.services.context import Ctx
 from caseapp.services.session import lock, unlock
 from caseapp.store.engine import raw_connect
 from tests.conftest import MANAGER, PASSPHRASE
-from tests.dataprot import add_woman, decrypted_pages, holds
+from tests.dataprot import decrypted_pages, holds
+from tests.harness.women import insert_woman_with_every_record
 
 MARKER = "Qwpzbackupmarker"
 
@@ -61,7 +62,9 @@ FILLED = 12  # few enough that SQLite's 1,000-page auto-checkpoint never runs mi
 
 def _filled(manager: Ctx) -> None:
     for i in range(FILLED):
-        add_woman(manager, f"MIN-2026-{i + 1:05d}", marker=f"{MARKER}{i}", group_ref=f"G{i % 3}")
+        insert_woman_with_every_record(
+            manager, f"MIN-2026-{i + 1:05d}", marker=f"{MARKER}{i}", group_ref=f"G{i % 3}"
+        )
 
 
 def test_case9_backup_with_a_commit_in_the_wal_restores_every_row(
@@ -71,7 +74,7 @@ def test_case9_backup_with_a_commit_in_the_wal_restores_every_row(
     key = manager.store.data_key
     wal = Path(f"{store_path}-wal")
     # The last commit is still in the WAL, not yet in the main file.
-    last = add_woman(manager, "MIN-2026-00099", marker=f"{MARKER}last")
+    last = insert_woman_with_every_record(manager, "MIN-2026-00099", marker=f"{MARKER}last")
     assert wal.stat().st_size > 0
     assert not holds(decrypted_pages(store_path, key), f"{MARKER}last")
 
@@ -169,7 +172,7 @@ def test_cli_backup_and_restore_round_trip(
     assert main(["restore", str(out), *base]) == 1
     assert "--replace" in capsys.readouterr().err
     later = unlock(store_path, MANAGER, PASSPHRASE).ctx
-    add_woman(later, "MIN-2026-00500")  # a change made after the backup
+    insert_woman_with_every_record(later, "MIN-2026-00500")  # a change made after the backup
     lock(later)
     assert main(["restore", str(out), *base, "--replace"]) == 0
     assert "every check passed" in capsys.readouterr().out

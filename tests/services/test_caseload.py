@@ -22,7 +22,8 @@ from caseapp.services.contacts import ContactInput, log_contact
 from caseapp.services.context import Ctx
 from caseapp.services.flags import raise_flag
 from caseapp.services.women import close_woman, share_woman
-from tests.keyworker_kit import NOW, TODAY, add_woman
+from tests.harness.clock import NOW, TODAY
+from tests.harness.women import add_woman
 
 
 def names(ctx: Ctx, **query: object) -> list[str]:

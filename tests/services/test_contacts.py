@@ -20,7 +20,9 @@ from caseapp.services.contacts import (
 )
 from caseapp.services.context import Ctx
 from caseapp.services.women import close_woman, open_woman
-from tests.keyworker_kit import NOW, TODAY, add_woman, audit_actions
+from tests.harness.audit import audit_actions
+from tests.harness.clock import NOW, TODAY
+from tests.harness.women import add_woman
 
 
 def test_defaults_are_an_attended_one_to_one_in_person_now(manager: Ctx) -> None:

@@ -26,7 +26,8 @@ from caseapp.services.context import Ctx
 from caseapp.services.references import next_reference
 from caseapp.store.store import open_store
 from tests.conftest import MANAGER, PASSPHRASE
-from tests.dataprot import add_woman, decrypted_pages, holds, wal_frames
+from tests.dataprot import decrypted_pages, holds, wal_frames
+from tests.harness.women import insert_woman_with_every_record
 
 MARKER = "Zqxvbmarker"
 
@@ -57,10 +58,12 @@ def test_erase_removes_her_and_everything_attached(
     manager: Ctx, make_user: Callable[..., Ctx]
 ) -> None:
     kw = make_user("kw1")
-    gone = add_woman(
+    gone = insert_woman_with_every_record(
         manager, "MIN-2026-00001", marker=MARKER, shared_with=kw.actor.user_id, group_ref="G1"
     )
-    kept = add_woman(manager, "MIN-2026-00002", marker="Keepme", group_ref="G1")
+    kept = insert_woman_with_every_record(
+        manager, "MIN-2026-00002", marker="Keepme", group_ref="G1"
+    )
     before = _rows_for(manager, gone)
     assert before["woman"] == 1 and before["engagement"] == 1 and before["groupattendance"] == 1
     assert before["womanshare"] == 1 and before["assessmentitem"] == 2
@@ -89,8 +92,8 @@ def test_erase_removes_her_and_everything_attached(
 def test_no_trace_in_pages_or_wal(manager: Ctx, store_path: Path) -> None:
     key = manager.store.data_key
     for i in range(30):  # enough rows that her pages are shared with others
-        add_woman(manager, f"MIN-2026-{i + 10:05d}", marker=f"Other{i}")
-    add_woman(manager, "MIN-2026-00001", marker=MARKER)
+        insert_woman_with_every_record(manager, f"MIN-2026-{i + 10:05d}", marker=f"Other{i}")
+    insert_woman_with_every_record(manager, "MIN-2026-00001", marker=MARKER)
     # Positive control: the decryption reads her marker before erasure (page or WAL frame).
     assert holds(decrypted_pages(store_path, key) + wal_frames(store_path, key), MARKER)
 
@@ -107,7 +110,7 @@ def test_no_trace_in_pages_or_wal(manager: Ctx, store_path: Path) -> None:
 
 
 def test_tombstone_names_no_one_and_chain_stays_whole(manager: Ctx) -> None:
-    wid = add_woman(manager, "MIN-2026-00001", marker=MARKER)
+    wid = insert_woman_with_every_record(manager, "MIN-2026-00001", marker=MARKER)
     erasure.erase(manager, "MIN-2026-00001", confirmation="MIN-2026-00001")
     with manager.read() as session:
         tomb = session.exec(select(AuditEvent).where(col(AuditEvent.action) == "erased")).one()
@@ -126,7 +129,7 @@ def test_keyworker_is_refused_and_the_refusal_recorded(
     manager: Ctx, make_user: Callable[..., Ctx]
 ) -> None:
     kw = make_user("kw1")
-    add_woman(manager, "MIN-2026-00001", keyworker_id=kw.actor.user_id)
+    insert_woman_with_every_record(manager, "MIN-2026-00001", keyworker_id=kw.actor.user_id)
     with pytest.raises(PermissionDenied):
         erasure.erase(kw, "MIN-2026-00001", confirmation="MIN-2026-00001")
     with manager.read() as session:
@@ -139,7 +142,7 @@ def test_keyworker_is_refused_and_the_refusal_recorded(
 
 
 def test_wrong_confirmation_or_unknown_reference_erases_nothing(manager: Ctx) -> None:
-    add_woman(manager, "MIN-2026-00001")
+    insert_woman_with_every_record(manager, "MIN-2026-00001")
     with pytest.raises(ValidationError, match="Type the reference MIN-2026-00001"):
         erasure.erase(manager, "MIN-2026-00001", confirmation="MIN-2026-0000")
     with pytest.raises(NotFound):
@@ -151,8 +154,8 @@ def test_wrong_confirmation_or_unknown_reference_erases_nothing(manager: Ctx) ->
 
 
 def test_erased_reference_is_never_issued_again(manager: Ctx) -> None:
-    add_woman(manager, "MIN-2026-00001")
-    add_woman(manager, "MIN-2026-00002")
+    insert_woman_with_every_record(manager, "MIN-2026-00001")
+    insert_woman_with_every_record(manager, "MIN-2026-00002")
     erasure.erase(manager, "MIN-2026-00002", confirmation="MIN-2026-00002")
     with manager.read() as session:
         assert next_reference(session, today=date(2026, 5, 1)) == "MIN-2026-00003"
@@ -165,8 +168,8 @@ def test_cli_erase_with_yes_and_with_typed_confirmation(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    add_woman(manager, "MIN-2026-00001", marker=MARKER)
-    add_woman(manager, "MIN-2026-00002")
+    insert_woman_with_every_record(manager, "MIN-2026-00001", marker=MARKER)
+    insert_woman_with_every_record(manager, "MIN-2026-00002")
     manager.store.close()
     monkeypatch.setenv("CASEAPP_PASSPHRASE", PASSPHRASE)
     args = ["erase", "--store", str(store_path), "--user", MANAGER]
@@ -189,7 +192,7 @@ def test_cli_erase_with_yes_and_with_typed_confirmation(
 
 
 def test_a_reference_without_cascade_stops_the_erasure(manager: Ctx) -> None:
-    wid = add_woman(manager, "MIN-2026-00001")
+    wid = insert_woman_with_every_record(manager, "MIN-2026-00001")
     with manager.write() as session:
         conn = session.connection()
         conn.exec_driver_sql(

@@ -21,7 +21,9 @@ from caseapp.services.flags import clear_flag, flag_history, raise_flag
 from caseapp.services.plans import add_goal
 from caseapp.services.waiting import waiting_for_me
 from caseapp.services.women import ReferralDetails, close_woman, open_woman, reopen_woman
-from tests.keyworker_kit import NOW, TODAY, add_woman, audit_actions
+from tests.harness.audit import audit_actions
+from tests.harness.clock import NOW, TODAY
+from tests.harness.women import add_woman
 
 
 def test_raise_and_clear_a_flag_keeps_history(manager: Ctx) -> None:

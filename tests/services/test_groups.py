@@ -10,7 +10,8 @@ import pytest
 from caseapp.errors import NotFound, PermissionDenied, ValidationError
 from caseapp.services import groups, users
 from caseapp.services.context import Ctx
-from tests.records_helpers import add_hub, add_woman, audit_events, reference_of
+from tests.harness.audit import audit_events
+from tests.harness.women import add_hub, insert_woman, reference_of
 
 TODAY = date(2026, 11, 24)
 
@@ -101,8 +102,8 @@ def test_admin_cannot_run_groups(manager: Ctx, make_user: Callable[..., Ctx]) ->
 
 def test_take_a_register(manager: Ctx) -> None:
     sid = _session(manager)
-    ama = add_woman(manager.store, "Ama", "Owusu")
-    bea = add_woman(manager.store, "Bea", "Adams")
+    ama = insert_woman(manager.store, "Ama", "Owusu")
+    bea = insert_woman(manager.store, "Bea", "Adams")
     register = groups.add_to_register(manager, sid, [ama, bea, ama])
     assert [(e.name, e.attendance) for e in register.entries] == [
         ("Ama Owusu", "attended"),
@@ -131,8 +132,8 @@ def test_take_a_register(manager: Ctx) -> None:
 
 def test_register_rules(manager: Ctx) -> None:
     sid = _session(manager)
-    ama = add_woman(manager.store)
-    other = add_woman(manager.store)
+    ama = insert_woman(manager.store)
+    other = insert_woman(manager.store)
     groups.add_to_register(manager, sid, [ama])
     with pytest.raises(ValidationError, match="Attendance"):
         groups.mark_register(manager, sid, {ama: "cancelled_by_woman"})
@@ -154,7 +155,7 @@ def test_space_cycles_through_the_three_marks() -> None:
 
 def test_cancel_freezes_the_register_until_reinstated(manager: Ctx) -> None:
     sid = _session(manager)
-    ama = add_woman(manager.store)
+    ama = insert_woman(manager.store)
     groups.add_to_register(manager, sid, [ama])
     assert groups.cancel_session(manager, sid).status == "cancelled"
     register = groups.get_register(manager, sid)
@@ -176,8 +177,8 @@ def test_keyworker_registers_only_women_she_may_see(
 ) -> None:
     kim = make_user("kim")
     lee = make_user("lee")
-    hers = add_woman(manager.store, "Ama", "Owusu", keyworker_id=kim.actor.user_id)
-    not_hers = add_woman(manager.store, "Bea", "Adams", keyworker_id=lee.actor.user_id)
+    hers = insert_woman(manager.store, "Ama", "Owusu", keyworker_id=kim.actor.user_id)
+    not_hers = insert_woman(manager.store, "Bea", "Adams", keyworker_id=lee.actor.user_id)
     sid = _session(kim)
     with pytest.raises(PermissionDenied):
         groups.add_to_register(kim, sid, [hers, not_hers])
@@ -203,12 +204,13 @@ def test_new_session_starts_from_the_previous_register(
 ) -> None:
     kim = make_user("kim")
     mine = [
-        add_woman(manager.store, f"W{i}", "Kim", keyworker_id=kim.actor.user_id) for i in range(3)
+        insert_woman(manager.store, f"W{i}", "Kim", keyworker_id=kim.actor.user_id)
+        for i in range(3)
     ]
-    closed = add_woman(
+    closed = insert_woman(
         manager.store, "Closed", "Kim", keyworker_id=kim.actor.user_id, status="closed"
     )
-    other = add_woman(manager.store, "Other", "Lee")
+    other = insert_woman(manager.store, "Other", "Lee")
     last_week = _session(manager, "Café club", date(2026, 11, 17), facilitator_id=kim.actor.user_id)
     groups.add_to_register(manager, last_week, [*mine, closed, other])
     _session(manager, "Art", date(2026, 11, 20))  # another title: ignored
@@ -236,10 +238,12 @@ def test_new_session_starts_from_the_previous_register(
 
 def test_search_women_for_the_register(manager: Ctx, make_user: Callable[..., Ctx]) -> None:
     kim = make_user("kim")
-    ama = add_woman(manager.store, "Amélie", "Owusu", keyworker_id=kim.actor.user_id)
-    add_woman(manager.store, "Amy", "Lee")  # not kim's
-    add_woman(manager.store, "Amara", "Owen", keyworker_id=kim.actor.user_id, status="closed")
-    jo = add_woman(manager.store, "Joanne", "Smith", keyworker_id=kim.actor.user_id, preferred="Jo")
+    ama = insert_woman(manager.store, "Amélie", "Owusu", keyworker_id=kim.actor.user_id)
+    insert_woman(manager.store, "Amy", "Lee")  # not kim's
+    insert_woman(manager.store, "Amara", "Owen", keyworker_id=kim.actor.user_id, status="closed")
+    jo = insert_woman(
+        manager.store, "Joanne", "Smith", keyworker_id=kim.actor.user_id, preferred="Jo"
+    )
     sid = _session(kim)
     groups.add_to_register(kim, sid, [jo])
     assert [p.woman_id for p in groups.search_women(kim, "ame")] == [ama]
@@ -256,7 +260,7 @@ def test_groups_on_her_record(manager: Ctx, make_user: Callable[..., Ctx]) -> No
     kim = make_user("kim")
     lee = make_user("lee")
     hub = add_hub(manager.store)
-    ama = add_woman(manager.store, keyworker_id=kim.actor.user_id)
+    ama = insert_woman(manager.store, keyworker_id=kim.actor.user_id)
     older = _session(manager, "Art", date(2026, 10, 1), hub_id=hub)
     newer = _session(manager, "Yoga", date(2026, 11, 1))
     dropped = _session(manager, "Cooking", date(2026, 11, 5))
@@ -302,10 +306,10 @@ def test_update_session_and_list_search(manager: Ctx) -> None:
 def test_recent_attendees_for_a_first_register(manager: Ctx, make_user: Callable[..., Ctx]) -> None:
     kim = make_user("kim")
     ama, bea, cat, dee = (
-        add_woman(manager.store, name, "K", keyworker_id=kim.actor.user_id)
+        insert_woman(manager.store, name, "K", keyworker_id=kim.actor.user_id)
         for name in ("Ama", "Bea", "Cat", "Dee")
     )
-    lees = add_woman(manager.store, "Eve", "L")
+    lees = insert_woman(manager.store, "Eve", "L")
     art = _session(kim, "Art", date(2026, 11, 10))
     yoga = _session(kim, "Yoga", date(2026, 11, 12))
     yoga2 = _session(kim, "Yoga", date(2026, 11, 13))

@@ -103,7 +103,7 @@ def test_valid_set_with_labels_and_british_dates(
             "community_order",
         )
         assert session.exec(
-            select(Consent.given_on).where(col(Consent.woman_id) == first.id)
+            select(col(Consent.given_on)).where(col(Consent.woman_id) == first.id)
         ).one() == date(2025, 1, 6)
         assert session.exec(select(Closure.reason)).all() == ["goals_met"]
         assert len(session.exec(select(Hub)).all()) == 2

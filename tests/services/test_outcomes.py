@@ -10,13 +10,14 @@ import pytest
 from caseapp.errors import PermissionDenied, ValidationError
 from caseapp.services import outcomes
 from caseapp.services.context import Ctx
-from tests.records_helpers import add_woman, audit_events
+from tests.harness.audit import audit_events
+from tests.harness.women import insert_woman
 
 TODAY = date(2026, 11, 24)
 
 
 def test_record_a_review_in_one_call(manager: Ctx) -> None:
-    woman = add_woman(manager.store, children=2)
+    woman = insert_woman(manager.store, children=2)
     saved = outcomes.record_outcomes(
         manager,
         woman,
@@ -39,7 +40,7 @@ def test_record_a_review_in_one_call(manager: Ctx) -> None:
 
 
 def test_answering_again_the_same_day_replaces(manager: Ctx) -> None:
-    woman = add_woman(manager.store)
+    woman = insert_woman(manager.store)
     outcomes.record_outcomes(
         manager, woman, kind="baseline", date=TODAY, answers={"felt_safe": 2}, today=TODAY
     )
@@ -73,7 +74,7 @@ def test_answering_again_the_same_day_replaces(manager: Ctx) -> None:
     ],
 )
 def test_refuses_bad_answers(manager: Ctx, kwargs: dict[str, object], message: str) -> None:
-    woman = add_woman(manager.store)
+    woman = insert_woman(manager.store)
     args: dict[str, object] = {"kind": "review", "date": TODAY, "answers": {"felt_safe": 3}}
     args.update(kwargs)
     with pytest.raises(ValidationError, match=message):
@@ -82,8 +83,8 @@ def test_refuses_bad_answers(manager: Ctx, kwargs: dict[str, object], message: s
 
 
 def test_parenting_only_where_she_has_children(manager: Ctx) -> None:
-    none = add_woman(manager.store, children=0)
-    unknown = add_woman(manager.store, children=None)
+    none = insert_woman(manager.store, children=0)
+    unknown = insert_woman(manager.store, children=None)
     with pytest.raises(ValidationError, match="no dependent children"):
         outcomes.record_outcomes(
             manager, none, kind="baseline", date=TODAY, answers={"parenting": 3}, today=TODAY
@@ -105,7 +106,7 @@ def test_parenting_only_where_she_has_children(manager: Ctx) -> None:
 
 
 def test_start_shows_baseline_latest_and_suggests_kind(manager: Ctx) -> None:
-    woman = add_woman(manager.store, "Ama", "Owusu", children=1)
+    woman = insert_woman(manager.store, "Ama", "Owusu", children=1)
     start = outcomes.start_outcomes(manager, woman)
     assert (start.suggested_kind, start.has_children, start.name) == ("baseline", True, "Ama Owusu")
     outcomes.record_outcomes(
@@ -138,7 +139,7 @@ def test_start_shows_baseline_latest_and_suggests_kind(manager: Ctx) -> None:
     assert start.baseline_score("parenting") is None
     # A review with no baseline before it is not a "latest" against anything.
     assert start.latest_score("health_wellbeing") is None
-    closed = add_woman(manager.store, status="closed")
+    closed = insert_woman(manager.store, status="closed")
     outcomes.record_outcomes(
         manager, closed, kind="baseline", date=TODAY, answers={"felt_safe": 2}, today=TODAY
     )
@@ -146,7 +147,7 @@ def test_start_shows_baseline_latest_and_suggests_kind(manager: Ctx) -> None:
 
 
 def test_history_grouped_oldest_first(manager: Ctx) -> None:
-    woman = add_woman(manager.store)
+    woman = insert_woman(manager.store)
     for day, kind, score in ((date(2026, 6, 1), "review", 4), (date(2026, 2, 1), "baseline", 2)):
         outcomes.record_outcomes(
             manager, woman, kind=kind, date=day, answers={"felt_safe": score}, today=TODAY
@@ -161,7 +162,7 @@ def test_history_grouped_oldest_first(manager: Ctx) -> None:
 def test_keyworker_access(manager: Ctx, make_user: Callable[..., Ctx]) -> None:
     kim = make_user("kim")
     lee = make_user("lee")
-    woman = add_woman(manager.store, keyworker_id=kim.actor.user_id)
+    woman = insert_woman(manager.store, keyworker_id=kim.actor.user_id)
     outcomes.record_outcomes(
         kim, woman, kind="baseline", date=TODAY, answers={"felt_safe": 2}, today=TODAY
     )
@@ -176,7 +177,7 @@ def test_keyworker_access(manager: Ctx, make_user: Callable[..., Ctx]) -> None:
 
 
 def test_problems_name_the_question(manager: Ctx) -> None:
-    woman = add_woman(manager.store, children=0)
+    woman = insert_woman(manager.store, children=0)
     for answers, field in (({"felt_safe": 9}, "felt_safe"), ({"parenting": 3}, "parenting")):
         with pytest.raises(ValidationError) as caught:
             outcomes.record_outcomes(

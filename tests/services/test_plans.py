@@ -11,7 +11,8 @@ from caseapp.errors import NotFound, PermissionDenied, ValidationError
 from caseapp.models import WomanShare
 from caseapp.services import plans
 from caseapp.services.context import Ctx
-from tests.records_helpers import add_woman, audit_events, reference_of
+from tests.harness.audit import audit_events
+from tests.harness.women import insert_woman, reference_of
 
 TODAY = date(2026, 11, 24)
 
@@ -23,7 +24,7 @@ def _goal(ctx: Ctx, woman: int, target: date, area: str = "ACC", text: str = "A 
 
 
 def test_add_and_list_in_working_order(manager: Ctx) -> None:
-    woman = add_woman(manager.store)
+    woman = insert_woman(manager.store)
     late = _goal(manager, woman, date(2026, 12, 31), "FIN", "Clear rent arrears")
     soon = _goal(manager, woman, date(2026, 12, 1), "MH", "See the GP about sleep")
     done = _goal(manager, woman, date(2026, 10, 1), "ETE", "Enrol on a course")
@@ -47,7 +48,7 @@ def test_add_and_list_in_working_order(manager: Ctx) -> None:
     ],
 )
 def test_refuses_bad_goals(manager: Ctx, kwargs: dict[str, object], message: str) -> None:
-    woman = add_woman(manager.store)
+    woman = insert_woman(manager.store)
     args: dict[str, object] = {
         "need_area": "ACC",
         "description": "Find a tenancy",
@@ -60,7 +61,7 @@ def test_refuses_bad_goals(manager: Ctx, kwargs: dict[str, object], message: str
 
 
 def test_update_audits_changed_field_names(manager: Ctx) -> None:
-    woman = add_woman(manager.store)
+    woman = insert_woman(manager.store)
     goal = _goal(manager, woman, date(2027, 1, 1), text="Private words")
     updated = plans.update_goal(
         manager,
@@ -81,7 +82,7 @@ def test_update_audits_changed_field_names(manager: Ctx) -> None:
 
 
 def test_delete_goal(manager: Ctx) -> None:
-    woman = add_woman(manager.store)
+    woman = insert_woman(manager.store)
     goal = _goal(manager, woman, date(2027, 1, 1))
     plans.delete_goal(manager, goal)
     assert plans.list_goals(manager, woman) == []
@@ -94,9 +95,11 @@ def test_overdue_goals_only_open_past_target_and_visible(
 ) -> None:
     kim = make_user("kim")
     lee = make_user("lee")
-    ama = add_woman(manager.store, "Ama", "Owusu", keyworker_id=kim.actor.user_id)
-    bea = add_woman(manager.store, "Bea", "Smith", keyworker_id=lee.actor.user_id)
-    gone = add_woman(manager.store, "Cat", "Jones", keyworker_id=kim.actor.user_id, status="closed")
+    ama = insert_woman(manager.store, "Ama", "Owusu", keyworker_id=kim.actor.user_id)
+    bea = insert_woman(manager.store, "Bea", "Smith", keyworker_id=lee.actor.user_id)
+    gone = insert_woman(
+        manager.store, "Cat", "Jones", keyworker_id=kim.actor.user_id, status="closed"
+    )
     oldest = _goal(kim, ama, date(2026, 10, 1), text="Oldest")
     _goal(kim, ama, date(2026, 11, 24), text="Due today, not overdue")
     newer = _goal(kim, ama, date(2026, 11, 20), text="Newer")
@@ -121,7 +124,7 @@ def test_keyworker_cannot_touch_another_caseload(
 ) -> None:
     kim = make_user("kim")
     lee = make_user("lee")
-    ama = add_woman(manager.store, keyworker_id=kim.actor.user_id)
+    ama = insert_woman(manager.store, keyworker_id=kim.actor.user_id)
     goal = _goal(kim, ama, date(2027, 1, 1))
     with pytest.raises(PermissionDenied):
         plans.add_goal(
@@ -136,7 +139,7 @@ def test_keyworker_cannot_touch_another_caseload(
 
 
 def test_problems_name_the_form_field(manager: Ctx) -> None:
-    woman = add_woman(manager.store)
+    woman = insert_woman(manager.store)
     for kwargs, field in (
         ({"need_area": "XX"}, "need_area"),
         ({"description": ""}, "description"),
@@ -158,7 +161,7 @@ def test_overdue_goals_of_a_woman_shared_with_her(
 ) -> None:
     kim = make_user("kim")
     lee = make_user("lee")
-    bea = add_woman(manager.store, "Bea", "Smith", keyworker_id=lee.actor.user_id)
+    bea = insert_woman(manager.store, "Bea", "Smith", keyworker_id=lee.actor.user_id)
     goal = _goal(lee, bea, date(2026, 11, 1))
     assert plans.overdue_goals(kim, today=TODAY) == []
     with manager.store.write() as session:

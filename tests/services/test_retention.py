@@ -20,7 +20,7 @@ from caseapp.models.base import utcnow
 from caseapp.services import audit, audit_log, retention, settings
 from caseapp.services.context import Ctx
 from tests.conftest import MANAGER, PASSPHRASE
-from tests.dataprot import add_woman
+from tests.harness.women import insert_woman_with_every_record
 
 TODAY = date(2026, 11, 24)
 
@@ -43,11 +43,16 @@ def audit_on_today(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _women(manager: Ctx) -> None:
-    add_woman(manager, "MIN-2018-00001", closed_on=date(2019, 3, 1))  # 7 years: due 2025
-    add_woman(manager, "MIN-2020-00001", closed_on=date(2020, 11, 24))  # due today
-    add_woman(manager, "MIN-2020-00002", closed_on=date(2020, 11, 25))  # due tomorrow
-    add_woman(manager, "MIN-2021-00001", closed_on=date(2021, 6, 1))  # 5 years
-    add_woman(manager, "MIN-2017-00001")  # open since 2017: never listed
+    # 7 years: due 2025
+    insert_woman_with_every_record(manager, "MIN-2018-00001", closed_on=date(2019, 3, 1))
+    # due today
+    insert_woman_with_every_record(manager, "MIN-2020-00001", closed_on=date(2020, 11, 24))
+    # due tomorrow
+    insert_woman_with_every_record(manager, "MIN-2020-00002", closed_on=date(2020, 11, 25))
+    # 5 years
+    insert_woman_with_every_record(manager, "MIN-2021-00001", closed_on=date(2021, 6, 1))
+    # open since 2017: never listed
+    insert_woman_with_every_record(manager, "MIN-2017-00001")
 
 
 def _refs(review: retention.Review) -> list[str]:

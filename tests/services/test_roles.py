@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -182,32 +183,30 @@ def test_only_managers_allocate(team: Team) -> None:
 def test_return_export_managers_only(team: Team, tmp_path: Path) -> None:
     period = month_period(2026, 1)
     for ctx in (team.kw1, team.admin):
-        refused(
-            ctx, lambda c=ctx: returns.export(c, period, "csv", tmp_path / "r"), "return.export"
-        )
+        refused(ctx, partial(returns.export, ctx, period, "csv", tmp_path / "r"), "return.export")
     assert not (tmp_path / "r").exists()
     assert returns.export(team.mgr, period, "csv", tmp_path / "r") is not None
 
 
 def test_data_export_and_import_managers_only(team: Team, tmp_path: Path) -> None:
     for ctx in (team.kw1, team.admin):
-        refused(ctx, lambda c=ctx: export_data.export_data(c, tmp_path / "d"), "data.export")
-        refused(ctx, lambda c=ctx: run_import(c, tmp_path / "d"), "data.import")
+        refused(ctx, partial(export_data.export_data, ctx, tmp_path / "d"), "data.export")
+        refused(ctx, partial(run_import, ctx, tmp_path / "d"), "data.import")
     assert export_data.export_data(team.mgr, tmp_path / "d").folder.exists()
 
 
 def test_subject_access_managers_only(team: Team, tmp_path: Path) -> None:
     ref = women.open_woman(team.mgr, team.own).woman.reference
     for ctx in (team.kw1, team.admin):
-        refused(ctx, lambda c=ctx: sar.export_pack(c, ref, tmp_path / "s"), "sar")
+        refused(ctx, partial(sar.export_pack, ctx, ref, tmp_path / "s"), "sar")
     assert sar.export_pack(team.mgr, ref, tmp_path / "s").json_path.exists()
 
 
 def test_erasure_and_retention_managers_only(team: Team) -> None:
     ref = women.open_woman(team.mgr, team.own).woman.reference
     for ctx in (team.kw1, team.admin):
-        refused(ctx, lambda c=ctx: erasure.erase(c, ref, confirmation=ref), "erase")
-        refused(ctx, lambda c=ctx: retention.review(c), "retention")
+        refused(ctx, partial(erasure.erase, ctx, ref, confirmation=ref), "erase")
+        refused(ctx, partial(retention.review, ctx), "retention")
     assert retention.review(team.mgr).years == 6
     assert erasure.erase(team.mgr, ref, confirmation=ref).references == (ref,)
 
@@ -237,6 +236,6 @@ def test_manage_users_managers_and_admins(team: Team) -> None:
 
 def test_settings_managers_only(team: Team) -> None:
     for ctx in (team.kw1, team.admin):
-        refused(ctx, lambda c=ctx: settings.set_value(c, "retention_years", "7"), "settings.manage")
+        refused(ctx, partial(settings.set_value, ctx, "retention_years", "7"), "settings.manage")
     settings.set_value(team.mgr, "retention_years", "7")
     assert settings.get_int(team.mgr, "retention_years") == 7

@@ -16,7 +16,8 @@ from caseapp.services import erasure, sar
 from caseapp.services.access import get_visible_woman
 from caseapp.services.context import Ctx
 from tests.conftest import MANAGER, PASSPHRASE
-from tests.dataprot import add_woman, utc
+from tests.dataprot import utc
+from tests.harness.women import insert_woman_with_every_record
 
 HOSTILE = "<script>alert(1)</script>\x1b[2J[bold]x[/]"
 
@@ -37,10 +38,10 @@ def test_pack_holds_everything_about_her_and_nothing_about_others(
 ) -> None:
     kw = make_user("kw1")
     other_kw = make_user("kw2")
-    wid = add_woman(
+    wid = insert_woman_with_every_record(
         manager, "MIN-2026-00001", marker="Her", shared_with=kw.actor.user_id, group_ref="G1"
     )
-    add_woman(manager, "MIN-2026-00002", marker="Someoneelse", group_ref="G1")
+    insert_woman_with_every_record(manager, "MIN-2026-00002", marker="Someoneelse", group_ref="G1")
     with manager.write() as session:
         session.get(Woman, wid).first_name = HOSTILE  # type: ignore[union-attr]
     with pytest.raises(PermissionDenied), other_kw.read() as session:
@@ -72,7 +73,7 @@ def test_pack_holds_everything_about_her_and_nothing_about_others(
 
 
 def test_html_is_readable_and_inert(manager: Ctx, tmp_path: Path) -> None:
-    wid = add_woman(manager, "MIN-2026-00001", marker="Her")
+    wid = insert_woman_with_every_record(manager, "MIN-2026-00001", marker="Her")
     with manager.write() as session:
         woman = session.get(Woman, wid)
         assert woman is not None
@@ -90,7 +91,7 @@ def test_html_is_readable_and_inert(manager: Ctx, tmp_path: Path) -> None:
 
 
 def test_the_pack_is_recorded(manager: Ctx, tmp_path: Path) -> None:
-    wid = add_woman(manager, "MIN-2026-00001")
+    wid = insert_woman_with_every_record(manager, "MIN-2026-00001")
     result = sar.export_pack(manager, "MIN-2026-00001", tmp_path)
     with manager.read() as session:
         event = session.exec(
@@ -113,7 +114,7 @@ def test_keyworker_is_refused_and_unknown_reference_not_found(
     manager: Ctx, make_user: Callable[..., Ctx], tmp_path: Path
 ) -> None:
     kw = make_user("kw1")
-    add_woman(manager, "MIN-2026-00001", keyworker_id=kw.actor.user_id)
+    insert_woman_with_every_record(manager, "MIN-2026-00001", keyworker_id=kw.actor.user_id)
     with pytest.raises(PermissionDenied):
         sar.export_pack(kw, "MIN-2026-00001", tmp_path / "kw")
     assert not (tmp_path / "kw").exists()
@@ -125,10 +126,10 @@ def test_keyworker_is_refused_and_unknown_reference_not_found(
 def test_a_reused_row_id_does_not_inherit_an_erased_womans_audit(
     manager: Ctx, tmp_path: Path
 ) -> None:
-    add_woman(manager, "MIN-2026-00001")
-    old = add_woman(manager, "MIN-2026-00002")
+    insert_woman_with_every_record(manager, "MIN-2026-00001")
+    old = insert_woman_with_every_record(manager, "MIN-2026-00002")
     erasure.erase(manager, "MIN-2026-00002", confirmation="MIN-2026-00002")
-    new = add_woman(manager, "MIN-2026-00003")
+    new = insert_woman_with_every_record(manager, "MIN-2026-00003")
     assert new == old  # SQLite gave her the erased woman's row id
     pack = _pack(sar.export_pack(manager, "MIN-2026-00003", tmp_path))
     assert [e["action"] for e in pack["audit"]] == ["woman_created"]
@@ -142,7 +143,7 @@ def test_cli_sar(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    add_woman(manager, "MIN-2026-00001")
+    insert_woman_with_every_record(manager, "MIN-2026-00001")
     manager.store.close()
     monkeypatch.setenv("CASEAPP_PASSPHRASE", PASSPHRASE)
     out = tmp_path / "sar"

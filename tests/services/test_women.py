@@ -25,7 +25,9 @@ from caseapp.services.women import (
     staff,
     unshare_woman,
 )
-from tests.keyworker_kit import TODAY, add_woman, audit_actions
+from tests.harness.audit import audit_actions
+from tests.harness.clock import TODAY
+from tests.harness.women import add_woman
 
 
 def test_new_woman_gets_the_next_reference_and_a_referral(manager: Ctx) -> None:

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from textual.pilot import Pilot
 from textual.screen import Screen
 
-from caseapp.app import CaseApp
 from caseapp.modals.assessment_form import AssessmentForm
 from caseapp.screens.distance import DistanceScreen
 from caseapp.screens.register import RegisterScreen
 from caseapp.services import assessments, groups, outcomes
 from caseapp.services.assessments import ItemInput
 from caseapp.services.context import Ctx
-from tests.records_helpers import add_hub, add_woman, settle
+from tests.harness.app import make_app, settle, unlock
+from tests.harness.women import add_hub, insert_woman
 
 TODAY = date(2026, 11, 24)
 REGISTER = [
@@ -40,7 +41,7 @@ REGISTER = [
 
 
 def _assessed_woman(ctx: Ctx) -> int:
-    woman = add_woman(ctx.store, "Ama", "Owusu", children=2, reference="MIN-2026-00042")
+    woman = insert_woman(ctx.store, "Ama", "Owusu", children=2, reference="MIN-2026-00042")
     record = assessments.record_assessment
     record(
         ctx,
@@ -93,10 +94,9 @@ def _assessed_woman(ctx: Ctx) -> int:
     return woman
 
 
-def _showing(ctx: Ctx, make: Callable[[], Screen[object]]) -> Callable[[Pilot[object]], object]:
+def _showing(ctx: Ctx, make: Callable[[], Screen[Any]]) -> Callable[[Pilot[object]], object]:
     async def run_before(pilot: Pilot[object]) -> None:
-        await pilot.pause()
-        pilot.app.ctx = ctx  # type: ignore[attr-defined]
+        await unlock(pilot)
         await pilot.app.push_screen(make())
         await settle(pilot)
 
@@ -105,7 +105,7 @@ def _showing(ctx: Ctx, make: Callable[[], Screen[object]]) -> Callable[[Pilot[ob
 
 def test_assessment_form(manager: Ctx, snap_compare: Callable[..., bool]) -> None:
     woman = _assessed_woman(manager)
-    app = CaseApp(manager.store.path)
+    app = make_app(manager)
     # Partly filled in from the keyboard: ACC medium 6, ETE low 9, then a level for FIN.
     assert snap_compare(
         app,
@@ -117,7 +117,7 @@ def test_assessment_form(manager: Ctx, snap_compare: Callable[..., bool]) -> Non
 
 def test_distance_travelled(manager: Ctx, snap_compare: Callable[..., bool]) -> None:
     woman = _assessed_woman(manager)
-    app = CaseApp(manager.store.path)
+    app = make_app(manager)
     assert snap_compare(
         app, terminal_size=(80, 24), run_before=_showing(manager, lambda: DistanceScreen(woman))
     )
@@ -126,7 +126,7 @@ def test_distance_travelled(manager: Ctx, snap_compare: Callable[..., bool]) -> 
 def test_group_register(manager: Ctx, snap_compare: Callable[..., bool]) -> None:
     hub = add_hub(manager.store, "north", "North Hub")
     women = {
-        add_woman(manager.store, first, last, reference=f"MIN-2026-{i:05d}"): mark
+        insert_woman(manager.store, first, last, reference=f"MIN-2026-{i:05d}"): mark
         for i, (first, last, mark) in enumerate(REGISTER, start=101)
     }
     created = groups.create_session(
@@ -136,7 +136,7 @@ def test_group_register(manager: Ctx, snap_compare: Callable[..., bool]) -> None
     groups.add_to_register(manager, sid, list(women))
     groups.mark_register(manager, sid, {wid: m for wid, m in women.items() if m != "attended"})
     groups.set_head_count(manager, sid, 3)
-    app = CaseApp(manager.store.path)
+    app = make_app(manager)
     assert snap_compare(
         app, terminal_size=(80, 24), run_before=_showing(manager, lambda: RegisterScreen(sid))
     )

@@ -10,8 +10,9 @@ from textual.pilot import Pilot
 
 from caseapp.services import audit
 from caseapp.services.context import Ctx
-from tests.dataprot import add_woman, utc
-from tests.keyworker_kit import make_app, settle, type_text, unlock
+from tests.dataprot import utc
+from tests.harness.app import make_app, settle, type_text, unlock
+from tests.harness.women import insert_woman_with_every_record
 
 NOW = utc(2026, 11, 24, 10)
 
@@ -36,7 +37,7 @@ def _open(key: str, *then: str) -> Callable[[Pilot[int]], object]:
 
 
 def test_audit_log(manager: Ctx, snap_compare: Callable[..., bool]) -> None:
-    add_woman(manager, "MIN-2026-00001")
+    insert_woman_with_every_record(manager, "MIN-2026-00001")
     with manager.write() as session:
         for day, who, action in ((2, "kw1", "woman_opened"), (3, "[b]kw2", "permission_denied")):
             audit.append(
@@ -54,9 +55,9 @@ def test_audit_log(manager: Ctx, snap_compare: Callable[..., bool]) -> None:
 
 
 def _closed(manager: Ctx) -> None:
-    add_woman(manager, "MIN-2018-00001", closed_on=date(2019, 3, 1))
-    add_woman(manager, "MIN-2019-00004", closed_on=date(2020, 1, 10))
-    add_woman(manager, "MIN-2022-00001", closed_on=date(2022, 6, 1))
+    insert_woman_with_every_record(manager, "MIN-2018-00001", closed_on=date(2019, 3, 1))
+    insert_woman_with_every_record(manager, "MIN-2019-00004", closed_on=date(2020, 1, 10))
+    insert_woman_with_every_record(manager, "MIN-2022-00001", closed_on=date(2022, 6, 1))
 
 
 def test_retention_review_with_one_ticked(manager: Ctx, snap_compare: Callable[..., bool]) -> None:

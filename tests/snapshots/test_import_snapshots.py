@@ -8,7 +8,7 @@ import pytest
 from textual.pilot import Pilot
 
 from caseapp.services.context import Ctx
-from tests.keyworker_kit import make_app, settle, type_text, unlock
+from tests.harness.app import make_app, settle, type_text, unlock
 from tests.services.import_kit import FIXTURES
 
 

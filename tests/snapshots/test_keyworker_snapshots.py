@@ -16,16 +16,9 @@ from caseapp.services.consent import record_consent
 from caseapp.services.contacts import ContactInput, log_contact
 from caseapp.services.context import Ctx
 from caseapp.services.flags import raise_flag
-from tests.keyworker_kit import (
-    NOW,
-    TODAY,
-    add_woman,
-    fixed_clock,  # noqa: F401 (autouse: today is 24/11/2026)
-    make_app,
-    settle,
-    type_text,
-    unlock,
-)
+from tests.harness.app import make_app, settle, type_text, unlock
+from tests.harness.clock import NOW, TODAY, fixed_clock  # noqa: F401 (autouse: today is 24/11/2026)
+from tests.harness.women import add_woman
 
 
 @pytest.fixture
@@ -78,8 +71,7 @@ def snap(snap_compare: Any, app: Any, run_before: Callable[[Any], Any]) -> bool:
     async def steady(pilot: Any) -> None:
         await run_before(pilot)
         for field in pilot.app.screen.query(Input):
-            field.cursor_blink = False
-            field._cursor_visible = True
+            field.cursor_blink = False  # which also shows the cursor: no blink mid-frame
         await pilot.pause()
 
     return bool(snap_compare(app, terminal_size=(80, 24), run_before=steady))

@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from caseapp.services import clock
 from caseapp.services.context import Ctx
 from tests.export import return_sample
-from tests.keyworker_kit import make_app, settle, unlock
+from tests.harness.app import make_app, settle, unlock
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from caseapp.app import CaseApp
+from caseapp.app import CaseApp, build_app
 from tests.conftest import MANAGER, PASSPHRASE
 from tests.store.conftest import closed_store_path
 
@@ -24,7 +24,7 @@ def app(closed_store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     """The app on a closed store, with the store path shown the same way every run."""
     monkeypatch.chdir(tmp_path)
     assert (tmp_path / SHOWN_PATH) == closed_store_path
-    return CaseApp(SHOWN_PATH)
+    return build_app(SHOWN_PATH)
 
 
 async def _settle(pilot: Pilot[int]) -> None:
@@ -69,5 +69,5 @@ def test_demo_hint_on_unlock_screen(
     snap_compare: Callable[..., bool],
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    app = CaseApp(SHOWN_PATH, username=MANAGER, demo_hint="demo-passphrase")
+    app = build_app(SHOWN_PATH, username=MANAGER, demo_hint="demo-passphrase")
     assert snap_compare(app, terminal_size=(80, 24), run_before=_steady_cursor)

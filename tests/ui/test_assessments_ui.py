@@ -15,7 +15,8 @@ from caseapp.services import assessments, outcomes, plans
 from caseapp.services.assessments import ItemInput
 from caseapp.services.context import Ctx
 from caseapp.widgets.choice import ChoiceField
-from tests.records_helpers import add_woman, app_showing, notices, screen_text, settle
+from tests.harness.app import app_showing, notices, screen_text, settle
+from tests.harness.women import insert_woman
 
 TODAY = date(2026, 11, 24)
 
@@ -40,10 +41,10 @@ def _two_assessments(ctx: Ctx, woman: int) -> None:
 
 
 async def test_assessment_grid_from_the_keyboard(manager: Ctx) -> None:
-    woman = add_woman(manager.store, "Ama", "Owusu")
+    woman = insert_woman(manager.store, "Ama", "Owusu")
     form = AssessmentForm(woman, today=TODAY)
     async with app_showing(manager, form) as pilot:
-        assert "Needs assessment · Ama Owusu" in screen_text(pilot)
+        assert "Needs assessment · Ama Owusu" in screen_text(pilot.app)
         assert form.query_one("#kind", ChoiceField).value == "baseline"
         # ACC medium 6 (moves on), ETE high, 0 for 10, FIN: a note, then level low.
         await pilot.press("m", "6", "h", "0", "enter")
@@ -63,32 +64,32 @@ async def test_assessment_grid_from_the_keyboard(manager: Ctx) -> None:
 
 
 async def test_assessment_form_says_what_to_fix_and_stays_open(manager: Ctx) -> None:
-    woman = add_woman(manager.store)
+    woman = insert_woman(manager.store)
     form = AssessmentForm(woman, today=TODAY)
     async with app_showing(manager, form) as pilot:
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert pilot.app.screen is form
-        assert "at least one need area" in screen_text(pilot)
+        assert "at least one need area" in screen_text(pilot.app)
         await pilot.press("shift+tab", "shift+tab", "ctrl+a", "ctrl+k", *"25/11/2026", "tab", "e")
         assert form.query_one("#kind", ChoiceField).value == "exit"
         await pilot.press("tab", "l", "4", "ctrl+s")
         await settle(pilot)
         assert pilot.app.screen is form
-        assert "field to fix" in screen_text(pilot) and "future" in screen_text(pilot)
+        assert "field to fix" in screen_text(pilot.app) and "future" in screen_text(pilot.app)
     assert assessments.list_assessments(manager, woman) == []
 
 
 async def test_correcting_an_assessment_shows_it_and_the_one_before(manager: Ctx) -> None:
-    woman = add_woman(manager.store)
+    woman = insert_woman(manager.store)
     _two_assessments(manager, woman)
     review = assessments.list_assessments(manager, woman)[-1]
     form = AssessmentForm(woman, assessment_id=review.id, today=TODAY)
     async with app_showing(manager, form) as pilot:
         grid = form.query_one(AssessmentGrid)
         assert form.query_one("#kind", ChoiceField).value == "review"
-        assert "Correct assessment" in screen_text(pilot)
-        rows = screen_text(pilot)
+        assert "Correct assessment" in screen_text(pilot.app)
+        rows = screen_text(pilot.app)
         assert "H 3" in rows and "M 5" in rows  # the baseline beside each area
         assert grid.entries["MH"].score == 6
         await pilot.press("down", "down", "down", "7", "ctrl+s")
@@ -98,7 +99,7 @@ async def test_correcting_an_assessment_shows_it_and_the_one_before(manager: Ctx
 
 
 async def test_outcomes_form_one_key_per_question(manager: Ctx) -> None:
-    woman = add_woman(manager.store, "Ama", "Owusu", children=0)
+    woman = insert_woman(manager.store, "Ama", "Owusu", children=0)
     outcomes.record_outcomes(
         manager,
         woman,
@@ -109,7 +110,7 @@ async def test_outcomes_form_one_key_per_question(manager: Ctx) -> None:
     )
     form = OutcomesForm(woman, today=TODAY)
     async with app_showing(manager, form) as pilot:
-        text = screen_text(pilot)
+        text = screen_text(pilot.app)
         assert "Outcome questions · Ama Owusu" in text and "n/a" in text
         assert form.query_one("#kind", ChoiceField).value == "review"
         await pilot.press("4", "3", "minus", "5")  # parenting: not asked, she has no children
@@ -123,11 +124,11 @@ async def test_outcomes_form_one_key_per_question(manager: Ctx) -> None:
 
 
 async def test_distance_screen_keys(manager: Ctx) -> None:
-    woman = add_woman(manager.store, "Ama", "Owusu")
+    woman = insert_woman(manager.store, "Ama", "Owusu")
     _two_assessments(manager, woman)
     screen = DistanceScreen(woman)
     async with app_showing(manager, screen) as pilot:
-        text = screen_text(pilot)
+        text = screen_text(pilot.app)
         assert "Distance travelled · Ama Owusu" in text
         assert "+3 better" in text and "-1 worse" in text and "not scored yet" in text
         assert "none recorded yet" in text
@@ -141,7 +142,7 @@ async def test_distance_screen_keys(manager: Ctx) -> None:
         await pilot.press("3", "ctrl+s")
         await settle(pilot)
         assert pilot.app.screen is screen
-        assert "(baseline → last): Safer 3\n" in screen_text(pilot)
+        assert "(baseline → last): Safer 3\n" in screen_text(pilot.app)
         await pilot.press("enter")  # the newest assessment, to correct
         await settle(pilot)
         form = pilot.app.screen
@@ -153,14 +154,14 @@ async def test_distance_screen_keys(manager: Ctx) -> None:
         await settle(pilot)
         assert pilot.app.screen is screen
         assert [a.kind for a in assessments.list_assessments(manager, woman)] == ["review"]
-        assert "no later score" in screen_text(pilot)
+        assert "no later score" in screen_text(pilot.app)
         await pilot.press("escape")
         await settle(pilot)
         assert pilot.app.screen is not screen
 
 
 async def test_plan_screen_and_goal_form(manager: Ctx) -> None:
-    woman = add_woman(manager.store)
+    woman = insert_woman(manager.store)
     plans.add_goal(
         manager,
         woman,
@@ -171,7 +172,7 @@ async def test_plan_screen_and_goal_form(manager: Ctx) -> None:
     )
     screen = PlanScreen(woman, title="Ama Owusu")
     async with app_showing(manager, screen) as pilot:
-        text = screen_text(pilot)
+        text = screen_text(pilot.app)
         assert "Support plan · Ama Owusu" in text and "Clear arrears" in text
         await pilot.press("n")
         await settle(pilot)
@@ -206,10 +207,10 @@ async def test_distance_of_a_woman_not_hers_is_refused(
 ) -> None:
     kim = make_user("kim")
     lee = make_user("lee")
-    woman = add_woman(manager.store, "Ama", "Owusu", keyworker_id=kim.actor.user_id)
+    woman = insert_woman(manager.store, "Ama", "Owusu", keyworker_id=kim.actor.user_id)
     _two_assessments(manager, woman)
     async with app_showing(lee, DistanceScreen(woman)) as pilot:
-        assert any("not on your caseload" in n for n in notices(pilot))
-        assert "Ama" not in screen_text(pilot) and "better" not in screen_text(pilot)
+        assert any("not on your caseload" in n for n in notices(pilot.app))
+        assert "Ama" not in screen_text(pilot.app) and "better" not in screen_text(pilot.app)
     async with app_showing(kim, DistanceScreen(woman)) as pilot:
-        assert "+3 better" in screen_text(pilot)
+        assert "+3 better" in screen_text(pilot.app)

@@ -13,7 +13,7 @@ from caseapp.screens.home import HomeScreen
 from caseapp.services import audit
 from caseapp.services.context import Ctx
 from tests.dataprot import utc
-from tests.keyworker_kit import make_app, screen_text, settle, type_text, unlock
+from tests.harness.app import make_app, screen_text, settle, type_text, unlock
 
 HOSTILE = "[bold red]x[/]\x1b[2J"
 

@@ -19,9 +19,10 @@ from caseapp.services import activities, groups
 from caseapp.services.activities import ActivityInput
 from caseapp.services.context import Ctx
 from caseapp.widgets.woman_groups import WomanGroupsView
-from tests.keyworker_kit import TODAY
-from tests.keyworker_kit import fixed_clock as fixed_clock  # autouse: today is 24/11/2026
-from tests.records_helpers import add_hub, add_woman, app_showing, notices, screen_text, settle
+from tests.harness.app import app_showing, notices, screen_text, settle
+from tests.harness.clock import TODAY
+from tests.harness.clock import fixed_clock as fixed_clock  # autouse: today is 24/11/2026
+from tests.harness.women import add_hub, insert_woman
 
 NAMES = [
     "Ama Owusu", "Bea Adams", "Cat Brown", "Dee Clarke", "Eve Davis", "Fay Evans",
@@ -30,7 +31,7 @@ NAMES = [
 
 
 def _women(ctx: Ctx, names: list[str], keyworker_id: int | None = None) -> list[int]:
-    return [add_woman(ctx.store, *n.split(), keyworker_id=keyworker_id) for n in names]
+    return [insert_woman(ctx.store, *n.split(), keyworker_id=keyworker_id) for n in names]
 
 
 def _marks(ctx: Ctx, session_id: int) -> dict[str, str]:
@@ -44,7 +45,7 @@ async def test_new_session_starts_from_the_last_register(manager: Ctx) -> None:
     groups.add_to_register(manager, last.session.id, women)
     screen = GroupsScreen()
     async with app_showing(manager, screen) as pilot:
-        assert "Healthy relationships" in screen_text(pilot)
+        assert "Healthy relationships" in screen_text(pilot.app)
         await pilot.press("n")
         await settle(pilot)
         assert isinstance(pilot.app.screen, GroupSessionForm)
@@ -71,7 +72,7 @@ async def test_twelve_women_in_twelve_keys(manager: Ctx) -> None:
         # One key per woman: it marks her and moves to the next.
         await pilot.press("a", "a", "l", "a", "d", "a", "a", "a", "a", "a", "a", "a")
         await settle(pilot)
-        assert "Attended 10 · Late 1 · Did not attend 1" in screen_text(pilot)
+        assert "Attended 10 · Late 1 · Did not attend 1" in screen_text(pilot.app)
     marks = _marks(manager, today.session.id)
     assert marks["Cat Brown"] == "late" and marks["Eve Davis"] == "did_not_attend"
     assert list(marks.values()).count("attended") == 10
@@ -79,7 +80,7 @@ async def test_twelve_women_in_twelve_keys(manager: Ctx) -> None:
 
 async def test_register_keys(manager: Ctx) -> None:
     women = _women(manager, NAMES[:3])
-    add_woman(manager.store, "Zoe", "Young")
+    insert_woman(manager.store, "Zoe", "Young")
     sid = groups.create_session(manager, title="Yoga", date=date(2026, 1, 5)).session.id
     groups.add_to_register(manager, sid, women, attendance="did_not_attend")
     screen = RegisterScreen(sid)
@@ -100,17 +101,17 @@ async def test_register_keys(manager: Ctx) -> None:
         await pilot.press("4", "enter")
         await settle(pilot)
         assert groups.get_session(manager, sid).anonymous_attendees == 4
-        assert "Head count 4 · Total present 6" in screen_text(pilot)
+        assert "Head count 4 · Total present 6" in screen_text(pilot.app)
         await pilot.press("plus")
         await settle(pilot)
         adding = pilot.app.screen
         assert isinstance(adding, AddToRegisterModal)
         await pilot.press(*"zo", "enter")
         await settle(pilot)
-        assert pilot.app.screen is adding and "Added 1: Zoe Young" in screen_text(pilot)
+        assert pilot.app.screen is adding and "Added 1: Zoe Young" in screen_text(pilot.app)
         await pilot.press(*"am")
         await settle(pilot)
-        assert "on the register" in screen_text(pilot)  # Ama is already on it
+        assert "on the register" in screen_text(pilot.app)  # Ama is already on it
         await pilot.press("escape")
         await settle(pilot)
         assert pilot.app.screen is screen
@@ -124,7 +125,7 @@ async def test_register_keys(manager: Ctx) -> None:
         await pilot.press("y")
         await settle(pilot)
         assert groups.get_session(manager, sid).status == "cancelled"
-        assert "CANCELLED" in screen_text(pilot)
+        assert "CANCELLED" in screen_text(pilot.app)
         before = _marks(manager, sid)
         await pilot.press("a", "A", "space")  # dimmed: a cancelled register cannot change
         await settle(pilot)
@@ -138,7 +139,7 @@ async def test_register_keys(manager: Ctx) -> None:
         await pilot.press("ctrl+a", "ctrl+k", *"Yoga and breathing", "ctrl+s")
         await settle(pilot)
         assert pilot.app.screen is screen
-        assert "Yoga and breathing" in screen_text(pilot)
+        assert "Yoga and breathing" in screen_text(pilot.app)
 
 
 async def test_facilitator_sees_other_women_without_names(
@@ -150,7 +151,7 @@ async def test_facilitator_sees_other_women_without_names(
     sid = groups.create_session(kim, title="Art", date=date(2026, 1, 5)).session.id
     groups.add_to_register(manager, sid, hers + other)
     async with app_showing(kim, RegisterScreen(sid)) as pilot:
-        text = screen_text(pilot)
+        text = screen_text(pilot.app)
         assert "Ama Owusu" in text and "Bea Adams" not in text
         assert "Not on your caseload" in text
         await pilot.press("down", "d")
@@ -158,7 +159,7 @@ async def test_facilitator_sees_other_women_without_names(
         assert _marks(manager, sid)["Bea Adams"] == "attended"
         await pilot.press("plus", *"bea")
         await settle(pilot)
-        assert "Nobody found on your caseload." in screen_text(pilot)
+        assert "Nobody found on your caseload." in screen_text(pilot.app)
 
 
 async def test_groups_list_filter_and_cancel(manager: Ctx, make_user: Callable[..., Ctx]) -> None:
@@ -169,16 +170,16 @@ async def test_groups_list_filter_and_cancel(manager: Ctx, make_user: Callable[.
                           facilitator_id=kim.actor.user_id)  # fmt: skip
     screen = GroupsScreen()
     async with app_showing(manager, screen) as pilot:
-        assert "Art [b]club[/b]" in screen_text(pilot)  # shown literally
+        assert "Art [b]club[/b]" in screen_text(pilot.app)  # shown literally
         await pilot.press("slash", *"yog")
         await settle(pilot)
-        text = screen_text(pilot)
+        text = screen_text(pilot.app)
         assert "Yoga" in text and "Art" not in text
         await pilot.press("escape", "c")
         await settle(pilot)
         await pilot.press("y")
         await settle(pilot)
-        assert "cancelled" in screen_text(pilot)
+        assert "cancelled" in screen_text(pilot.app)
         assert [s.status for s in groups.list_sessions(manager, search="yoga")] == ["cancelled"]
         await pilot.press("c")  # reinstates without asking
         await settle(pilot)
@@ -187,7 +188,7 @@ async def test_groups_list_filter_and_cancel(manager: Ctx, make_user: Callable[.
         await settle(pilot)
         assert isinstance(pilot.app.screen, RegisterScreen)
     async with app_showing(kim, GroupsScreen()) as pilot:
-        text = screen_text(pilot)
+        text = screen_text(pilot.app)
         assert "Kim's group" in text and "Yoga" not in text
 
 
@@ -197,7 +198,7 @@ async def test_activities_screen(manager: Ctx, make_user: Callable[..., Ctx]) ->
     activities.record_activity(kim, ActivityInput("judiciary_training", TODAY, 2, 30))
     screen = ActivitiesScreen()
     async with app_showing(manager, screen) as pilot:
-        assert "Judiciary" in screen_text(pilot)
+        assert "Judiciary" in screen_text(pilot.app)
         await pilot.press("n")
         await settle(pilot)
         assert isinstance(pilot.app.screen, ActivityForm)
@@ -205,7 +206,7 @@ async def test_activities_screen(manager: Ctx, make_user: Callable[..., Ctx]) ->
         await pilot.press(*"Cohort 3", "ctrl+s")
         await settle(pilot)
         assert pilot.app.screen is screen
-        text = screen_text(pilot)
+        text = screen_text(pilot.app)
         assert "9 trained" in text and "Cohort 3" in text
         await pilot.press("enter")
         await settle(pilot)
@@ -246,8 +247,8 @@ async def test_her_groups_tab(manager: Ctx, make_user: Callable[..., Ctx]) -> No
     groups.mark_register(manager, missed, {ama: "did_not_attend"})
     groups.cancel_session(manager, dropped)
     async with app_showing(kim, _HerRecord(ama)) as pilot:
-        text = screen_text(pilot)
+        text = screen_text(pilot.app)
         assert "Came to 1 of 3 group sessions" in text
         assert "Art [i]" in text and "Did not attend" in text and "Cancelled" in text
     async with app_showing(lee, _HerRecord(ama)) as pilot:
-        assert any("not on your caseload" in n for n in notices(pilot))
+        assert any("not on your caseload" in n for n in notices(pilot.app))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlmodel import func, select
+from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from caseapp.modals.confirm import ConfirmModal
@@ -13,7 +15,7 @@ from caseapp.models import Woman
 from caseapp.screens.home import HomeScreen
 from caseapp.screens.import_screen import ImportScreen
 from caseapp.services.context import Ctx
-from tests.keyworker_kit import make_app, screen_text, settle, type_text, unlock
+from tests.harness.app import make_app, screen_text, settle, type_text, unlock
 from tests.services.import_kit import MALFORMED, VALID, fingerprint
 
 SIZE = (80, 24)
@@ -30,11 +32,11 @@ def _women(ctx: Ctx) -> int:
         return session.exec(select(func.count()).select_from(Woman)).one()
 
 
-async def _open(pilot: object) -> ImportScreen:
+async def _open(pilot: Pilot[Any]) -> ImportScreen:
     await unlock(pilot)
-    await pilot.press("i")  # type: ignore[attr-defined]
+    await pilot.press("i")
     await settle(pilot)
-    screen = pilot.app.screen  # type: ignore[attr-defined]
+    screen = pilot.app.screen
     assert isinstance(screen, ImportScreen)
     return screen
 

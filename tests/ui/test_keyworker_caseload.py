@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
 from caseapp.modals.pick import PickModal
@@ -12,16 +14,9 @@ from caseapp.screens.home import HomeScreen
 from caseapp.screens.woman import NewWomanScreen, WomanScreen
 from caseapp.services.context import Ctx
 from caseapp.services.women import close_woman
-from tests.keyworker_kit import (
-    TODAY,
-    add_woman,
-    fixed_clock,  # noqa: F401 (autouse: today is 24/11/2026)
-    make_app,
-    screen_text,
-    settle,
-    type_text,
-    unlock,
-)
+from tests.harness.app import make_app, screen_text, settle, type_text, unlock
+from tests.harness.clock import TODAY, fixed_clock  # noqa: F401 (autouse: today is 24/11/2026)
+from tests.harness.women import add_woman
 
 
 def names_listed(app: object) -> list[str]:
@@ -29,11 +24,11 @@ def names_listed(app: object) -> list[str]:
     return [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
 
 
-async def open_caseload(pilot: object) -> None:
+async def open_caseload(pilot: Pilot[Any]) -> None:
     await unlock(pilot)
-    await pilot.press("c")  # type: ignore[attr-defined]
+    await pilot.press("c")
     await settle(pilot)
-    assert isinstance(pilot.app.screen, CaseloadScreen)  # type: ignore[attr-defined]
+    assert isinstance(pilot.app.screen, CaseloadScreen)
 
 
 async def test_type_to_search_then_open(manager: Ctx, make_user: Callable[..., Ctx]) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
+
+from textual.pilot import Pilot
 
 from caseapp.modals.woman_form import WomanForm
 from caseapp.screens.home import HomeScreen
@@ -12,22 +15,15 @@ from caseapp.services.context import Ctx
 from caseapp.services.women import open_woman
 from caseapp.widgets.choice import ChoiceField
 from caseapp.widgets.date_input import DateInput
-from tests.keyworker_kit import (
-    add_woman,
-    fixed_clock,  # noqa: F401 (autouse: today is 24/11/2026)
-    make_app,
-    screen_text,
-    settle,
-    type_text,
-    unlock,
-)
+from tests.harness.app import make_app, screen_text, settle, type_text, unlock
+from tests.harness.women import add_woman
 
 
-async def new_woman_form(pilot: object) -> WomanForm:
+async def new_woman_form(pilot: Pilot[Any]) -> WomanForm:
     await unlock(pilot)
-    await pilot.press("n")  # type: ignore[attr-defined]
+    await pilot.press("n")
     await settle(pilot)
-    form = pilot.app.screen  # type: ignore[attr-defined]
+    form = pilot.app.screen
     assert isinstance(form, WomanForm)
     return form
 

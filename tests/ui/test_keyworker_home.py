@@ -14,16 +14,9 @@ from caseapp.screens.woman import WomanScreen
 from caseapp.services.contacts import ContactInput, log_contact
 from caseapp.services.context import Ctx
 from caseapp.services.flags import raise_flag
-from tests.keyworker_kit import (
-    NOW,
-    TODAY,
-    add_woman,
-    fixed_clock,  # noqa: F401 (autouse: today is 24/11/2026)
-    make_app,
-    screen_text,
-    settle,
-    unlock,
-)
+from tests.harness.app import make_app, screen_text, settle, unlock
+from tests.harness.clock import NOW, TODAY, fixed_clock  # noqa: F401 (autouse: today is 24/11/2026)
+from tests.harness.women import add_woman
 
 
 async def test_keyworker_sees_what_is_waiting_and_opens_a_woman(

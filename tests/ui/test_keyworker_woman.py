@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from textual.pilot import Pilot
 from textual.widgets import DataTable, TabbedContent
 
 from caseapp.modals.contact_form import ContactForm
@@ -15,23 +17,16 @@ from caseapp.screens.woman import WomanScreen, open_woman_screen
 from caseapp.services.context import Ctx
 from caseapp.services.flags import raise_flag
 from caseapp.services.women import open_woman
-from tests.keyworker_kit import (
-    TODAY,
-    add_woman,
-    fixed_clock,  # noqa: F401 (autouse: today is 24/11/2026)
-    make_app,
-    screen_text,
-    settle,
-    type_text,
-    unlock,
-)
+from tests.harness.app import make_app, notices, screen_text, settle, type_text, unlock
+from tests.harness.clock import TODAY, fixed_clock  # noqa: F401 (autouse: today is 24/11/2026)
+from tests.harness.women import add_woman
 
 
-async def open_her(pilot: object, woman_id: int) -> WomanScreen:
+async def open_her(pilot: Pilot[Any], woman_id: int) -> WomanScreen:
     await unlock(pilot)
-    open_woman_screen(pilot.app, woman_id)  # type: ignore[attr-defined]
+    open_woman_screen(pilot.app, woman_id)
     await settle(pilot)
-    screen = pilot.app.screen  # type: ignore[attr-defined]
+    screen = pilot.app.screen
     assert isinstance(screen, WomanScreen) and screen.record is not None
     return screen
 
@@ -107,7 +102,9 @@ async def test_contact_form_error_keeps_what_was_typed(manager: Ctx) -> None:
         await open_her(pilot, woman.id)
         await pilot.press("c")
         await settle(pilot)
-        form = app.screen
+        opened = app.screen
+        assert isinstance(opened, ContactForm)
+        form: ContactForm = opened
         await pilot.press("ctrl+u")
         await type_text(pilot, "31/02/2026")
         await pilot.press("tab", "ctrl+u")
@@ -116,7 +113,7 @@ async def test_contact_form_error_keeps_what_was_typed(manager: Ctx) -> None:
         await type_text(pilot, "keep this note")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        assert app.screen is form
+        assert app.screen is form  # the form stays open with what was typed
         text = screen_text(app)
         assert "2 fields to fix" in text
         assert "31/02/2026 is not a real date" in text
@@ -285,7 +282,7 @@ async def test_not_her_keyworker_is_refused_and_sent_back(
         open_woman_screen(app, woman.id)
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
-        assert any("not on your caseload" in str(n.message) for n in app._notifications)
+        assert any("not on your caseload" in n for n in notices(app))
 
 
 async def test_tabs_help_and_hostile_text(manager: Ctx) -> None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import col, func, select
+from textual.app import App
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from caseapp.modals.confirm import ConfirmModal
@@ -18,8 +21,9 @@ from caseapp.screens.home import HomeScreen
 from caseapp.screens.retention import RetentionScreen
 from caseapp.services import audit
 from caseapp.services.context import Ctx
-from tests.dataprot import add_woman, utc
-from tests.keyworker_kit import make_app, screen_text, settle, type_text, unlock
+from tests.dataprot import utc
+from tests.harness.app import make_app, screen_text, settle, type_text, unlock
+from tests.harness.women import insert_woman_with_every_record
 
 NOW = utc(2026, 11, 24, 10)
 
@@ -32,9 +36,15 @@ def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _closed(manager: Ctx) -> None:
-    add_woman(manager, "MIN-2018-00001", closed_on=date(2019, 3, 1), marker="Due")
-    add_woman(manager, "MIN-2019-00001", closed_on=date(2020, 1, 10), marker="Also")
-    add_woman(manager, "MIN-2022-00001", closed_on=date(2022, 6, 1), marker="Kept")
+    insert_woman_with_every_record(
+        manager, "MIN-2018-00001", closed_on=date(2019, 3, 1), marker="Due"
+    )
+    insert_woman_with_every_record(
+        manager, "MIN-2019-00001", closed_on=date(2020, 1, 10), marker="Also"
+    )
+    insert_woman_with_every_record(
+        manager, "MIN-2022-00001", closed_on=date(2022, 6, 1), marker="Kept"
+    )
 
 
 def _women(ctx: Ctx) -> int:
@@ -42,11 +52,11 @@ def _women(ctx: Ctx) -> int:
         return session.exec(select(func.count()).select_from(Woman)).one()
 
 
-async def _open(app: object, pilot: object) -> None:
+async def _open(app: App[Any], pilot: Pilot[Any]) -> None:
     await unlock(pilot)
-    await pilot.press("t")  # type: ignore[attr-defined]
+    await pilot.press("t")
     await settle(pilot)
-    assert isinstance(app.screen, RetentionScreen)  # type: ignore[attr-defined]
+    assert isinstance(app.screen, RetentionScreen)
 
 
 async def test_tick_and_erase_after_typing(manager: Ctx) -> None:

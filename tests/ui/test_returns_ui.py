@@ -18,7 +18,7 @@ from caseapp.screens.returns import ReturnsScreen
 from caseapp.services import clock
 from caseapp.services.context import Ctx
 from tests.export import return_sample
-from tests.keyworker_kit import make_app, screen_text, settle, type_text, unlock
+from tests.harness.app import make_app, notices, screen_text, settle, type_text, unlock
 
 SIZE = (80, 24)
 
@@ -158,7 +158,7 @@ async def test_export_writes_the_file_and_names_it(
         await settle(pilot)
         assert target.exists()
         assert (tmp_path / "oct.manifest.json").exists()
-        notes = [str(n.message) for n in app._notifications]
+        notes = notices(app)
         assert any("oct.xlsx" in note and "oct.manifest.json" in note for note in notes)
         assert screen.query_one("#returns-progress").has_class("hidden")
         assert screen.query_one("#returns-progress-bar", ProgressBar).progress == 4
@@ -191,7 +191,7 @@ async def test_a_failed_export_says_why_and_hides_the_progress(sample: Ctx, tmp_
         await type_text(pilot, "no/csv")
         await pilot.press("enter")
         await settle(pilot)
-        notes = [str(n.message) for n in app._notifications]
+        notes = notices(app)
         assert any("does not exist" in note for note in notes)
         assert screen.query_one("#returns-progress").has_class("hidden")
         assert screen.check_action("export", ()) is True

@@ -12,7 +12,7 @@ from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from caseapp.app import CaseApp
+from caseapp.app import CaseApp, build_app
 from caseapp.errors import StoreDamaged
 from caseapp.modals.help import HelpModal
 from caseapp.models import AuditEvent, Setting
@@ -21,11 +21,10 @@ from caseapp.screens.unlock import STORE_PATH_WIDTH, UnlockScreen, shorten_path
 from caseapp.services.session import UnlockOutcome, lock, unlock
 from caseapp.store.store import DAMAGED, open_store
 from tests.conftest import MANAGER, PASSPHRASE
+from tests.harness.app import SIZE, notices, settle
 from tests.store.conftest import closed_store, closed_store_path
 
 __all__ = ["closed_store", "closed_store_path"]  # the store tests' fixtures, shared here
-
-SIZE = (80, 24)
 
 
 class FakeClock:
@@ -38,20 +37,13 @@ class FakeClock:
         return self.now
 
 
-async def settle(app: CaseApp, pilot: Pilot[int]) -> None:
-    """Let the unlock worker finish and its message reach the screen."""
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.pause()
-
-
 async def sign_in(
     app: CaseApp, pilot: Pilot[int], username: str = MANAGER, passphrase: str = PASSPHRASE
 ) -> None:
     """Type a username and passphrase as a person would, Enter after each."""
     await pilot.press(*username, "enter")
     await pilot.press(*passphrase, "enter")
-    await settle(app, pilot)
+    await settle(pilot)
 
 
 def message(app: CaseApp) -> str:
@@ -60,7 +52,7 @@ def message(app: CaseApp) -> str:
 
 
 async def test_unlock_with_the_keyboard(closed_store_path: Path) -> None:
-    app = CaseApp(closed_store_path)
+    app = build_app(closed_store_path)
     async with app.run_test(size=SIZE) as pilot:
         assert isinstance(app.screen, UnlockScreen)
         assert app.focused is not None and app.focused.id == "username"
@@ -81,7 +73,7 @@ async def test_unlock_with_the_keyboard(closed_store_path: Path) -> None:
 
 
 async def test_wrong_passphrase_says_so_and_clears_the_field(closed_store_path: Path) -> None:
-    app = CaseApp(closed_store_path)
+    app = build_app(closed_store_path)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(app, pilot, passphrase="not it at all")
         assert isinstance(app.screen, UnlockScreen)
@@ -91,12 +83,12 @@ async def test_wrong_passphrase_says_so_and_clears_the_field(closed_store_path: 
         assert app.ctx is None
         # Try again straight away with the right one.
         await pilot.press(*PASSPHRASE, "enter")
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
 
 
 async def test_empty_fields_are_asked_for(closed_store_path: Path) -> None:
-    app = CaseApp(closed_store_path)
+    app = build_app(closed_store_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("tab", "tab", "enter")
         assert message(app) == "Type your username."
@@ -106,26 +98,26 @@ async def test_empty_fields_are_asked_for(closed_store_path: Path) -> None:
 
 
 async def test_failures_since_last_unlock_are_reported(closed_store_path: Path) -> None:
-    app = CaseApp(closed_store_path)
+    app = build_app(closed_store_path)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await sign_in(app, pilot, passphrase="guess one")
         await pilot.press(*"guess two", "enter")
-        await settle(app, pilot)
+        await settle(pilot)
         await pilot.press(*PASSPHRASE, "enter")
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
-        notes = [str(n.message) for n in app._notifications]
+        notes = notices(app)
         assert any("2 failed unlock attempt(s) since your last unlock" in n for n in notes)
 
 
 async def test_back_off_after_five_failures(closed_store_path: Path) -> None:
-    app = CaseApp(closed_store_path)
+    app = build_app(closed_store_path)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(app, pilot, passphrase="x1")
         said = [message(app)]
         for attempt in range(2, 7):
             await pilot.press(*f"x{attempt}", "enter")
-            await settle(app, pilot)
+            await settle(pilot)
             said.append(message(app))
         wrong = "Username or passphrase incorrect."
         assert said[:3] == [wrong, wrong, f"{wrong} 2 more tries before unlocking pauses."]
@@ -133,13 +125,13 @@ async def test_back_off_after_five_failures(closed_store_path: Path) -> None:
         assert re.fullmatch(rf"{re.escape(wrong)} Unlocking is paused for (30|29) s\.", said[4])
         assert re.fullmatch(r"Too many failed attempts: try again in (30|29) s\.", said[5])
         await pilot.press(*PASSPHRASE, "enter")
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, UnlockScreen)
         assert message(app).startswith("Too many failed attempts")
 
 
 async def test_ctrl_l_locks_from_over_a_modal(closed_store_path: Path) -> None:
-    app = CaseApp(closed_store_path)
+    app = build_app(closed_store_path)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(app, pilot)
         assert app.ctx is not None
@@ -149,6 +141,7 @@ async def test_ctrl_l_locks_from_over_a_modal(closed_store_path: Path) -> None:
         await pilot.press("ctrl+l")
         await pilot.pause()
         assert app.ctx is None
+        app.lock_finished.wait(timeout=10)  # the lock's audit entry is written in a worker
         assert not store.is_open
         assert [type(s).__name__ for s in app.screen_stack[1:]] == ["UnlockScreen"]
         assert message(app) == "Locked."
@@ -159,26 +152,26 @@ async def test_ctrl_l_locks_from_over_a_modal(closed_store_path: Path) -> None:
         opened = open_store(closed_store_path, MANAGER, PASSPHRASE)
         opened.store.close()
         await pilot.press(*PASSPHRASE, "enter")
-        await settle(app, pilot)
+        await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
 
 
 async def test_lock_drops_notifications_that_may_name_a_woman(closed_store_path: Path) -> None:
-    app = CaseApp(closed_store_path)
+    app = build_app(closed_store_path)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await sign_in(app, pilot)
         app.notify("Saved Qz7Marker's contact.", markup=False)
         await pilot.pause()
-        assert len(app._notifications) == 1
+        assert len(notices(app)) == 1
         await pilot.press("ctrl+l")
         await pilot.pause()
-        assert len(app._notifications) == 0
+        assert len(notices(app)) == 0
         assert "Qz7Marker" not in app.export_screenshot()
 
 
 async def test_idle_lock_by_the_wall_clock(closed_store_path: Path) -> None:
     clock = FakeClock()
-    app = CaseApp(closed_store_path, clock=clock)
+    app = build_app(closed_store_path, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(app, pilot)
         assert app.idle_seconds == 300
@@ -214,7 +207,7 @@ async def test_idle_time_comes_from_settings_within_1_to_15_minutes(
     with opened.store.write() as session:
         session.add(Setting(key="idle_lock_minutes", value=stored))
     opened.store.close()
-    app = CaseApp(closed_store_path)
+    app = build_app(closed_store_path)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(app, pilot)
         assert app.idle_seconds == seconds
@@ -222,7 +215,7 @@ async def test_idle_time_comes_from_settings_within_1_to_15_minutes(
 
 async def test_idle_check_does_nothing_while_locked(closed_store_path: Path) -> None:
     clock = FakeClock()
-    app = CaseApp(closed_store_path, clock=clock)
+    app = build_app(closed_store_path, clock=clock)
     async with app.run_test(size=SIZE):
         clock.now += 3600
         app.check_idle_lock()
@@ -231,7 +224,7 @@ async def test_idle_check_does_nothing_while_locked(closed_store_path: Path) -> 
 
 
 async def test_lock_key_shows_only_while_unlocked(closed_store_path: Path) -> None:
-    app = CaseApp(closed_store_path)
+    app = build_app(closed_store_path)
     async with app.run_test(size=SIZE) as pilot:
         assert "lock" not in {b.action for (_n, b, on, _t) in app.active_bindings.values() if on}
         await sign_in(app, pilot)
@@ -239,7 +232,7 @@ async def test_lock_key_shows_only_while_unlocked(closed_store_path: Path) -> No
 
 
 async def test_f1_help_opens_and_escape_closes(closed_store_path: Path) -> None:
-    app = CaseApp(closed_store_path)
+    app = build_app(closed_store_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f1")
         assert isinstance(app.screen, HelpModal)
@@ -256,7 +249,7 @@ async def test_f1_help_opens_and_escape_closes(closed_store_path: Path) -> None:
 
 
 async def test_palette_runs_lock_now(closed_store_path: Path) -> None:
-    app = CaseApp(closed_store_path)
+    app = build_app(closed_store_path)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(app, pilot)
         await pilot.press("ctrl+p")
@@ -280,7 +273,7 @@ async def test_palette_runs_lock_now(closed_store_path: Path) -> None:
 async def test_second_instance_is_told_at_once(closed_store_path: Path) -> None:
     other = open_store(closed_store_path, MANAGER, PASSPHRASE)
     try:
-        app = CaseApp(closed_store_path)
+        app = build_app(closed_store_path)
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             assert "open in another caseapp window" in message(app)
@@ -295,7 +288,7 @@ async def test_damaged_store_is_reported_never_recreated(closed_store: Path) -> 
     data = bytearray(closed_store.read_bytes())
     data[len(data) // 2] ^= 0x01
     closed_store.write_bytes(bytes(data))
-    app = CaseApp(closed_store)
+    app = build_app(closed_store)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(app, pilot)
         assert isinstance(app.screen, UnlockScreen)
@@ -306,7 +299,7 @@ async def test_damaged_store_is_reported_never_recreated(closed_store: Path) -> 
 
 
 async def test_missing_store_points_to_init_or_demo(store_path: Path) -> None:
-    app = CaseApp(store_path)
+    app = build_app(store_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert "caseapp init" in message(app) and "caseapp demo" in message(app)
@@ -322,7 +315,7 @@ async def test_unlock_box_fits_80x24_while_busy_and_with_a_long_message(
         release.wait(timeout=30)
         raise StoreDamaged(DAMAGED.format(what="pages fail their integrity check"))
 
-    app = CaseApp(closed_store_path, demo_hint="demo-passphrase", unlock_fn=slow_then_damaged)
+    app = build_app(closed_store_path, demo_hint="demo-passphrase", unlock_fn=slow_then_damaged)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*MANAGER, "enter", *"whatever", "enter")
         await pilot.pause()
@@ -332,7 +325,7 @@ async def test_unlock_box_fits_80x24_while_busy_and_with_a_long_message(
         assert message(app) == "Unlocking…"
         assert box.region.y >= 0 and box.region.bottom <= SIZE[1] - 1  # above the footer
         release.set()
-        await settle(app, pilot)
+        await settle(pilot)
         assert message(app).startswith("The store is damaged")
         assert not app.screen.query_one("#unlock-busy").display
         assert box.region.y >= 0 and box.region.bottom <= SIZE[1] - 1

@@ -13,8 +13,8 @@ from caseapp.models import Woman
 from caseapp.screens.home import HomeScreen
 from caseapp.screens.subject_requests import SubjectRequestsScreen
 from caseapp.services.context import Ctx
-from tests.dataprot import add_woman
-from tests.keyworker_kit import make_app, settle, type_text, unlock
+from tests.harness.app import make_app, settle, type_text, unlock
+from tests.harness.women import insert_woman_with_every_record
 
 
 def _result(app: object) -> str:
@@ -22,8 +22,8 @@ def _result(app: object) -> str:
 
 
 async def test_write_a_pack_then_erase(manager: Ctx, tmp_path: Path) -> None:
-    add_woman(manager, "MIN-2026-00001", marker="Requested")
-    add_woman(manager, "MIN-2026-00002")
+    insert_woman_with_every_record(manager, "MIN-2026-00001", marker="Requested")
+    insert_woman_with_every_record(manager, "MIN-2026-00002")
     app = make_app(manager)
     async with app.run_test(size=(80, 24)) as pilot:
         await unlock(pilot)
@@ -66,7 +66,7 @@ async def test_write_a_pack_then_erase(manager: Ctx, tmp_path: Path) -> None:
 
 
 async def test_escape_in_the_confirmation_erases_nothing(manager: Ctx) -> None:
-    add_woman(manager, "MIN-2026-00001")
+    insert_woman_with_every_record(manager, "MIN-2026-00001")
     app = make_app(manager)
     async with app.run_test(size=(80, 24)) as pilot:
         await unlock(pilot)

@@ -15,14 +15,9 @@ from caseapp.screens.woman import WomanScreen
 from caseapp.services import plans
 from caseapp.services.context import Ctx
 from caseapp.widgets.woman_groups import WomanGroupsView
-from tests.keyworker_kit import (
-    TODAY,
-    add_woman,
-    fixed_clock,  # noqa: F401 (autouse: today is 24/11/2026)
-    make_app,
-    screen_text,
-    settle,
-)
+from tests.harness.app import make_app, screen_text, settle
+from tests.harness.clock import TODAY, fixed_clock  # noqa: F401 (autouse: today is 24/11/2026)
+from tests.harness.women import add_woman
 from tests.ui.test_keyworker_woman import open_her
 
 

@@ -1,0 +1,126 @@
+"""Driving the real app in tests: build it as the command line does, wait, and read the screen.
+
+Every UI test builds the app through `caseapp.app.build_app`, the factory `caseapp` itself
+uses; the only hook a test replaces is how the unlock screen opens the store (`unlock_fn`), so
+the app is never reached into from outside.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from textual.app import App
+from textual.keys import _character_to_key
+from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widgets import DataTable, OptionList, Static
+from textual.worker import WorkerFailed
+
+from caseapp.app import CaseApp, build_app
+from caseapp.paths import lock_file_path
+from caseapp.services.context import Ctx
+from caseapp.services.session import UnlockOutcome
+from caseapp.store.engine import make_engine
+from caseapp.store.lock import StoreLock
+from caseapp.store.store import Store
+
+SIZE = (80, 24)
+
+
+def twin_store(store: Store) -> Store:
+    """A second handle on the test's open store with its own connections.
+
+    The app closes (and forgets the key of) whatever it unlocked when it locks or quits; the
+    twin lets it do so while the test's own handle stays open to check what was saved. It
+    shares the key file and the writer lock, so the audit chain stays one chain.
+    """
+    twin = Store(
+        store.path,
+        make_engine(store.path, store.data_key),
+        store.key_file,
+        store.data_key,
+        StoreLock(lock_file_path(store.path)),
+    )
+    # One writer at a time across both handles: Store has no public way to share its lock.
+    twin._write_lock = store._write_lock
+    return twin
+
+
+def make_app(ctx: Ctx, **options: Any) -> CaseApp:
+    """The real app on `ctx`'s store, whose unlock (any passphrase typed) opens it as `ctx`.
+
+    `options` go to `build_app` (`clock`, `demo_hint`); the app gets a twin of the open store,
+    so its locking and quitting leave the test's handle open.
+    """
+
+    def unlock_as_ctx(_path: Path, _username: str, _passphrase: str) -> UnlockOutcome:
+        return UnlockOutcome(Ctx(twin_store(ctx.store), ctx.actor), 0)
+
+    return build_app(
+        ctx.store.path, username=ctx.actor.username, unlock_fn=unlock_as_ctx, **options
+    )
+
+
+async def settle(pilot: Pilot[Any], *, failed_workers: bool = False) -> None:
+    """Let messages, workers and their replies finish (never a sleep).
+
+    A failed worker raises `WorkerFailed` here unless `failed_workers` says the test expects
+    one (the app shows the failure as a notification, which such a test then reads).
+    """
+    for _ in range(3):
+        await pilot.pause()
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerFailed:
+            if not failed_workers:
+                raise
+    await pilot.pause()
+
+
+async def unlock(pilot: Pilot[Any]) -> None:
+    """Type a passphrase on the unlock screen and press Enter, as a person would."""
+    from caseapp.screens.home import HomeScreen
+
+    await pilot.pause()
+    await pilot.press(*"passphrase", "enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, HomeScreen)
+
+
+@contextlib.asynccontextmanager
+async def app_showing(ctx: Ctx, screen: Screen[Any]) -> AsyncIterator[Pilot[Any]]:
+    """The real app at 80x24, unlocked as `ctx` by typing, with `screen` pushed over home."""
+    app = make_app(ctx)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await unlock(pilot)
+        await app.push_screen(screen)
+        await settle(pilot, failed_workers=True)
+        yield pilot
+
+
+async def type_text(pilot: Pilot[Any], text: str) -> None:
+    """Type text key by key (each character as the key that makes it)."""
+    await pilot.press(*(_character_to_key(ch) for ch in text))
+
+
+def screen_text(app: App[Any]) -> str:
+    """Everything the current screen shows, as plain text (a table's cells joined by " | ")."""
+    parts: list[str] = []
+    for widget in app.screen.query("*"):
+        if isinstance(widget, Static):
+            parts.append(str(widget.render()))
+        elif isinstance(widget, DataTable):
+            for row in range(widget.row_count):
+                parts.append(" | ".join(str(c) for c in widget.get_row_at(row)))
+        elif isinstance(widget, OptionList):
+            for i in range(widget.option_count):
+                parts.append(str(widget.get_option_at_index(i).prompt))
+    return "\n".join(parts)
+
+
+def notices(app: App[Any]) -> list[str]:
+    """The notifications shown so far (Textual keeps no public list of them)."""
+    return [str(n.message) for n in app._notifications]
