@@ -167,6 +167,24 @@ class Store:
             self.engine = make_engine(self.path, new_key)
             self._data_key = new_key
 
+    def twin(self) -> Store:
+        """A second handle on this open store: its own connections, the same key file and writer.
+
+        Whoever holds the twin may close it (its connections, key and lock handle) while this
+        handle stays open. Writes through either wait for the same writer lock, so the audit
+        chain stays one chain. The UI tests hand one to the app they drive, which closes it.
+        """
+        twin = Store(
+            self.path,
+            make_engine(self.path, self.data_key),
+            self.key_file,
+            self.data_key,
+            StoreLock(paths.lock_file_path(self.path)),
+        )
+        twin.generation = self.generation
+        twin._write_lock = self._write_lock
+        return twin
+
     def close(self) -> None:
         """Checkpoint the WAL, drop every connection and the key, release the lock."""
         if self._data_key is None:

@@ -20,33 +20,10 @@ from textual.widgets import DataTable, OptionList, Static
 from textual.worker import WorkerFailed
 
 from caseapp.app import CaseApp, build_app
-from caseapp.paths import lock_file_path
 from caseapp.services.context import Ctx
 from caseapp.services.session import UnlockOutcome
-from caseapp.store.engine import make_engine
-from caseapp.store.lock import StoreLock
-from caseapp.store.store import Store
 
 SIZE = (80, 24)
-
-
-def twin_store(store: Store) -> Store:
-    """A second handle on the test's open store with its own connections.
-
-    The app closes (and forgets the key of) whatever it unlocked when it locks or quits; the
-    twin lets it do so while the test's own handle stays open to check what was saved. It
-    shares the key file and the writer lock, so the audit chain stays one chain.
-    """
-    twin = Store(
-        store.path,
-        make_engine(store.path, store.data_key),
-        store.key_file,
-        store.data_key,
-        StoreLock(lock_file_path(store.path)),
-    )
-    # One writer at a time across both handles: Store has no public way to share its lock.
-    twin._write_lock = store._write_lock
-    return twin
 
 
 def make_app(ctx: Ctx, **options: Any) -> CaseApp:
@@ -57,7 +34,7 @@ def make_app(ctx: Ctx, **options: Any) -> CaseApp:
     """
 
     def unlock_as_ctx(_path: Path, _username: str, _passphrase: str) -> UnlockOutcome:
-        return UnlockOutcome(Ctx(twin_store(ctx.store), ctx.actor), 0)
+        return UnlockOutcome(Ctx(ctx.store.twin(), ctx.actor), 0)
 
     return build_app(
         ctx.store.path, username=ctx.actor.username, unlock_fn=unlock_as_ctx, **options
