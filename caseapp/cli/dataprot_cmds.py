@@ -161,6 +161,17 @@ def cmd_restore(args: argparse.Namespace) -> int:
     )
     print(f"Restored {target}: every check passed (pages, row counts, key file, audit log).")
     print(f"  audit log now at entry {report.audit_seq}")
+    if report.replaced_audit_seq > report.audit_seq:
+        print(
+            f"  the replaced store's log reached entry {report.replaced_audit_seq}; its head is "
+            "recorded in the restore entry"
+        )
+    if report.reerased:
+        n = len(report.reerased)
+        print(
+            f"  {n} {'woman' if n == 1 else 'women'} erased after this backup was taken "
+            f"{'was' if n == 1 else 'were'} erased again before the store could be opened"
+        )
     return 0
 
 

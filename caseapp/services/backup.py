@@ -44,10 +44,11 @@ from caseapp.errors import (
 )
 from caseapp.export.files import check_out_file
 from caseapp.models.base import utcnow
-from caseapp.services import audit
+from caseapp.services import audit, erasure
 from caseapp.services.context import Ctx
 from caseapp.services.permissions import PERMISSIONS, require
 from caseapp.services.users import actor_for
+from caseapp.store import generations
 from caseapp.store.atomic import fsync_dir
 from caseapp.store.attempts import Attempts
 from caseapp.store.engine import raw_connect
@@ -419,6 +420,39 @@ class RestoreReport:
     created_at: str
     counts: tuple[tuple[str, int], ...]
     audit_seq: int
+    reerased: tuple[str, ...] = ()  # women erased after the backup, erased again
+    replaced_audit_seq: int = 0  # the replaced store's audit head, recorded in the log
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """What is known of the store a restore replaces: its key file's generation, audit head
+    and erasures, joined with what this computer has seen of that store."""
+
+    keys_generation: int
+    store_generation: int
+    audit_head: dict[str, Any]
+    erasures: frozenset[str]
+
+
+def _replaced(target: Path, store_id: str) -> Replaced:
+    """Read the key file being replaced. Its erasures count although its MAC cannot be checked
+    (the backup's key may be older): a digest matches a reference only under the store's own
+    tombstone key, so an added one can erase no one, and what this computer saw is added.
+    """
+    was = generations.seen(store_id)
+    erasures = set(was.erasures)
+    head: dict[str, Any] = {}
+    keys_generation = was.keys
+    try:
+        old = KeyFile.load(paths.key_file_path(target))
+    except StoreDamaged:
+        old = None  # missing or damaged: what this computer remembers has to do
+    if old is not None and old.store_id == store_id:
+        erasures |= set(old.erasures)
+        head = dict(old.audit_head)
+        keys_generation = max(keys_generation, old.generation)
+    return Replaced(keys_generation, was.store, head, frozenset(erasures))
 
 
 def restore(
@@ -467,19 +501,35 @@ def restore(
             if not hmac.compare_digest(str(manifest.get("mac", "")), _manifest_mac(key, manifest)):
                 raise StoreDamaged("The backup's manifest has been altered: nothing was changed.")
             _check_restored_copy(db, key, manifest)
-            seq = _record_restore(db, key, slot.user_id, slot.username, file, manifest)
+            replaced = _replaced(target, key_file.store_id)
+            seq, again = _record_restore(
+                db, key, slot.user_id, slot.username, file, manifest, replaced
+            )
             _swap_in(work, target)
     finally:
         lock.release()
     return RestoreReport(
-        target, str(manifest.get("created_at", "")), tuple(sorted(manifest["counts"].items())), seq
+        target,
+        str(manifest.get("created_at", "")),
+        tuple(sorted(manifest["counts"].items())),
+        seq,
+        again,
+        int(replaced.audit_head.get("seq", 0)),
     )
 
 
 def _record_restore(
-    db: Path, key: bytes, user_id: int | None, username: str, file: Path, manifest: dict[str, Any]
-) -> int:
-    """Check the copy's audit chain and the person's role, then audit the restore in the copy."""
+    db: Path,
+    key: bytes,
+    user_id: int | None,
+    username: str,
+    file: Path,
+    manifest: dict[str, Any],
+    replaced: Replaced,
+) -> tuple[int, tuple[str, ...]]:
+    """Check the copy's audit chain and the person's role, erase again whoever was erased
+    after the backup, audit the restore in the copy and move its generations past the
+    replaced store's. Returns the restore entry's number and the references erased again."""
     with open_raw(db, key) as store:
         chain = audit.verify_chain(store)
         if not chain.ok:
@@ -488,6 +538,7 @@ def _record_restore(
         ctx = Ctx(store, actor)
         if actor.role not in PERMISSIONS["backup"]:
             raise PermissionDenied(f"Your role ({actor.role}) may not restore the store.")
+        again = erasure.reapply(ctx, set(replaced.erasures))
         with ctx.write() as session:
             entry = audit.record(
                 session,
@@ -496,8 +547,20 @@ def _record_restore(
                 file=file.name,
                 backup_created_at=str(manifest.get("created_at", "")),
                 backup_audit_seq=int(manifest.get("audit_head", {}).get("seq", 0)),
+                replaced_generation={
+                    "store": replaced.store_generation,
+                    "key_file": replaced.keys_generation,
+                },
+                replaced_audit_head=replaced.audit_head,
+                erasures_reapplied=len(again),
             )
-            return entry.seq
+        kf = store.key_file
+        kf.erasures = sorted(set(kf.erasures) | replaced.erasures)
+        kf.generation = max(kf.generation, replaced.keys_generation)
+        store.generation = generations.advance(
+            store.engine, kf, paths.key_file_path(db), store.data_key
+        )
+        return entry.seq, again
 
 
 def _swap_in(work: Path, target: Path) -> None:

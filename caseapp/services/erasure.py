@@ -31,6 +31,7 @@ from caseapp.services.access import get_visible_woman
 from caseapp.services.context import Ctx
 from caseapp.services.permissions import require
 from caseapp.services.references import floor_key
+from caseapp.store import generations
 from caseapp.store.store import Store
 
 ERASED = "erased"
@@ -150,6 +151,12 @@ def _erase_one(
     session: Session, ctx: Ctx, reference: str, reason: str, extra: dict[str, Any]
 ) -> dict[str, int]:
     woman = visible_woman_by_reference(session, ctx, reference)
+    return _erase_woman(session, ctx, woman, reason, extra)
+
+
+def _erase_woman(
+    session: Session, ctx: Ctx, woman: Woman, reason: str, extra: dict[str, Any]
+) -> dict[str, int]:
     woman_id = woman.id
     assert woman_id is not None
     removed = _count_attached(session, woman_id)
@@ -164,16 +171,21 @@ def _erase_one(
     session.execute(delete(Woman).where(col(Woman.id) == woman_id))
     removed["woman"] = 1
     _raise_floor(session, woman.reference)
+    digest = reference_hmac(ctx.store, woman.reference)
     audit.record(
         session,
         ctx,
         ERASED,
         subject_id=woman_id,
         reason=reason,
-        reference_hmac=reference_hmac(ctx.store, woman.reference),
+        reference_hmac=digest,
         removed=removed,
         **extra,
     )
+    # Remembered in the key file too (saved with this transaction's audit head), so restoring
+    # a backup from before today erases her again.
+    if digest not in ctx.store.key_file.erasures:
+        ctx.store.key_file.erasures.append(digest)
     return removed
 
 
@@ -188,20 +200,49 @@ def erase_women(ctx: Ctx, references: Sequence[str], *, reason: str, **extra: An
     if not refs:
         raise ValidationError("No reference given: nothing erased.")
     totals: dict[str, int] = {}
+    known = list(ctx.store.key_file.erasures)
     try:
         with ctx.write() as session:
             _check_foreign_keys(session)
             for ref in refs:
                 for table, n in _erase_one(session, ctx, ref, reason, extra).items():
                     totals[table] = totals.get(table, 0) + n
-    except IntegrityError as exc:
+    except BaseException as exc:
+        ctx.store.key_file.erasures = known  # nothing was erased: remember nothing new
+        if not isinstance(exc, IntegrityError):
+            raise
         # A table that points at her without ON DELETE CASCADE: refuse rather than orphan it.
         raise StoreDamaged(
             "Her record is still referenced by a table that cannot be erased with her; "
             "nothing was erased."
         ) from exc
+    kf = ctx.store.key_file
+    generations.record(kf.store_id, ctx.store.generation, kf.generation, kf.erasures)
     scrubbed = scrub(ctx.store)
     return ErasureResult(refs, tuple(sorted(totals.items())), scrubbed)
+
+
+def reapply(ctx: Ctx, digests: set[str]) -> tuple[str, ...]:
+    """After a restore: erase again every woman whose reference digest is in `digests`.
+
+    The restore does this to its checked copy before anyone can open it; whoever restores
+    need not be allowed to erase (it is the earlier erasure being kept, not a new one).
+    Returns the references erased again.
+    """
+    if not digests:
+        return ()
+    with ctx.write() as session:
+        _check_foreign_keys(session)
+        again = [
+            woman
+            for woman in session.exec(select(Woman))
+            if reference_hmac(ctx.store, woman.reference) in digests
+        ]
+        for woman in again:
+            _erase_woman(session, ctx, woman, "erased before; re-applied after a restore", {})
+    if again:
+        scrub(ctx.store)
+    return tuple(w.reference for w in again)
 
 
 def erase(ctx: Ctx, reference: str, *, confirmation: str, reason: str = "request") -> ErasureResult:

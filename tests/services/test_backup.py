@@ -51,6 +51,9 @@ def _dump(path: Path, key: bytes, *, audit_upto: int | None = None) -> dict[str,
             rows = conn.execute(f'SELECT * FROM "{table}"').fetchall()
             if table == "auditevent" and audit_upto is not None:
                 rows = [r for r in rows if r[0] <= audit_upto]
+            if table == "setting":
+                # A restore moves the store's generation on past the one it replaced.
+                rows = [r for r in rows if r[0] != "store_generation"]
             out[table] = sorted(rows, key=repr)
         return out
     finally:

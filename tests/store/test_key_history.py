@@ -3,6 +3,7 @@ rotation, generations and restores that re-apply erasures."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import zipfile
@@ -17,14 +18,15 @@ from sqlmodel import col, select
 from caseapp import paths
 from caseapp.cli.main import main
 from caseapp.errors import PassphraseIncorrect, StoreDamaged
-from caseapp.models import AuditEvent
-from caseapp.services import backup, maintenance, users
+from caseapp.models import AuditEvent, Woman
+from caseapp.services import backup, erasure, maintenance, users
 from caseapp.services.context import Actor, Ctx
 from caseapp.services.session import lock, unlock
 from caseapp.store import generations, rotation
 from caseapp.store.keyslots import FAST_KDF, KeyFile
 from caseapp.store.store import Store, change_passphrase, create_store, open_store
 from tests.conftest import MANAGER, PASSPHRASE
+from tests.store.conftest import fill
 
 
 @pytest.fixture
@@ -269,3 +271,55 @@ def test_an_older_key_file_put_back_does_not_bring_back_an_old_passphrase(
     _put_back(with_keyworker, tmp_path / "old", keys_only=True)
     with pytest.raises(generations.OlderGeneration, match="key file is at generation"):
         unlock(with_keyworker, "kim", PASSPHRASE)
+
+
+# -- restore cannot undo erasure --------------------------------------------------------------
+
+
+def _references(path: Path) -> set[str]:
+    ctx = unlock(path, MANAGER, PASSPHRASE).ctx
+    try:
+        with ctx.read() as session:
+            return set(session.exec(select(col(Woman.reference))))
+    finally:
+        lock(ctx)
+
+
+def _details(path: Path, action: str) -> list[dict[str, Any]]:
+    ctx = unlock(path, MANAGER, PASSPHRASE).ctx
+    try:
+        with ctx.read() as session:
+            rows = session.exec(
+                select(col(AuditEvent.detail)).where(col(AuditEvent.action) == action)
+            )
+            return [json.loads(d) for d in rows]
+    finally:
+        lock(ctx)
+
+
+@pytest.mark.parametrize("key_file_lost", [False, True])
+def test_restoring_an_older_backup_erases_again_who_was_erased_since(
+    new_store: Callable[[], Store], store_path: Path, tmp_path: Path, key_file_lost: bool
+) -> None:
+    store = new_store()
+    fill(store, 20)
+    store.close()
+    ctx = unlock(store_path, MANAGER, PASSPHRASE).ctx
+    backup.create(ctx, tmp_path / "old.cab")
+    erasure.erase(ctx, "R000007", confirmation="R000007")
+    lock(ctx)
+    head = KeyFile.load(paths.key_file_path(store_path)).audit_head
+    if key_file_lost:
+        paths.key_file_path(store_path).unlink()
+    report = backup.restore(tmp_path / "old.cab", store_path, MANAGER, PASSPHRASE, replace=True)
+    assert report.reerased == ("R000007",)
+    refs = _references(store_path)
+    assert "R000007" not in refs and "R000008" in refs
+    (restored,) = _details(store_path, "restored")
+    assert restored["erasures_reapplied"] == 1
+    assert restored["replaced_generation"]["store"] > 0
+    if not key_file_lost:
+        assert restored["replaced_audit_head"] == head
+    reasons = [d["reason"] for d in _details(store_path, "erased")]
+    assert reasons.count("erased before; re-applied after a restore") == 1
+    assert maintenance.verify(store_path, MANAGER, PASSPHRASE).ok
