@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 SUPPRESSED = "[c]"
-RULES_VERSION = "1"
+RULES_VERSION = "2"
 
 RULES_TEXT = {
     "headline": "Headline service totals for the whole provider are exact.",
@@ -26,8 +26,10 @@ RULES_TEXT = {
     "for cells that add up to a figure shown elsewhere (ethnic minorities, young adults), so no "
     "[c] can be worked back from a total. Counts that overlap (characteristics, needs profile) "
     "have no total to work back from and get the primary rule.",
-    "percentages": "A percentage whose denominator is below the threshold is shown as [c]; "
-    "with no denominator it is null.",
+    "percentages": "A percentage whose denominator is below the threshold is shown as [c], "
+    "and so are its numerator and denominator; all three are [c] too when the women who "
+    "improved, or those who did not, number from 1 to threshold - 1. With no denominator the "
+    "percentage is null.",
     "suppressed_list": "Every [c] is listed with its rule; which cell of a table was the small "
     "count is not said, because that would give the count away.",
 }
@@ -86,7 +88,12 @@ class Suppression:
         both 1), so the manifest gives the same reason for every hidden cell of a table.
         """
         if self.rule == "percentage":
-            reason = "rule 4: the percentage's denominator is below the threshold"
+            # One reason for every hidden outcome: saying which side was small gives it away.
+            reason = (
+                "rule 4: the denominator is below the threshold, or the women who improved "
+                f"or those who did not are from 1 to {threshold - 1}; numerator, denominator "
+                "and percentage are hidden together"
+            )
         else:
             reason = (
                 f"rules 2-3: a count from 1 to {threshold - 1}, or a cell hidden with one so "
@@ -115,6 +122,39 @@ def percent(numerator: int, denominator: int, threshold: int) -> int | str | Non
     if denominator < threshold:
         return SUPPRESSED
     return (200 * numerator + denominator) // (2 * denominator)
+
+
+def is_small(count: int, threshold: int) -> bool:
+    """A count of women that may not be published: from 1 to threshold - 1."""
+    return 1 <= count < threshold
+
+
+@dataclass(frozen=True)
+class ShownOutcome:
+    """An outcome as it may leave: numerator, denominator and percentage, or all three `[c]`."""
+
+    numerator: int | str
+    denominator: int | str
+    percent: int | str | None
+    reason: str | None = None
+
+
+def outcome(numerator: int, denominator: int, threshold: int) -> ShownOutcome:
+    """Rule 4: a suppressed percentage takes its numerator and denominator with it.
+
+    The three are hidden together when the denominator is below the threshold, or when the
+    women who improved or those who did not are from 1 to threshold - 1 ("50 of 52 felt
+    safer" says 2 did not). Nobody counted is shown as 0 of 0 with no percentage.
+    """
+    if denominator <= 0:
+        return ShownOutcome(numerator, denominator, None)
+    if denominator < threshold:
+        reason = "the denominator is below the threshold"
+    elif is_small(numerator, threshold) or is_small(denominator - numerator, threshold):
+        reason = "fewer than the threshold improved, or did not"
+    else:
+        return ShownOutcome(numerator, denominator, percent(numerator, denominator, threshold))
+    return ShownOutcome(SUPPRESSED, SUPPRESSED, SUPPRESSED, reason)
 
 
 def _next_smallest(

@@ -268,7 +268,9 @@ class ReturnsScreen(CaseScreen):
         for row in result.headline:
             table.add_row(Text(row.label), figure(row.value), key=row.code)
         for outcome in result.outcomes:
-            value = Text(f"{outcome.numerator:,} of {outcome.denominator:,} · ")
+            value = Text.assemble(
+                figure(outcome.numerator), " of ", figure(outcome.denominator), " · "
+            )
             if outcome.percent is None:
                 value.append("–", style="dim")
             elif isinstance(outcome.percent, str):

@@ -79,12 +79,12 @@ class HeadlineRow:
 
 @dataclass(frozen=True)
 class OutcomeRow:
-    """An outcome question: improved / counted, and the percentage (int, `[c]` or None)."""
+    """An outcome question: improved / counted and the percentage, each a number or `[c]`."""
 
     code: str
     label: str
-    numerator: int
-    denominator: int
+    numerator: int | str
+    denominator: int | str
     percent: int | str | None
 
 
@@ -144,24 +144,24 @@ def _result(
     extra: list[anonymise.Suppression] = []
     for item in found.outcomes:
         code = f"outcome_{item.question}"
-        share = anonymise.percent(item.numerator, item.denominator, threshold)
-        if share == anonymise.SUPPRESSED:
+        shown_outcome = anonymise.outcome(item.numerator, item.denominator, threshold)
+        if shown_outcome.reason is not None:
             extra.append(
                 anonymise.Suppression(
                     "outcomes",
                     code,
                     OUTCOME_QUESTIONS[item.question],
                     "percentage",
-                    f"denominator {item.denominator} is below the threshold",
+                    shown_outcome.reason,
                 )
             )
         outcome_rows.append(
             OutcomeRow(
                 code,
                 OUTCOME_QUESTIONS[item.question],
-                item.numerator,
-                item.denominator,
-                share,
+                shown_outcome.numerator,
+                shown_outcome.denominator,
+                shown_outcome.percent,
             )
         )
     return ReturnResult(
