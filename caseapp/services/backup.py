@@ -44,11 +44,11 @@ from caseapp.errors import (
 )
 from caseapp.export.files import check_out_file
 from caseapp.models.base import utcnow
-from caseapp.services import audit, erasure
+from caseapp.services import audit, backup_record, erasure, restore_history
 from caseapp.services.context import Ctx
 from caseapp.services.permissions import PERMISSIONS, require
 from caseapp.services.users import actor_for
-from caseapp.store import generations
+from caseapp.store import generations, rotation
 from caseapp.store.atomic import fsync_dir
 from caseapp.store.attempts import Attempts
 from caseapp.store.engine import raw_connect
@@ -303,15 +303,24 @@ def create(ctx: Ctx, out: Path) -> BackupInfo:
     if target.resolve() in _store_files(ctx.store.path):
         raise ValidationError("Choose a backup file that is not one of the store's own files.")
     info = write_backup(ctx.store.path, ctx.store.data_key, ctx.store.key_file, target)
-    with ctx.write() as session:
-        audit.record(
-            session,
-            ctx,
-            "backup_taken",
-            file=target.name,
-            sha256=info.sha256,
-            audit_seq=info.audit_seq,
-        )
+    kf = ctx.store.key_file
+    kf.absorb(paths.key_file_path(ctx.store.path), ctx.store.data_key)
+    counted = kf.backups
+    kf.backups = number = counted + 1  # saved with the entry's audit head
+    try:
+        with ctx.write() as session:
+            audit.record(
+                session,
+                ctx,
+                backup_record.ACTION,
+                file=target.name,
+                sha256=info.sha256,
+                audit_seq=info.audit_seq,
+                number=number,
+            )
+    except BaseException:
+        kf.backups = counted
+        raise
     return info
 
 
@@ -342,8 +351,24 @@ def create_beside_running_app(path: Path, username: str, passphrase: str, out: P
     if target.resolve() in _store_files(path):
         raise ValidationError("Choose a backup file that is not one of the store's own files.")
     info = write_backup(path, key, key_file, target)
-    attempts.note("backup_taken", slot.username)
+    # Counted in the key file now (the running app keeps the higher count when it saves) and
+    # queued with a MAC, so the entry can be neither edited nor removed unnoticed.
+    key_file.backups = number = key_file.backups + 1
+    key_file.save(paths.key_file_path(path), key)
+    detail = {"file": target.name, "sha256": info.sha256, "number": number}
+    queue_key = _stable_keys(path, key)[backup_record.PURPOSE]
+    attempts.note(
+        backup_record.ACTION, slot.username, backup_record.sealed_detail(queue_key, detail)
+    )
     return info
+
+
+def _stable_keys(path: Path, key: bytes) -> dict[str, bytes]:
+    conn = raw_connect(path, key)
+    try:
+        return rotation.stable_keys(conn, key)
+    finally:
+        conn.close()
 
 
 def _role_of(path: Path, key: bytes, user_id: int | None) -> str:
@@ -424,37 +449,6 @@ class RestoreReport:
     replaced_audit_seq: int = 0  # the replaced store's audit head, recorded in the log
 
 
-@dataclass(frozen=True)
-class Replaced:
-    """What is known of the store a restore replaces: its key file's generation, audit head
-    and erasures, joined with what this computer has seen of that store."""
-
-    keys_generation: int
-    store_generation: int
-    audit_head: dict[str, Any]
-    erasures: frozenset[str]
-
-
-def _replaced(target: Path, store_id: str) -> Replaced:
-    """Read the key file being replaced. Its erasures count although its MAC cannot be checked
-    (the backup's key may be older): a digest matches a reference only under the store's own
-    tombstone key, so an added one can erase no one, and what this computer saw is added.
-    """
-    was = generations.seen(store_id)
-    erasures = set(was.erasures)
-    head: dict[str, Any] = {}
-    keys_generation = was.keys
-    try:
-        old = KeyFile.load(paths.key_file_path(target))
-    except StoreDamaged:
-        old = None  # missing or damaged: what this computer remembers has to do
-    if old is not None and old.store_id == store_id:
-        erasures |= set(old.erasures)
-        head = dict(old.audit_head)
-        keys_generation = max(keys_generation, old.generation)
-    return Replaced(keys_generation, was.store, head, frozenset(erasures))
-
-
 def restore(
     file: Path, target: Path, username: str, passphrase: str, *, replace: bool = False
 ) -> RestoreReport:
@@ -501,7 +495,7 @@ def restore(
             if not hmac.compare_digest(str(manifest.get("mac", "")), _manifest_mac(key, manifest)):
                 raise StoreDamaged("The backup's manifest has been altered: nothing was changed.")
             _check_restored_copy(db, key, manifest)
-            replaced = _replaced(target, key_file.store_id)
+            replaced = restore_history.replaced(target, key_file.store_id)
             seq, again = _record_restore(
                 db, key, slot.user_id, slot.username, file, manifest, replaced
             )
@@ -525,7 +519,7 @@ def _record_restore(
     username: str,
     file: Path,
     manifest: dict[str, Any],
-    replaced: Replaced,
+    replaced: restore_history.Replaced,
 ) -> tuple[int, tuple[str, ...]]:
     """Check the copy's audit chain and the person's role, erase again whoever was erased
     after the backup, audit the restore in the copy and move its generations past the

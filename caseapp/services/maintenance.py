@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from caseapp.services import audit
+from caseapp.services import audit, backup_record
 from caseapp.services.session import lock, unlock
 from caseapp.store.store import check_integrity
 
@@ -35,9 +35,25 @@ def verify(
             f"generations: store {ctx.store.generation}, key file "
             f"{ctx.store.key_file.generation} (none older than seen on this computer)"
         )
-        ok = not problems and chain.ok
+        missing = backup_record.missing_numbers(ctx.store)
+        counted = ctx.store.key_file.backups
+        if missing:
+            lines.append(
+                f"backups: {counted} counted, but backup number(s) "
+                f"{', '.join(map(str, missing))} left no audit entry (removed from the state file?)"
+            )
+        else:
+            lines.append(f"backups: {counted} counted, each with its audit entry")
+        ok = not problems and chain.ok and not missing
         if ok:
             return VerifyReport(True, "Store verified: no damage found.", lines)
+        if not problems and chain.ok:
+            return VerifyReport(
+                False,
+                f"Audit log incomplete: backup number {missing[0]} was taken, but its queued "
+                "audit entry was removed before it reached the log.",
+                lines,
+            )
         what = "pages fail their integrity check" if problems else chain.message
         return VerifyReport(
             False, f"Store damaged: {what}. Restore from your latest backup.", lines

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from caseapp import paths
 from caseapp.errors import CaseappError, PermissionDenied, StoreInUse
-from caseapp.services import audit
+from caseapp.services import audit, backup_record
 from caseapp.services.context import Ctx
 from caseapp.services.users import actor_for
 from caseapp.store import generations
@@ -57,11 +57,19 @@ def unlock(
         with store.write() as session:
             for event in unlocked.pending_failures:
                 at = datetime.fromtimestamp(float(str(event.get("at", 0))), UTC)
+                action = str(event.get("action", "unlock_failed"))
+                detail = None
+                if action == backup_record.ACTION:
+                    # Queued in a plain file: its MAC must check out to count as the entry.
+                    detail = backup_record.opened_detail(store, event)
+                    if detail is None:
+                        action = "backup_entry_unverified"
                 audit.append(
                     session,
                     store,
-                    str(event.get("action", "unlock_failed")),
+                    action,
                     username=str(event.get("username", ""))[:64],
+                    detail=detail,
                     at=at,
                 )
             if unlocked.older:

@@ -72,10 +72,13 @@ class Attempts:
         self.save(state)
         return state
 
-    def note(self, action: str, username: str) -> None:
+    def note(self, action: str, username: str, detail: dict[str, object] | None = None) -> None:
         """Queue an event for the audit log that happened without the store open."""
         state = self.load()
-        state.pending.append({"action": action, "at": self.clock(), "username": username[:64]})
+        event: dict[str, object] = {"action": action, "at": self.clock(), "username": username[:64]}
+        if detail:
+            event["detail"] = detail
+        state.pending.append(event)
         self.save(state)
 
     def reset_keeping_events(self) -> None:

@@ -391,6 +391,22 @@ class KeyFile:
                 "The key file has been altered: restore it and the store from a backup."
             )
 
+    def absorb(self, path: Path, data_key: bytes) -> None:
+        """Take the backup count and generation from the file on disk when they are higher.
+
+        A backup taken beside a running caseapp counts itself in the key file on disk; the
+        running app's next save must not count it away. A file that does not check out
+        under this data key is ignored (the save then writes what this process holds).
+        """
+        try:
+            on_disk = KeyFile.load(path)
+            on_disk.check_mac(data_key)
+        except (StoreDamaged, OSError):
+            return
+        if on_disk.store_id == self.store_id:
+            self.backups = max(self.backups, on_disk.backups)
+            self.generation = max(self.generation, on_disk.generation)
+
     def save(self, path: Path, data_key: bytes) -> None:
         """Write the key file atomically with a fresh MAC and checksum, one generation on."""
         self.generation += 1

@@ -114,6 +114,7 @@ class Store:
     def save_key_file(self) -> None:
         """Rewrite the key file (atomically, with a fresh MAC)."""
         try:
+            self.key_file.absorb(paths.key_file_path(self.path), self.data_key)
             self.key_file.save(paths.key_file_path(self.path), self.data_key)
         except OSError as exc:
             raise StoreWriteFailed(

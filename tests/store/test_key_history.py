@@ -19,14 +19,14 @@ from caseapp import paths
 from caseapp.cli.main import main
 from caseapp.errors import PassphraseIncorrect, StoreDamaged
 from caseapp.models import AuditEvent, Woman
-from caseapp.services import backup, erasure, maintenance, users
+from caseapp.services import audit, backup, erasure, maintenance, users
 from caseapp.services.context import Actor, Ctx
 from caseapp.services.session import lock, unlock
 from caseapp.store import generations, rotation
 from caseapp.store.keyslots import FAST_KDF, KeyFile
 from caseapp.store.store import Store, change_passphrase, create_store, open_store
 from tests.conftest import MANAGER, PASSPHRASE
-from tests.store.conftest import fill
+from tests.harness.store import fill
 
 
 @pytest.fixture
@@ -323,3 +323,48 @@ def test_restoring_an_older_backup_erases_again_who_was_erased_since(
     reasons = [d["reason"] for d in _details(store_path, "erased")]
     assert reasons.count("erased before; re-applied after a restore") == 1
     assert maintenance.verify(store_path, MANAGER, PASSPHRASE).ok
+
+
+# -- a backup cannot leave no audit entry -----------------------------------------------------
+
+
+def _backup_beside_open_app(store_path: Path, out: Path) -> None:
+    app = unlock(store_path, MANAGER, PASSPHRASE).ctx  # caseapp open in another window
+    try:
+        backup.create_beside_running_app(store_path, MANAGER, PASSPHRASE, out)
+        with app.write() as session:  # the app keeps working and saving its key file
+            audit.record(session, app, "woman_viewed")
+    finally:
+        lock(app)
+
+
+def test_a_queued_backup_entry_deleted_from_the_state_file_is_named_by_verify(
+    closed_store_path: Path, tmp_path: Path
+) -> None:
+    _backup_beside_open_app(closed_store_path, tmp_path / "one.cab")
+    state = paths.state_file_path(closed_store_path)
+    data = json.loads(state.read_text("utf-8"))
+    data["pending"] = [e for e in data["pending"] if e["action"] != "backup_taken"]
+    state.write_text(json.dumps(data), "utf-8")
+    report = maintenance.verify(closed_store_path, MANAGER, PASSPHRASE)
+    assert not report.ok
+    assert "backup number 1" in report.summary
+
+
+def test_a_queued_backup_entry_reaches_the_log_and_an_edited_one_is_marked(
+    closed_store_path: Path, tmp_path: Path
+) -> None:
+    _backup_beside_open_app(closed_store_path, tmp_path / "one.cab")
+    assert maintenance.verify(closed_store_path, MANAGER, PASSPHRASE).ok
+    (entry,) = _details(closed_store_path, "backup_taken")
+    assert entry["number"] == 1 and entry["file"] == "one.cab"
+    _backup_beside_open_app(closed_store_path, tmp_path / "two.cab")
+    state = paths.state_file_path(closed_store_path)
+    data = json.loads(state.read_text("utf-8"))
+    for event in data["pending"]:
+        if event["action"] == "backup_taken":
+            event["detail"]["file"] = "somewhere-else.cab"
+    state.write_text(json.dumps(data), "utf-8")
+    report = maintenance.verify(closed_store_path, MANAGER, PASSPHRASE)
+    assert not report.ok and "backup number 2" in report.summary
+    assert len(_details(closed_store_path, "backup_entry_unverified")) == 1

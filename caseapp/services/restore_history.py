@@ -1,0 +1,43 @@
+"""What a restore must not undo: the replaced store's generation, audit head and erasures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from caseapp import paths
+from caseapp.errors import StoreDamaged
+from caseapp.store import generations
+from caseapp.store.keyslots import KeyFile
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """What is known of the store a restore replaces: its key file's generation, audit head
+    and erasures, joined with what this computer has seen of that store."""
+
+    keys_generation: int
+    store_generation: int
+    audit_head: dict[str, Any]
+    erasures: frozenset[str]
+
+
+def replaced(target: Path, store_id: str) -> Replaced:
+    """Read the key file being replaced. Its erasures count although its MAC cannot be checked
+    (the backup's key may be older): a digest matches a reference only under the store's own
+    tombstone key, so an added one can erase no one, and what this computer saw is added.
+    """
+    was = generations.seen(store_id)
+    erasures = set(was.erasures)
+    head: dict[str, Any] = {}
+    keys_generation = was.keys
+    try:
+        old = KeyFile.load(paths.key_file_path(target))
+    except StoreDamaged:
+        old = None  # missing or damaged: what this computer remembers has to do
+    if old is not None and old.store_id == store_id:
+        erasures |= set(old.erasures)
+        head = dict(old.audit_head)
+        keys_generation = max(keys_generation, old.generation)
+    return Replaced(keys_generation, was.store, head, frozenset(erasures))
