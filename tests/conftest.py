@@ -74,3 +74,21 @@ def make_user(manager: Ctx) -> Callable[..., Ctx]:
         return Ctx(manager.store, Actor(user.id, user.username, user.role, user.display_name))
 
     return make
+
+
+@pytest.fixture
+def closed_store(new_store: Callable[[], Store], store_path: Path) -> Path:
+    """A store of a few thousand rows, checkpointed and closed; returns its path."""
+    from tests.harness.store import fill
+
+    store = new_store()
+    fill(store)
+    store.close()
+    return store_path
+
+
+@pytest.fixture
+def closed_store_path(new_store: Callable[[], Store], store_path: Path) -> Path:
+    """An empty store with its manager, closed; returns its path."""
+    new_store().close()
+    return store_path

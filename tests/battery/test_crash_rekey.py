@@ -23,7 +23,7 @@ from caseapp.store.keyslots import FAST_KDF, KeyFile
 from caseapp.store.store import Store
 from tests.battery.test_crash_battery import run_and_kill, seed, temp_files, verified
 from tests.conftest import MANAGER, PASSPHRASE
-from tests.store.conftest import fill
+from tests.harness.store import fill
 
 pytestmark = pytest.mark.slow
 

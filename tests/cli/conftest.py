@@ -13,9 +13,6 @@ import pytest
 
 from caseapp.cli.main import main
 from caseapp.store.keyslots import FAST_KDF
-from tests.store.conftest import closed_store_path
-
-__all__ = ["closed_store_path"]  # the store tests' fixture, shared here
 
 
 @dataclass(frozen=True)

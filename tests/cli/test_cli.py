@@ -14,7 +14,7 @@ from caseapp.services.session import lock, unlock
 from caseapp.store.store import Store, open_store
 from tests.cli.conftest import Ran, one_clean_line
 from tests.conftest import MANAGER, PASSPHRASE
-from tests.store.conftest import fill, fingerprint
+from tests.harness.store import file_hashes, fill
 
 Cli = Callable[..., Ran]
 CREDS = {"CASEAPP_USER": MANAGER, "CASEAPP_PASSPHRASE": PASSPHRASE}
@@ -49,7 +49,7 @@ def test_init_verify_then_flipped_byte_is_damage(
     data = bytearray(store_path.read_bytes())
     data[len(data) // 2 + 5] ^= 0x40
     store_path.write_bytes(bytes(data))
-    before = fingerprint(store_path)
+    before = file_hashes(store_path)
     ran = cli_process("verify", "--store", str(store_path), **CREDS)
     assert ran.code == 3
     line = one_clean_line(ran.err)
@@ -57,22 +57,22 @@ def test_init_verify_then_flipped_byte_is_damage(
     # Opening it for work says the same, and nothing is written over it.
     ran = cli_process("user", "list", "--store", str(store_path), **CREDS)
     assert ran.code == 3 and "damaged" in one_clean_line(ran.err)
-    assert fingerprint(store_path) == before
+    assert file_hashes(store_path) == before
 
 
 def test_init_refuses_to_overwrite(cli: Cli, store_path: Path) -> None:
     _init(cli, store_path)
-    before = fingerprint(store_path)
+    before = file_hashes(store_path)
     ran = cli("init", "--store", str(store_path), "--user", "other", CASEAPP_PASSPHRASE="x" * 12)
     assert ran.code == 1
     assert "will not overwrite" in one_clean_line(ran.err)
-    assert fingerprint(store_path) == before
+    assert file_hashes(store_path) == before
 
 
 def test_wrong_passphrase_exit_2_one_line_nothing_changed(
     cli_process: Cli, closed_store_path: Path
 ) -> None:
-    before = fingerprint(closed_store_path)
+    before = file_hashes(closed_store_path)
     ran = cli_process(
         "user",
         "list",
@@ -84,7 +84,7 @@ def test_wrong_passphrase_exit_2_one_line_nothing_changed(
     assert ran.code == 2
     assert one_clean_line(ran.err) == "caseapp: Username or passphrase incorrect."
     assert ran.out == ""
-    assert fingerprint(closed_store_path) == before
+    assert file_hashes(closed_store_path) == before
 
 
 def test_second_instance_exit_4(cli_process: Cli, store: Store, store_path: Path) -> None:
@@ -94,7 +94,7 @@ def test_second_instance_exit_4(cli_process: Cli, store: Store, store_path: Path
 
 
 def test_passwd_rewrites_only_the_slot(cli: Cli, closed_store_path: Path) -> None:
-    before = fingerprint(closed_store_path)
+    before = file_hashes(closed_store_path)
     ran = cli(
         "passwd",
         "--store",
@@ -103,7 +103,7 @@ def test_passwd_rewrites_only_the_slot(cli: Cli, closed_store_path: Path) -> Non
         CASEAPP_NEW_PASSPHRASE="ünïcode; 'new' passphrase 🔑",
     )
     assert (ran.code, ran.out.strip()) == (0, "Passphrase changed."), ran.err
-    after = fingerprint(closed_store_path)
+    after = file_hashes(closed_store_path)
     assert after["store"] == before["store"] and after["wal"] is None
     assert after["keys"] != before["keys"]
     assert cli("user", "list", "--store", str(closed_store_path), **CREDS).code == 2
@@ -119,11 +119,11 @@ def test_passwd_rewrites_only_the_slot(cli: Cli, closed_store_path: Path) -> Non
 
 
 def test_passwd_refuses_a_short_new_passphrase(cli: Cli, closed_store_path: Path) -> None:
-    before = fingerprint(closed_store_path)
+    before = file_hashes(closed_store_path)
     ran = cli("passwd", "--store", str(closed_store_path), **CREDS, CASEAPP_NEW_PASSPHRASE="short")
     assert ran.code == 6
     assert "at least 8 characters" in one_clean_line(ran.err)
-    assert fingerprint(closed_store_path) == before
+    assert file_hashes(closed_store_path) == before
 
 
 def test_recover_with_the_printed_code(cli: Cli, store_path: Path) -> None:

@@ -11,9 +11,6 @@ from textual.widgets import Input
 
 from caseapp.app import CaseApp, build_app
 from tests.conftest import MANAGER, PASSPHRASE
-from tests.store.conftest import closed_store_path
-
-__all__ = ["closed_store_path"]  # the store tests' fixture, shared here
 
 # Relative to tmp_path (the test chdirs there) so the path on screen is the same every run.
 SHOWN_PATH = Path("store/caseapp.db")

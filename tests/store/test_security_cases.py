@@ -25,7 +25,7 @@ from caseapp.services.session import lock, unlock
 from caseapp.store.keyslots import FAST_KDF
 from caseapp.store.store import Store, change_passphrase, create_store, open_store
 from tests.conftest import MANAGER, PASSPHRASE
-from tests.store.conftest import fill, fingerprint
+from tests.harness.store import file_hashes, fill
 
 MARKER = "Qz7Wintermute"
 
@@ -145,13 +145,13 @@ def test_case2_plain_sqlite_cannot_read(closed_store: Path) -> None:
 
 
 def test_case3_wrong_passphrase_is_plain_and_changes_nothing(closed_store: Path) -> None:
-    before = fingerprint(closed_store)
+    before = file_hashes(closed_store)
     with pytest.raises(PassphraseIncorrect) as caught:
         open_store(closed_store, MANAGER, "not the passphrase")
     assert str(caught.value) == "Username or passphrase incorrect."
     with pytest.raises(PassphraseIncorrect):
         open_store(closed_store, "nobody", PASSPHRASE)
-    assert fingerprint(closed_store) == before
+    assert file_hashes(closed_store) == before
     assert not Path(f"{closed_store}-shm").exists()
 
 
@@ -162,13 +162,13 @@ def test_case4_flipped_byte_is_damage(closed_store: Path, where: str) -> None:
     offset = {"first page": 100, "middle": len(data) // 2 + 17, "last page": len(data) - 50}[where]
     data[offset] ^= 0x01
     closed_store.write_bytes(bytes(data))
-    before = fingerprint(closed_store)
+    before = file_hashes(closed_store)
     with pytest.raises(StoreDamaged) as caught:
         open_store(closed_store, MANAGER, PASSPHRASE)
     message = str(caught.value)
     assert "damaged" in message and "backup" in message
     assert "will not create a new store" in message
-    assert fingerprint(closed_store) == before
+    assert file_hashes(closed_store) == before
     leftovers = {p.name for p in closed_store.parent.iterdir()}
     assert leftovers == {closed_store.name + s for s in ("", ".keys", ".lock")}
 
@@ -180,19 +180,19 @@ def test_case5_truncated_store_is_refused(closed_store: Path, cut: int | str) ->
     if isinstance(cut, int):
         keep = len(data) - cut
     closed_store.write_bytes(data[:keep])
-    before = fingerprint(closed_store)
+    before = file_hashes(closed_store)
     with pytest.raises(StoreDamaged, match=r"damaged.*backup"):
         open_store(closed_store, MANAGER, PASSPHRASE)
-    assert fingerprint(closed_store) == before
+    assert file_hashes(closed_store) == before
     assert not Path(f"{closed_store}-wal").exists()
 
 
 def test_case5_missing_key_file_is_refused(closed_store: Path) -> None:
     paths.key_file_path(closed_store).unlink()
-    before = fingerprint(closed_store)
+    before = file_hashes(closed_store)
     with pytest.raises(StoreDamaged, match=r"key file .* is missing: restore it"):
         open_store(closed_store, MANAGER, PASSPHRASE)
-    assert fingerprint(closed_store) == before
+    assert file_hashes(closed_store) == before
     assert not paths.key_file_path(closed_store).exists()
 
 
@@ -244,10 +244,10 @@ def test_case5_altered_key_file_is_refused(
     message: str,
 ) -> None:
     _edit_key_file(closed_store, change, fix_checksum=fix_checksum)
-    before = fingerprint(closed_store)
+    before = file_hashes(closed_store)
     with pytest.raises(error, match=message):
         open_store(closed_store, MANAGER, PASSPHRASE)
-    assert fingerprint(closed_store) == before
+    assert file_hashes(closed_store) == before
 
 
 def test_case5_garbage_key_file_is_refused(closed_store: Path) -> None:
@@ -263,9 +263,9 @@ def test_missing_store_is_not_found_and_not_created(store_path: Path) -> None:
 
 
 def test_case6_passphrase_change_leaves_store_bytes(closed_store: Path) -> None:
-    before = fingerprint(closed_store)
+    before = file_hashes(closed_store)
     change_passphrase(closed_store, MANAGER, PASSPHRASE, "a brand new passphrase")
-    after = fingerprint(closed_store)
+    after = file_hashes(closed_store)
     assert after["store"] == before["store"]
     assert after["wal"] is None
     assert after["keys"] != before["keys"]
@@ -282,10 +282,10 @@ def test_case6_passphrase_change_leaves_store_bytes(closed_store: Path) -> None:
 
 
 def test_case6_wrong_old_passphrase_changes_nothing(closed_store: Path) -> None:
-    before = fingerprint(closed_store)
+    before = file_hashes(closed_store)
     with pytest.raises(PassphraseIncorrect):
         change_passphrase(closed_store, MANAGER, "wrong", "a brand new passphrase")
-    assert fingerprint(closed_store) == before
+    assert file_hashes(closed_store) == before
 
 
 def test_case7_removed_user_is_locked_out_and_nobody_else(
@@ -341,13 +341,13 @@ def test_case8_awkward_passphrases(store_path: Path, created_with: str, typed: s
 
 
 def test_case21_second_instance_is_told_store_in_use(store: Store, store_path: Path) -> None:
-    before = fingerprint(store_path)
+    before = file_hashes(store_path)
     in_use = rf"open in another caseapp window \(process {os.getpid()}\)"
     with pytest.raises(StoreInUse, match=in_use):
         open_store(store_path, MANAGER, PASSPHRASE)
     with pytest.raises(StoreInUse):
         change_passphrase(store_path, MANAGER, PASSPHRASE, "something else entirely")
-    assert fingerprint(store_path)["keys"] == before["keys"]
+    assert file_hashes(store_path)["keys"] == before["keys"]
     store.close()
     opened = open_store(store_path, MANAGER, PASSPHRASE)
     opened.store.close()

@@ -16,6 +16,7 @@ from caseapp.services.women import open_woman
 from caseapp.widgets.choice import ChoiceField
 from caseapp.widgets.date_input import DateInput
 from tests.harness.app import make_app, screen_text, settle, type_text, unlock
+from tests.harness.clock import fixed_clock  # noqa: F401 (autouse: today is 24/11/2026)
 from tests.harness.women import add_woman
 
 

@@ -22,9 +22,6 @@ from caseapp.services.session import UnlockOutcome, lock, unlock
 from caseapp.store.store import DAMAGED, open_store
 from tests.conftest import MANAGER, PASSPHRASE
 from tests.harness.app import SIZE, notices, settle
-from tests.store.conftest import closed_store, closed_store_path
-
-__all__ = ["closed_store", "closed_store_path"]  # the store tests' fixtures, shared here
 
 
 class FakeClock:

@@ -1,12 +1,10 @@
-"""Helpers for store tests: filling a store with rows and fingerprinting its files."""
+"""Store contents for tests: many rows at once, and the hashes of a store's files."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from sqlalchemy import insert
 
 from caseapp import paths
@@ -34,7 +32,7 @@ def fill(store: Store, rows: int = ROWS_FOR_MANY_PAGES, *, prefix: str = "R") ->
         )
 
 
-def fingerprint(path: Path) -> dict[str, str | None]:
+def file_hashes(path: Path) -> dict[str, str | None]:
     """SHA-256 of the store, its key file and its WAL (None when absent)."""
     out: dict[str, str | None] = {}
     for label, file in (
@@ -44,19 +42,3 @@ def fingerprint(path: Path) -> dict[str, str | None]:
     ):
         out[label] = hashlib.sha256(file.read_bytes()).hexdigest() if file.exists() else None
     return out
-
-
-@pytest.fixture
-def closed_store(new_store: Callable[[], Store], store_path: Path) -> Path:
-    """A store of a few thousand rows, checkpointed and closed; returns its path."""
-    store = new_store()
-    fill(store)
-    store.close()
-    return store_path
-
-
-@pytest.fixture
-def closed_store_path(new_store: Callable[[], Store], store_path: Path) -> Path:
-    """An empty store with its manager, closed; returns its path."""
-    new_store().close()
-    return store_path
