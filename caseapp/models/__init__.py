@@ -5,6 +5,18 @@ from caseapp.models.casework import Assessment, AssessmentItem, Engagement, Outc
 from caseapp.models.drafts import Draft
 from caseapp.models.groups import Activity, GroupAttendance, GroupSession
 from caseapp.models.reference import Borough, Hub, HubBorough, Setting
+from caseapp.models.sync import (
+    SyncBundle,
+    SyncChange,
+    SyncClock,
+    SyncConflict,
+    SyncField,
+    SyncPeer,
+    SyncPending,
+    SyncRow,
+    SyncSelf,
+    SyncTombstone,
+)
 from caseapp.models.users import User
 from caseapp.models.women import Closure, Consent, Flag, Referral, Woman, WomanShare
 
@@ -28,6 +40,16 @@ __all__ = [
     "PlanGoal",
     "Referral",
     "Setting",
+    "SyncBundle",
+    "SyncChange",
+    "SyncClock",
+    "SyncConflict",
+    "SyncField",
+    "SyncPeer",
+    "SyncPending",
+    "SyncRow",
+    "SyncSelf",
+    "SyncTombstone",
     "User",
     "Woman",
     "WomanShare",

@@ -1,0 +1,157 @@
+"""Sync bookkeeping between a centre and its hubs: identity, change log, peers, conflicts.
+
+The rows kept in sync (women and everything attached, groups, activities) are not changed: a
+row's store-independent identity (its `uid`) lives in `SyncRow`, and what changed is captured
+by triggers into `SyncPending`, then stamped into `SyncChange` in the same transaction.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class SyncSelf(SQLModel, table=True):
+    """This store's sync identity (one row, id 1): its id, keys, clock and counters."""
+
+    __tablename__ = "sync_self"
+
+    id: int | None = Field(default=None, primary_key=True)
+    store_uid: str = Field(max_length=32)
+    name: str = Field(default="", max_length=60)
+    role: str = Field(default="centre", max_length=10)
+    ref_code: str = Field(default="", max_length=8)
+    kx_private: str = Field(default="", max_length=64)
+    sign_private: str = Field(default="", max_length=64)
+    hlc_wall: int = 0
+    hlc_count: int = 0
+    next_seq: int = 1
+    next_hub: int = 1
+
+
+class SyncPeer(SQLModel, table=True):
+    """A store this one exchanges bundles with, its public keys and what it has acknowledged."""
+
+    __tablename__ = "sync_peer"
+
+    store_uid: str = Field(primary_key=True, max_length=32)
+    name: str = Field(default="", max_length=60)
+    role: str = Field(default="hub", max_length=10)
+    kx_public: str = Field(max_length=64)
+    sign_public: str = Field(max_length=64)
+    acked: str = Field(default="{}", max_length=100_000)
+    users: str = Field(default="[]", max_length=100_000)
+    last_sent: str = Field(default="", max_length=40)
+    last_received: str = Field(default="", max_length=40)
+    revoked: bool = False
+
+
+class SyncClock(SQLModel, table=True):
+    """The version vector: the highest change sequence applied from each origin store."""
+
+    __tablename__ = "sync_clock"
+
+    origin: str = Field(primary_key=True, max_length=32)
+    seq: int = 0
+
+
+class SyncRow(SQLModel, table=True):
+    """The uid of a synced row with an integer id, and the store that created it."""
+
+    __tablename__ = "sync_row"
+    __table_args__ = (UniqueConstraint("uid", name="uq_sync_row_uid"),)
+
+    tbl: str = Field(primary_key=True, max_length=30)
+    local_id: int = Field(primary_key=True)
+    uid: str = Field(max_length=36)
+    origin: str = Field(default="", max_length=32)
+
+
+class SyncPending(SQLModel, table=True):
+    """A row change seen by a capture trigger, waiting to be stamped at commit."""
+
+    __tablename__ = "sync_pending"
+
+    n: int | None = Field(default=None, primary_key=True)
+    tbl: str = Field(max_length=30)
+    rid: int
+    op: str = Field(max_length=1)
+    old: str | None = Field(default=None, max_length=1_000_000)
+    new: str | None = Field(default=None, max_length=1_000_000)
+
+
+class SyncChange(SQLModel, table=True):
+    """One stamped change from any origin, in the order this store learnt it."""
+
+    __tablename__ = "sync_change"
+    __table_args__ = (
+        UniqueConstraint("origin", "seq", name="uq_sync_change_origin_seq"),
+        Index("ix_sync_change_owner", "owner"),
+        Index("ix_sync_change_row", "tbl", "uid"),
+    )
+
+    n: int | None = Field(default=None, primary_key=True)
+    origin: str = Field(max_length=32)
+    seq: int
+    hlc: str = Field(max_length=80)
+    username: str = Field(default="", max_length=64)
+    tbl: str = Field(max_length=30)
+    uid: str = Field(max_length=36)
+    owner: str = Field(default="", max_length=36)
+    op: str = Field(max_length=1)
+    data: str = Field(default="{}", max_length=1_000_000)
+
+
+class SyncField(SQLModel, table=True):
+    """One write of one field: its stamp, the stamps it replaced, value and author."""
+
+    __tablename__ = "sync_field"
+
+    tbl: str = Field(primary_key=True, max_length=30)
+    uid: str = Field(primary_key=True, max_length=36)
+    field: str = Field(primary_key=True, max_length=40)
+    stamp: str = Field(primary_key=True, max_length=80)
+    parents: str = Field(default="[]", max_length=10_000)
+    old: str = Field(default="null", max_length=100_000)
+    value: str = Field(default="null", max_length=100_000)
+    username: str = Field(default="", max_length=64)
+    owner: str = Field(default="", max_length=36, index=True)
+
+
+class SyncConflict(SQLModel, table=True):
+    """A field written differently on two stores without either seeing the other's value."""
+
+    __tablename__ = "sync_conflict"
+    __table_args__ = (Index("ix_sync_conflict_field", "tbl", "uid", "field", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tbl: str = Field(max_length=30)
+    uid: str = Field(max_length=36)
+    field: str = Field(max_length=40)
+    owner: str = Field(default="", max_length=36, index=True)
+    sides: str = Field(default="[]", max_length=200_000)
+    ancestor: str = Field(default="null", max_length=100_000)
+    opened: str = Field(default="", max_length=80)
+    status: str = Field(default="open", max_length=10)
+    resolved_by: str = Field(default="", max_length=64)
+    resolved: str = Field(default="", max_length=80)
+
+
+class SyncTombstone(SQLModel, table=True):
+    """An erased woman's uid: no change about her is ever applied again."""
+
+    __tablename__ = "sync_tombstone"
+
+    uid: str = Field(primary_key=True, max_length=36)
+    hlc: str = Field(default="", max_length=80)
+
+
+class SyncBundle(SQLModel, table=True):
+    """A bundle this store has applied (by its hash), so the same file is recognised."""
+
+    __tablename__ = "sync_bundle"
+
+    digest: str = Field(primary_key=True, max_length=64)
+    sender: str = Field(max_length=32)
+    applied: str = Field(default="", max_length=40)
+    changes: int = 0

@@ -1,0 +1,380 @@
+"""Change capture: triggers note every row change, the commit stamps them into the change log.
+
+Triggers (installed only on a store that takes part in sync) see every write, whether made
+through the ORM, Core statements or the bulk import, and put the old and new values in
+`sync_pending` inside the same transaction. Just before the commit, `process` nets them per row,
+gives new rows their uid, stamps each change with the hybrid logical clock and the author (the
+user of the transaction's audit entry), and writes it to `sync_change`: the change, its audit
+entry and its log entry commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.orm import Session, SessionTransaction
+
+from caseapp.sync import ids
+from caseapp.sync.rows import Values, dumps, owner_of, row_uid, to_wire, uid_of
+from caseapp.sync.schema import BY_NAME, SPECS, Spec, columns, quote
+
+# Per engine (one per unlocked store): "on", "off" or "repair"; see `_after_begin`.
+_STATE: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+PREFIX = "sync_capture_"
+
+# The wall clock for stamps; tests replace it to run days in a second.
+clock: list[ids.Wall] = [time.time]
+
+
+def now() -> float:
+    """The wall time the clock gives."""
+    return clock[0]()
+
+
+@dataclass
+class Me:
+    """This store's sync identity and clock, read at the start of a unit of work."""
+
+    store_uid: str
+    role: str
+    hlc: ids.Hlc
+    next_seq: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def save(self, conn: Connection) -> None:
+        """Write the clock and the next sequence number back."""
+        conn.exec_driver_sql(
+            "UPDATE sync_self SET hlc_wall = ?, hlc_count = ?, next_seq = ? WHERE id = 1",
+            (self.hlc.wall, self.hlc.count, self.next_seq),
+        )
+
+
+def load_me(conn: Connection) -> Me | None:
+    """This store's identity, or None when it takes no part in sync."""
+    row = conn.exec_driver_sql(
+        "SELECT store_uid, role, hlc_wall, hlc_count, next_seq FROM sync_self WHERE id = 1"
+    ).first()
+    if row is None:
+        return None
+    return Me(str(row[0]), str(row[1]), ids.Hlc(str(row[0]), int(row[2]), int(row[3])), int(row[4]))
+
+
+# ---- triggers -------------------------------------------------------------------------------
+
+
+def _trigger_sql(conn: Connection, spec: Spec) -> dict[str, str]:
+    cols = columns(conn, spec.name)
+    digest = hashlib.sha256(",".join(cols).encode()).hexdigest()[:8]
+    table = quote(spec.name)
+
+    def obj(alias: str) -> str:
+        return "json_object(" + ", ".join(f"'{c}', {alias}.{quote(c)}" for c in cols) + ")"
+
+    name = f"{PREFIX}{spec.name}_{digest}"
+    ins = "INSERT INTO sync_pending (tbl, rid, op, old, new) VALUES"
+    return {
+        f"{name}_i": f'CREATE TRIGGER "{name}_i" AFTER INSERT ON {table} BEGIN '
+        f"{ins} ('{spec.name}', NEW.rowid, 'I', NULL, {obj('NEW')}); END",
+        f"{name}_u": f'CREATE TRIGGER "{name}_u" AFTER UPDATE ON {table} BEGIN '
+        f"{ins} ('{spec.name}', NEW.rowid, 'U', {obj('OLD')}, {obj('NEW')}); END",
+        f"{name}_d": f'CREATE TRIGGER "{name}_d" AFTER DELETE ON {table} BEGIN '
+        f"{ins} ('{spec.name}', OLD.rowid, 'D', {obj('OLD')}, NULL); END",
+    }
+
+
+def triggers_current(conn: Connection) -> bool:
+    """Whether every synced table has its capture triggers for its present columns."""
+    have = _installed(conn)
+    want = {n for spec in SPECS for n in _trigger_sql(conn, spec)}
+    return have == want
+
+
+def _installed(conn: Connection) -> set[str]:
+    rows = conn.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE ?", (PREFIX + "%",)
+    )
+    return {str(r[0]) for r in rows}
+
+
+def install(conn: Connection) -> None:
+    """(Re)create the capture triggers to match each synced table's columns now."""
+    have = _installed(conn)
+    want: dict[str, str] = {}
+    for spec in SPECS:
+        want.update(_trigger_sql(conn, spec))
+    for name in have - set(want):
+        conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    for name, sql in want.items():
+        if name not in have:
+            conn.exec_driver_sql(sql)
+
+
+def enabled(conn: Connection) -> bool:
+    """Whether this store takes part in sync (has its identity row)."""
+    has_table = conn.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_self'"
+    ).first()
+    return bool(has_table) and load_me(conn) is not None
+
+
+@event.listens_for(Session, "after_begin")
+def _after_begin(session: Session, transaction: SessionTransaction, conn: Connection) -> None:
+    # Checked once per engine: a migration that rebuilt a synced table drops its triggers, so
+    # they are put back before the first unit of work on the upgraded store writes anything.
+    engine = conn.engine
+    if _STATE.get(engine) in ("on", "off"):
+        return
+    if not enabled(conn):
+        _STATE[engine] = "off"
+    elif triggers_current(conn):
+        _STATE[engine] = "on"
+    else:
+        # Not cached as done: a read session rolls this back, the next unit of work repeats it.
+        install(conn)
+        _STATE[engine] = "repair"
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    if not session.in_transaction():
+        return
+    if _STATE.get(session.get_bind().engine) in ("on", "repair"):
+        process(session.connection())
+
+
+def recheck(engine: Engine) -> None:
+    """After enrolment or join has committed: the next unit of work looks again."""
+    _STATE.pop(engine, None)
+
+
+# ---- stamping -------------------------------------------------------------------------------
+
+
+@dataclass
+class Episode:
+    """The net effect of one transaction on one row."""
+
+    spec: Spec
+    rid: int
+    existed: bool
+    before: Values | None
+    after: Values | None = None
+    alive: bool = False
+
+
+def _net(rows: list[Any]) -> list[Episode]:
+    done: list[Episode] = []
+    open_: dict[tuple[str, Any], Episode] = {}
+    for _n, tbl, rid, op, old, new in rows:
+        spec = BY_NAME.get(str(tbl))
+        if spec is None:
+            continue
+        old_v = json.loads(old) if old else None
+        new_v = json.loads(new) if new else None
+        values = new_v if new_v is not None else old_v
+        assert values is not None
+        key = (spec.name, tuple(values[c] for c in spec.natural) if spec.natural else values["id"])
+        ep = open_.get(key)
+        if ep is not None and op == "I" and not ep.alive and not spec.natural:
+            # Deleted, then a new row took the same id: two different rows.
+            done.append(ep)
+            ep = None
+        if ep is None:
+            ep = Episode(spec, int(rid), op != "I", old_v if op != "I" else None)
+            open_[key] = ep
+        ep.rid = int(rid)
+        if op == "D":
+            ep.after, ep.alive = None, False
+        else:
+            ep.after, ep.alive = new_v, True
+    return done + list(open_.values())
+
+
+def latest_username(conn: Connection) -> str:
+    """The author of this unit of work: the user of its newest audit entry."""
+    row = conn.exec_driver_sql("SELECT username FROM auditevent ORDER BY seq DESC LIMIT 1").first()
+    return str(row[0]) if row else ""
+
+
+def leaves(conn: Connection, table: str, uid: str, name: str) -> list[Any]:
+    """The writes of a field that no later write has replaced: (stamp, value, username, old)."""
+    rows = conn.exec_driver_sql(
+        "SELECT stamp, parents, value, username, old FROM sync_field "
+        "WHERE tbl = ? AND uid = ? AND field = ?",
+        (table, uid, name),
+    ).fetchall()
+    replaced: set[str] = set()
+    for r in rows:
+        replaced.update(json.loads(r[1]))
+    tops = [(r[0], r[2], r[3], r[4]) for r in rows if r[0] not in replaced]
+    return sorted(tops, key=lambda r: str(r[0]))
+
+
+def process(conn: Connection, *, emit: bool = True) -> int:
+    """Stamp the pending row changes into the change log; return how many changes.
+
+    With `emit=False` (while a bundle is applied, which logs what it applies itself) only the
+    uid mappings of deleted rows are dropped.
+    """
+    pending = conn.exec_driver_sql(
+        "SELECT n, tbl, rid, op, old, new FROM sync_pending ORDER BY n"
+    ).fetchall()
+    if not pending:
+        return 0
+    conn.exec_driver_sql("DELETE FROM sync_pending")
+    me = load_me(conn)
+    episodes = _net(list(pending))
+    if me is None or not emit:
+        for ep in episodes:
+            if ep.existed and not ep.alive and not ep.spec.natural:
+                conn.exec_driver_sql(
+                    "DELETE FROM sync_row WHERE tbl = ? AND local_id = ?", (ep.spec.name, ep.rid)
+                )
+        return 0
+    user = latest_username(conn)
+    erased: set[str] = set()
+    for ep in episodes:
+        if ep.spec.name == "woman" and ep.existed and not ep.alive:
+            uid = uid_of(conn, "woman", ep.rid)
+            if uid:
+                erased.add(uid)
+    count = 0
+    for ep in episodes:
+        count += _emit(conn, me, ep, user, erased)
+    for uid in sorted(erased):
+        _log(conn, me, user, "woman", uid, uid, "E", {})
+        forget_woman(conn, uid, me.hlc.stamp())
+        count += 1
+    me.save(conn)
+    return count
+
+
+def _log(
+    conn: Connection,
+    me: Me,
+    user: str,
+    table: str,
+    uid: str,
+    owner: str,
+    op: str,
+    data: Values,
+    stamp: str | None = None,
+) -> str:
+    hlc = stamp or me.hlc.tick(now())
+    seq = me.next_seq
+    me.next_seq += 1
+    conn.exec_driver_sql(
+        "INSERT INTO sync_change (origin, seq, hlc, username, tbl, uid, owner, op, data) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (me.store_uid, seq, hlc, user, table, uid, owner, op, dumps(data)),
+    )
+    conn.exec_driver_sql(
+        "INSERT INTO sync_clock (origin, seq) VALUES (?, ?) "
+        "ON CONFLICT (origin) DO UPDATE SET seq = max(seq, excluded.seq)",
+        (me.store_uid, seq),
+    )
+    return hlc
+
+
+def _emit(conn: Connection, me: Me, ep: Episode, user: str, erased: set[str]) -> int:
+    spec = ep.spec
+    if not ep.existed and not ep.alive:
+        return 0
+    if not ep.alive:  # deleted
+        wire = to_wire(conn, spec, ep.before or {})
+        uid = row_uid(conn, spec, ep.rid, wire)
+        owner = owner_of(conn, spec, uid, wire) if uid else ""
+        if not spec.natural:
+            conn.exec_driver_sql(
+                "DELETE FROM sync_row WHERE tbl = ? AND local_id = ?", (spec.name, ep.rid)
+            )
+        if uid is None or spec.name == "woman" or owner in erased:
+            return 0
+        data: Values = {"key": {c: wire[c] for c in spec.natural}} if spec.natural else {}
+        _log(conn, me, user, spec.name, uid, owner, "D", data)
+        conn.exec_driver_sql(
+            "INSERT OR IGNORE INTO sync_tombstone (uid, hlc) VALUES (?, ?)", (uid, me.hlc.stamp())
+        )
+        conn.exec_driver_sql("DELETE FROM sync_field WHERE uid = ?", (uid,))
+        return 1
+    wire = to_wire(conn, spec, ep.after or {})
+    if not ep.existed:
+        if spec.natural:
+            uid = row_uid(conn, spec, ep.rid, wire)
+        else:
+            uid = uid_of(conn, spec.name, ep.rid) or ids.uuid7(now())
+            conn.exec_driver_sql(
+                "INSERT OR REPLACE INTO sync_row (tbl, local_id, uid, origin) VALUES (?, ?, ?, ?)",
+                (spec.name, ep.rid, uid, me.store_uid),
+            )
+        if uid is None:
+            return 0
+        _log(conn, me, user, spec.name, uid, owner_of(conn, spec, uid, wire), "I", wire)
+        return 1
+    before = to_wire(conn, spec, ep.before or {})
+    changed = {k: v for k, v in wire.items() if before.get(k) != v}
+    if not changed:
+        return 0
+    uid = row_uid(conn, spec, ep.rid, wire)
+    if uid is None:
+        return 0
+    owner = owner_of(conn, spec, uid, wire)
+    hlc = me.hlc.tick(now())
+    fields: Values = {}
+    for name, value in sorted(changed.items()):
+        parents = [str(r[0]) for r in leaves(conn, spec.name, uid, name)]
+        fields[name] = {"p": parents, "o": before.get(name), "v": value}
+        conn.exec_driver_sql(
+            "INSERT OR REPLACE INTO sync_field "
+            "(tbl, uid, field, stamp, parents, old, value, username, owner) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                spec.name,
+                uid,
+                name,
+                hlc,
+                dumps(parents),
+                dumps(before.get(name)),
+                dumps(value),
+                user,
+                owner,
+            ),
+        )
+        conn.exec_driver_sql(
+            "UPDATE sync_conflict SET status = 'resolved', resolved_by = ?, resolved = ? "
+            "WHERE tbl = ? AND uid = ? AND field = ? AND status = 'open'",
+            (user, hlc, spec.name, uid, name),
+        )
+    data = {"f": fields}
+    if spec.natural:
+        data["key"] = {c: wire[c] for c in spec.natural}
+    _log(conn, me, user, spec.name, uid, owner, "U", data, stamp=hlc)
+    return 1
+
+
+def forget_woman(conn: Connection, uid: str, stamp: str) -> int:
+    """After her erasure: keep a tombstone, drop everything the sync tables held about her.
+
+    Returns how many of this store's logged changes about her were dropped.
+    """
+    me = load_me(conn)
+    mine = 0
+    if me is not None:
+        row = conn.exec_driver_sql(
+            "SELECT count(*) FROM sync_change WHERE owner = ? AND origin = ? AND op != 'E'",
+            (uid, me.store_uid),
+        ).first()
+        mine = int(row[0]) if row else 0
+    conn.exec_driver_sql(
+        "INSERT OR IGNORE INTO sync_tombstone (uid, hlc) VALUES (?, ?)", (uid, stamp)
+    )
+    conn.exec_driver_sql("DELETE FROM sync_change WHERE owner = ? AND op != 'E'", (uid,))
+    conn.exec_driver_sql("DELETE FROM sync_field WHERE owner = ?", (uid,))
+    conn.exec_driver_sql("DELETE FROM sync_conflict WHERE owner = ?", (uid,))
+    return mine

@@ -1,0 +1,427 @@
+"""Exchanging bundles through a folder, and what a person sees: status and conflicts."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlmodel import Session, col, select
+
+from caseapp.errors import NotFound, PermissionDenied, ValidationError
+from caseapp.models import Woman
+from caseapp.services import audit, erasure
+from caseapp.services.access import visible_women
+from caseapp.services.context import Ctx
+from caseapp.services.references import floor_key
+from caseapp.store import migrate
+from caseapp.store.atomic import atomic_write_bytes
+from caseapp.sync import capture
+from caseapp.sync.bundle import SUFFIX, Header, Refused, open_bundle, read_header, seal
+from caseapp.sync.capture import Me, load_me
+from caseapp.sync.merge import Applied, Merger, version_vector
+from caseapp.sync.rows import dumps, from_wire, local_of
+from caseapp.sync.schema import BY_NAME, quote
+
+
+@dataclass
+class Report:
+    """What one `sync` run did, for the command line and the app."""
+
+    sent: list[tuple[str, int, str]] = field(default_factory=list)  # peer, changes, file
+    applied: list[tuple[str, str, Applied]] = field(default_factory=list)  # file, peer, counts
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # file, why
+    refused: list[tuple[str, str]] = field(default_factory=list)  # file, why
+    open_conflicts: int = 0
+
+
+def _me(conn: Connection) -> Me:
+    me = load_me(conn)
+    if me is None:
+        raise NotFound(
+            "This store takes no part in sync yet: enrol a hub from the centre "
+            "(`caseapp sync enrol`) or create the hub's store with `caseapp sync join`."
+        )
+    return me
+
+
+def _stamp_time(stamp: str) -> str:
+    wall = int(stamp.split(".", 1)[0]) if stamp else 0
+    return datetime.fromtimestamp(wall / 1000, UTC).isoformat(timespec="seconds")
+
+
+def _peers(conn: Connection) -> list[Any]:
+    return list(
+        conn.exec_driver_sql(
+            "SELECT store_uid, name, role, kx_public, sign_public, acked, revoked, last_sent, "
+            "last_received FROM sync_peer ORDER BY name"
+        )
+    )
+
+
+def _waiting(conn: Connection, acked: dict[str, int]) -> list[Any]:
+    rows = conn.exec_driver_sql(
+        "SELECT origin, seq, hlc, username, tbl, uid, owner, op, data FROM sync_change ORDER BY n"
+    )
+    return [r for r in rows if int(r[1]) > int(acked.get(str(r[0]), 0))]
+
+
+def _check_can_sync(ctx: Ctx, me: Me) -> None:
+    if me.role == "centre" and not ctx.actor.is_manager:
+        raise PermissionDenied("Only a manager can sync the centre's store.")
+
+
+def make_bundle(session: Session, me: Me, peer: Any) -> tuple[bytes, int, Header]:
+    """The bundle for one peer: every logged change it has not acknowledged, in log order."""
+    conn = session.connection()
+    acked = json.loads(peer[5])
+    changes = [
+        {
+            "o": r[0],
+            "s": r[1],
+            "h": r[2],
+            "u": r[3],
+            "t": r[4],
+            "id": r[5],
+            "w": r[6],
+            "op": r[7],
+            "d": json.loads(r[8]),
+        }
+        for r in _waiting(conn, acked)
+    ]
+    made = me.hlc.tick(capture.now())
+    header = Header(me.store_uid, str(peer[0]), migrate.head_revision(), made)
+    payload = {
+        "sender": me.store_uid,
+        "recipient": str(peer[0]),
+        "vv": version_vector(conn),
+        "changes": changes,
+    }
+    sign = conn.exec_driver_sql("SELECT sign_private FROM sync_self WHERE id = 1").one()[0]
+    return seal(payload, header, str(peer[3]), str(sign)), len(changes), header
+
+
+def apply_bundle(ctx: Ctx, blob: bytes, *, name: str = "") -> tuple[str, Applied] | None:
+    """Check and apply one bundle in one transaction; None when it was applied before.
+
+    Raises `Refused` (after auditing the refusal) when it fails any check.
+    """
+    digest = hashlib.sha256(blob).hexdigest()
+    try:
+        with ctx.write() as session:
+            conn = session.connection()
+            me = _me(conn)
+            _check_can_sync(ctx, me)
+            header = read_header(blob)
+            peer = conn.exec_driver_sql(
+                "SELECT sign_public, revoked, acked FROM sync_peer WHERE store_uid = ?",
+                (header.sender,),
+            ).first()
+            signer = str(peer[0]) if peer is not None and not peer[1] else None
+            kx = conn.exec_driver_sql("SELECT kx_private FROM sync_self WHERE id = 1").one()[0]
+            _header, payload = open_bundle(
+                blob,
+                me=me.store_uid,
+                kx_private=str(kx),
+                signer_public=signer,
+                schema=migrate.head_revision(),
+            )
+            if conn.exec_driver_sql(
+                "SELECT 1 FROM sync_bundle WHERE digest = ?", (digest,)
+            ).first():
+                return None
+            erased_before = _erased_refs(conn)
+            merger = Merger(conn, me)
+            result = merger.apply(list(payload["changes"]))
+            assert peer is not None  # open_bundle refuses an unknown sender
+            acked = json.loads(peer[2])
+            for origin, seq in payload["vv"].items():
+                acked[origin] = max(int(seq), int(acked.get(origin, 0)))
+            conn.exec_driver_sql(
+                "UPDATE sync_peer SET acked = ?, last_received = ? WHERE store_uid = ?",
+                (dumps(acked), header.made, header.sender),
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO sync_bundle (digest, sender, applied, changes) VALUES (?, ?, ?, ?)",
+                (digest, header.sender, _now(), result.applied),
+            )
+            gone = erased_before - _erased_refs(conn)
+            for reference in sorted(gone):
+                _after_erasure(session, ctx, reference)
+            audit.record(
+                session,
+                ctx,
+                "sync_applied",
+                sender=header.sender,
+                file=name,
+                applied=result.applied,
+                skipped=result.skipped,
+                dropped=result.dropped,
+                erased=result.erased,
+                discarded_edits=result.discarded_here,
+            )
+    except Refused as exc:
+        with ctx.write() as session:
+            audit.record(session, ctx, "sync_refused", file=name, reason=str(exc))
+        raise
+    if result.erased:
+        erasure.scrub(ctx.store)
+    return header.sender, result
+
+
+def _visible(session: Session, ctx: Ctx) -> set[int]:
+    rows = session.exec(select(col(Woman.id)).where(visible_women(ctx)))
+    return {int(i) for i in rows if i is not None}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _erased_refs(conn: Connection) -> set[str]:
+    return {str(r[0]) for r in conn.exec_driver_sql("SELECT reference FROM woman")}
+
+
+def _after_erasure(session: Session, ctx: Ctx, reference: str) -> None:
+    # As a local erasure does: her reference is never issued again here, a restored backup
+    # erases her again, and the log keeps only a keyed hash of her reference.
+    stem, _, number = reference.rpartition("-")
+    if number.isdigit():
+        key = floor_key(stem + "-")
+        conn = session.connection()
+        row = conn.exec_driver_sql("SELECT value FROM setting WHERE key = ?", (key,)).first()
+        if row is None or reference > str(row[0]):
+            conn.exec_driver_sql(
+                "INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)", (key, reference)
+            )
+    digest = erasure.reference_hmac(ctx.store, reference)
+    if digest not in ctx.store.key_file.erasures:
+        ctx.store.key_file.erasures.append(digest)
+    audit.record(session, ctx, "sync_erasure_applied", reference_hmac=digest)
+
+
+def exchange(ctx: Ctx, folder: Path) -> Report:
+    """Apply every bundle in `folder` addressed here, then write one bundle for each peer."""
+    report = Report()
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValidationError(f"{folder} is not a folder.")
+    with ctx.read() as session:
+        me = _me(session.connection())
+    _check_can_sync(ctx, me)
+    for path in sorted(folder.glob("*" + SUFFIX)):
+        blob = path.read_bytes()
+        try:
+            header = read_header(blob)
+        except Refused as exc:
+            report.refused.append((path.name, str(exc)))
+            continue
+        if header.recipient != me.store_uid:
+            continue  # another store's bundle: not ours to judge
+        try:
+            done = apply_bundle(ctx, blob, name=path.name)
+        except Refused as exc:
+            report.refused.append((path.name, str(exc)))
+            continue
+        if done is None:
+            report.skipped.append((path.name, "applied before"))
+        else:
+            report.applied.append((path.name, done[0], done[1]))
+    with ctx.write() as session:
+        conn = session.connection()
+        me = _me(conn)
+        capture.process(conn)
+        for peer in _peers(conn):
+            if peer[6]:
+                continue
+            blob, count, header = make_bundle(session, me, peer)
+            wall = header.made.split(".", 1)[0] + header.made.split(".", 2)[1]
+            name = f"{me.store_uid[:8]}-to-{str(peer[0])[:8]}-{wall}{SUFFIX}"
+            for old in folder.glob(f"{me.store_uid[:8]}-to-{str(peer[0])[:8]}-*{SUFFIX}"):
+                old.unlink()  # each bundle holds all its predecessors did
+            atomic_write_bytes(folder / name, blob)
+            conn.exec_driver_sql(
+                "UPDATE sync_peer SET last_sent = ? WHERE store_uid = ?", (header.made, peer[0])
+            )
+            report.sent.append((str(peer[1]), count, name))
+        me.save(conn)
+        audit.record(session, ctx, "sync_sent", bundles=[(p, n) for p, n, _f in report.sent])
+        report.open_conflicts = int(
+            conn.exec_driver_sql("SELECT count(*) FROM sync_conflict WHERE status = 'open'").one()[
+                0
+            ]
+        )
+    return report
+
+
+# ---- what a person sees ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeerStatus:
+    """One peer as `sync status` shows it."""
+
+    store: str
+    name: str
+    role: str
+    last_sent: str
+    last_received: str
+    waiting: int
+    revoked: bool
+
+
+@dataclass(frozen=True)
+class Status:
+    """This store's part in sync."""
+
+    store: str
+    name: str
+    role: str
+    peers: tuple[PeerStatus, ...]
+    open_conflicts: int
+
+
+def status(ctx: Ctx) -> Status:
+    """Peers, last exchange each way, changes waiting for each, open conflicts."""
+    with ctx.read() as session:
+        conn = session.connection()
+        me = _me(conn)
+        row = conn.exec_driver_sql("SELECT name FROM sync_self WHERE id = 1").one()
+        peers = tuple(
+            PeerStatus(
+                str(p[0]),
+                str(p[1]),
+                str(p[2]),
+                _stamp_time(str(p[7])) if p[7] else "",
+                _stamp_time(str(p[8])) if p[8] else "",
+                len(_waiting(conn, json.loads(p[5]))),
+                bool(p[6]),
+            )
+            for p in _peers(conn)
+        )
+        count = conn.exec_driver_sql(
+            "SELECT count(*) FROM sync_conflict WHERE status = 'open'"
+        ).one()[0]
+        return Status(me.store_uid, str(row[0]), me.role, peers, int(count))
+
+
+@dataclass(frozen=True)
+class Side:
+    """One value of a conflicting field, who wrote it and when."""
+
+    value: Any
+    user: str
+    at: str
+    stamp: str
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """An open conflict: her reference, the record and field, both values and the ancestor."""
+
+    id: int
+    reference: str
+    table: str
+    field: str
+    ancestor: Any
+    sides: tuple[Side, ...]
+    current: Any
+
+
+def conflicts(ctx: Ctx) -> list[Conflict]:
+    """Every open conflict this person may see (a keyworker: her caseload's)."""
+    with ctx.read() as session:
+        conn = session.connection()
+        _me(conn)
+        visible = None if ctx.actor.is_manager else _visible(session, ctx)
+        out = []
+        for cid, tbl, _uid, name, owner, sides, ancestor in conn.exec_driver_sql(
+            "SELECT id, tbl, uid, field, owner, sides, ancestor FROM sync_conflict "
+            "WHERE status = 'open' ORDER BY id"
+        ):
+            woman = local_of(conn, "woman", str(owner)) if owner else None
+            if visible is not None and (woman is None or woman not in visible):
+                continue
+            ref = (
+                conn.exec_driver_sql("SELECT reference FROM woman WHERE id = ?", (woman,)).first()
+                if woman is not None
+                else None
+            )
+            parts = tuple(
+                Side(s["value"], s["user"], _stamp_time(s["stamp"]), s["stamp"])
+                for s in json.loads(sides)
+            )
+            out.append(
+                Conflict(
+                    int(cid),
+                    str(ref[0]) if ref else "",
+                    str(tbl),
+                    str(name),
+                    json.loads(ancestor),
+                    parts,
+                    parts[-1].value,
+                )
+            )
+        return out
+
+
+def resolve(ctx: Ctx, conflict_id: int, value: Any) -> None:
+    """Keep one value (or a third): written as an ordinary change, which closes the conflict
+    here and, when it arrives, on every other store."""
+    with ctx.write() as session:
+        conn = session.connection()
+        _me(conn)
+        row = conn.exec_driver_sql(
+            "SELECT tbl, uid, field, owner FROM sync_conflict WHERE id = ? AND status = 'open'",
+            (conflict_id,),
+        ).first()
+        if row is None:
+            raise NotFound("No open conflict with that number.")
+        spec = BY_NAME[str(row[0])]
+        if not ctx.actor.is_manager:
+            woman = local_of(conn, "woman", str(row[3]))
+            if woman is None or woman not in _visible(session, ctx):
+                raise PermissionDenied("This conflict is on a record you cannot see.")
+        local = from_wire(conn, spec, {str(row[2]): value}, {str(row[2])})[str(row[2])]
+        rowid = local_of(conn, spec.name, str(row[1]))
+        if rowid is None:
+            raise NotFound("The record of that conflict is no longer here.")
+        audit.record(
+            session,
+            ctx,
+            "sync_conflict_resolved",
+            conflict=conflict_id,
+            fields=[f"{spec.name}.{row[2]}"],
+        )
+        # The audit entry goes first: capture takes this unit of work's author from it.
+        conn.exec_driver_sql(
+            f"UPDATE {quote(spec.name)} SET {quote(str(row[2]))} = ? WHERE rowid = ?",
+            (local, rowid),
+        )
+        capture.process(conn)
+        conn.exec_driver_sql(
+            "UPDATE sync_conflict SET status = 'resolved', resolved_by = ? WHERE id = ?",
+            (ctx.actor.username, conflict_id),
+        )
+
+
+def revoke(ctx: Ctx, name_or_id: str) -> str:
+    """Refuse every future bundle from a hub (managers); returns its store id."""
+    if not ctx.actor.is_manager:
+        raise PermissionDenied("Only a manager can revoke a hub.")
+    with ctx.write() as session:
+        conn = session.connection()
+        _me(conn)
+        row = conn.exec_driver_sql(
+            "SELECT store_uid FROM sync_peer WHERE name = ? OR store_uid = ?",
+            (name_or_id, name_or_id),
+        ).first()
+        if row is None:
+            raise NotFound(f"No peer called {name_or_id}.")
+        conn.exec_driver_sql("UPDATE sync_peer SET revoked = 1 WHERE store_uid = ?", (row[0],))
+        audit.record(session, ctx, "sync_revoked", peer=str(row[0]))
+        return str(row[0])

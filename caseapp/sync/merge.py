@@ -1,0 +1,228 @@
+"""Applying changes from another store: union of new rows, field merge, erasure first.
+
+A field's state is the set of its writes that no later write replaced (its leaves). A write
+made here replaces every leaf it saw, so a field edited on one side only has one leaf and
+simply takes the newer value. Two stores writing the same field without seeing each other
+leave two leaves: if the values are equal that is no conflict; otherwise a conflict row holds
+both values, authors and stamps and the value before them, and both stores show the leaf with
+the later stamp (stamps end in the store id, so ties break the same way everywhere). Because
+the leaves depend only on which writes a store holds, never on the order it learnt them, two
+stores that hold the same changes show the same values and the same open conflicts.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from caseapp.sync import capture
+from caseapp.sync.capture import Me, forget_woman, leaves
+from caseapp.sync.rows import Missing, Values, dumps, find_local, from_wire
+from caseapp.sync.schema import BY_NAME, Spec, columns, quote
+
+Change = dict[str, Any]
+
+
+@dataclass
+class Applied:
+    """What applying one batch of changes did."""
+
+    applied: int = 0
+    skipped: int = 0
+    dropped: int = 0
+    erased: int = 0
+    discarded_here: int = 0
+
+
+def version_vector(conn: Connection) -> dict[str, int]:
+    """The highest sequence applied from each origin."""
+    return {str(o): int(s) for o, s in conn.exec_driver_sql("SELECT origin, seq FROM sync_clock")}
+
+
+def _tombstoned(conn: Connection, *uids: str) -> bool:
+    for uid in uids:
+        if (
+            uid
+            and conn.exec_driver_sql("SELECT 1 FROM sync_tombstone WHERE uid = ?", (uid,)).first()
+        ):
+            return True
+    return False
+
+
+class Merger:
+    """Applies changes inside one transaction; the caller commits or rolls back."""
+
+    def __init__(self, conn: Connection, me: Me) -> None:
+        self.conn = conn
+        self.me = me
+        self.known: dict[str, set[str]] = {}
+        self.result = Applied()
+
+    def columns(self, table: str) -> set[str]:
+        """The table's columns here (cached for the batch)."""
+        if table not in self.known:
+            self.known[table] = set(columns(self.conn, table))
+        return self.known[table]
+
+    def apply(self, changes: list[Change]) -> Applied:
+        """Apply a batch in order; changes already held are skipped."""
+        capture.process(self.conn)  # local writes not yet stamped come first
+        vv = version_vector(self.conn)
+        for change in changes:
+            origin, seq = str(change["o"]), int(change["s"])
+            if seq <= vv.get(origin, 0):
+                self.result.skipped += 1
+                continue
+            self.me.hlc.observe(str(change["h"]), capture.now())
+            if self._apply_one(change):
+                self._log(change)
+                self.result.applied += 1
+            else:
+                self.result.dropped += 1
+            vv[origin] = seq
+            self.conn.exec_driver_sql(
+                "INSERT INTO sync_clock (origin, seq) VALUES (?, ?) "
+                "ON CONFLICT (origin) DO UPDATE SET seq = max(seq, excluded.seq)",
+                (origin, seq),
+            )
+        capture.process(self.conn, emit=False)  # what applying wrote is not a local change
+        self.me.save(self.conn)
+        return self.result
+
+    def _log(self, c: Change) -> None:
+        self.conn.exec_driver_sql(
+            "INSERT OR IGNORE INTO sync_change "
+            "(origin, seq, hlc, username, tbl, uid, owner, op, data) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (c["o"], c["s"], c["h"], c["u"], c["t"], c["id"], c["w"], c["op"], dumps(c["d"])),
+        )
+
+    def _apply_one(self, c: Change) -> bool:
+        spec = BY_NAME.get(str(c["t"]))
+        if spec is None:
+            raise ValueError(f"unknown table {c['t']!r}")
+        op, uid, owner = str(c["op"]), str(c["id"]), str(c["w"])
+        if op == "E":
+            self._erase(uid, str(c["h"]))
+            return True
+        if _tombstoned(self.conn, owner, uid):
+            return False
+        data: Values = c["d"]
+        if op == "I":
+            return self.insert(spec, uid, str(c["o"]), data)
+        if op == "U":
+            return self._update(spec, uid, owner, c)
+        if op == "D":
+            return self._delete(spec, uid, data.get("key"), str(c["h"]))
+        raise ValueError(f"unknown change kind {op!r}")
+
+    def insert(self, spec: Spec, uid: str, origin: str, wire: Values) -> bool:
+        """Insert a row unless it is already held; False when its parent is not here."""
+        if find_local(self.conn, spec, uid, wire) is not None:
+            return True
+        try:
+            values = from_wire(self.conn, spec, wire, self.columns(spec.name))
+        except Missing:
+            return False
+        names = list(values)
+        cur = self.conn.exec_driver_sql(
+            f"INSERT INTO {quote(spec.name)} ({', '.join(quote(n) for n in names)}) "
+            f"VALUES ({', '.join('?' for _ in names)})",
+            tuple(values[n] for n in names),
+        )
+        if not spec.natural:
+            self.conn.exec_driver_sql(
+                "INSERT INTO sync_row (tbl, local_id, uid, origin) VALUES (?, ?, ?, ?)",
+                (spec.name, int(cur.lastrowid or 0), uid, origin),
+            )
+        return True
+
+    def _update(self, spec: Spec, uid: str, owner: str, c: Change) -> bool:
+        data: Values = c["d"]
+        rowid = find_local(self.conn, spec, uid, data.get("key"))
+        if rowid is None:
+            return False
+        known = self.columns(spec.name)
+        for name, write in data["f"].items():
+            if name not in known or name == "id":
+                raise ValueError(f"column {spec.name}.{name} is not in this store's schema")
+            self.conn.exec_driver_sql(
+                "INSERT OR IGNORE INTO sync_field "
+                "(tbl, uid, field, stamp, parents, old, value, username, owner) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    spec.name,
+                    uid,
+                    name,
+                    c["h"],
+                    dumps(write["p"]),
+                    dumps(write["o"]),
+                    dumps(write["v"]),
+                    c["u"],
+                    owner,
+                ),
+            )
+            self.settle(spec, uid, rowid, name, owner)
+        return True
+
+    def settle(self, spec: Spec, uid: str, rowid: int, name: str, owner: str) -> None:
+        """Show the newest leaf's value; open, update or close the field's conflict."""
+        tops = leaves(self.conn, spec.name, uid, name)
+        if not tops:
+            return
+        winner = tops[-1]
+        try:
+            local = from_wire(self.conn, spec, {name: json.loads(winner[1])}, {name})[name]
+        except Missing:
+            local = None
+        self.conn.exec_driver_sql(
+            f"UPDATE {quote(spec.name)} SET {quote(name)} = ? "
+            f"WHERE rowid = ? AND {quote(name)} IS NOT ?",
+            (local, rowid, local),
+        )
+        if name in spec.quiet:
+            return
+        open_ = self.conn.exec_driver_sql(
+            "SELECT id FROM sync_conflict WHERE tbl = ? AND uid = ? AND field = ? "
+            "AND status = 'open'",
+            (spec.name, uid, name),
+        ).first()
+        if len({t[1] for t in tops}) > 1:
+            sides = dumps([{"stamp": t[0], "value": json.loads(t[1]), "user": t[2]} for t in tops])
+            if open_:
+                self.conn.exec_driver_sql(
+                    "UPDATE sync_conflict SET sides = ? WHERE id = ?", (sides, open_[0])
+                )
+            else:
+                self.conn.exec_driver_sql(
+                    "INSERT INTO sync_conflict (tbl, uid, field, owner, sides, ancestor, opened, "
+                    "status, resolved_by, resolved) VALUES (?, ?, ?, ?, ?, ?, ?, 'open', '', '')",
+                    (spec.name, uid, name, owner, sides, tops[0][3], winner[0]),
+                )
+        elif open_:
+            self.conn.exec_driver_sql(
+                "UPDATE sync_conflict SET status = 'resolved', resolved_by = ?, resolved = ? "
+                "WHERE id = ?",
+                (winner[2], winner[0], open_[0]),
+            )
+
+    def _delete(self, spec: Spec, uid: str, key: Values | None, stamp: str) -> bool:
+        rowid = find_local(self.conn, spec, uid, key)
+        if rowid is not None:
+            self.conn.exec_driver_sql(f"DELETE FROM {quote(spec.name)} WHERE rowid = ?", (rowid,))
+        self.conn.exec_driver_sql(
+            "INSERT OR IGNORE INTO sync_tombstone (uid, hlc) VALUES (?, ?)", (uid, stamp)
+        )
+        self.conn.exec_driver_sql("DELETE FROM sync_field WHERE uid = ?", (uid,))
+        self.conn.exec_driver_sql("DELETE FROM sync_conflict WHERE uid = ?", (uid,))
+        return True
+
+    def _erase(self, uid: str, stamp: str) -> None:
+        rowid = find_local(self.conn, BY_NAME["woman"], uid, None)
+        self.result.discarded_here += forget_woman(self.conn, uid, stamp)
+        if rowid is not None:
+            self.conn.exec_driver_sql("DELETE FROM woman WHERE id = ?", (rowid,))
+            self.result.erased += 1
