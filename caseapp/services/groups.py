@@ -16,7 +16,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, func, select
 
 from caseapp.errors import NotFound, ValidationError
-from caseapp.models import GroupAttendance, GroupSession, User, Woman
+from caseapp.models import GroupAttendance, GroupSession, Setting, User, Woman
 from caseapp.models.codes import ATTENDED, GROUP_STATUSES, REGISTER_ATTENDANCE
 from caseapp.services import audit
 from caseapp.services.access import get_visible_woman, visible_women
@@ -333,7 +333,10 @@ def _clean_session(
 
 
 def _next_reference(session: Session, day: date) -> str:
-    stem = f"GRP-{day.year}-"
+    # A hub's store has its own prefix (set when it joins sync), so two stores working
+    # offline never issue the same session reference.
+    prefix = session.get(Setting, "group_reference_prefix")
+    stem = f"{prefix.value if prefix else 'GRP'}-{day.year}-"
     latest = session.exec(
         select(func.max(col(GroupSession.reference))).where(
             col(GroupSession.reference) >= stem, col(GroupSession.reference) < f"{stem}~"
