@@ -18,7 +18,8 @@ SUPPRESSED = "[c]"
 RULES_VERSION = "2"
 
 RULES_TEXT = {
-    "headline": "Headline service totals for the whole provider are exact.",
+    "headline": "Headline counts of sessions, attendances and trainings are exact; a "
+    "headline count of women from 1 to threshold - 1 is shown as [c].",
     "primary": "In every breakdown of people, a count from 1 to threshold - 1 is shown as [c]; "
     "zero is shown as 0.",
     "secondary": "Where a breakdown whose cells add up to its total has exactly one [c], its "
@@ -94,6 +95,8 @@ class Suppression:
                 f"or those who did not are from 1 to {threshold - 1}; numerator, denominator "
                 "and percentage are hidden together"
             )
+        elif self.table == "headline":
+            reason = f"rule 2: a headline count of women from 1 to {threshold - 1}"
         else:
             reason = (
                 f"rules 2-3: a count from 1 to {threshold - 1}, or a cell hidden with one so "

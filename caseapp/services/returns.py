@@ -68,13 +68,24 @@ SHORT_LABELS = MappingProxyType(
 Progress = Callable[[int, int, str], None]
 
 
+# Headline figures that count women: rule 2 hides them from 1 to threshold - 1. The others
+# count sessions, attendances and trainings and stay exact.
+WOMEN_COUNTS = (
+    "new_referrals",
+    "women_supported",
+    "women_engaged_one_to_one",
+    "women_accessed_centre",
+    "cases_closed",
+)
+
+
 @dataclass(frozen=True)
 class HeadlineRow:
-    """A headline total (exact)."""
+    """A headline total: exact, or `[c]` for a small count of women."""
 
     code: str
     label: str
-    value: int
+    value: int | str
 
 
 @dataclass(frozen=True)
@@ -139,7 +150,14 @@ def resolve_threshold(ctx: Ctx, threshold: int | None) -> tuple[int, str]:
 def _result(
     period: Period, found: Figures, threshold: int, source: str, provider: str
 ) -> ReturnResult:
-    shown, hidden = anonymise.suppress(raw_tables(found), links(), threshold)
+    people = anonymise.RawTable(
+        "headline",
+        "Headline totals",
+        tuple((code, METRIC_LABELS[code], found.headline[code]) for code in WOMEN_COUNTS),
+        adds_up=False,
+    )
+    shown_all, hidden = anonymise.suppress((people, *raw_tables(found)), links(), threshold)
+    headline_shown, shown = shown_all[0].as_dict(), shown_all[1:]
     outcome_rows: list[OutcomeRow] = []
     extra: list[anonymise.Suppression] = []
     for item in found.outcomes:
@@ -170,7 +188,8 @@ def _result(
         threshold_source=source,
         provider=provider,
         headline=tuple(
-            HeadlineRow(code, METRIC_LABELS[code], found.headline[code]) for code in HEADLINE_CODES
+            HeadlineRow(code, METRIC_LABELS[code], headline_shown.get(code, found.headline[code]))
+            for code in HEADLINE_CODES
         ),
         outcomes=tuple(outcome_rows),
         women_assessed=found.women_assessed,

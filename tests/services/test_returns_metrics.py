@@ -11,6 +11,7 @@ from caseapp.services import returns
 from caseapp.services.context import Ctx
 from caseapp.services.returns_periods import date_range, month_period
 from caseapp.services.returns_sql import figures
+from caseapp.services.returns_sql import headline as sql_headline
 from tests.fixtures.returns_builder import Rows
 
 OCT = month_period(2026, 10)
@@ -24,7 +25,9 @@ BEFORE, FIRST, MID, LAST, AFTER = (
 
 
 def headline(ctx: Ctx, period=OCT) -> dict[str, int]:
-    return {row.code: row.value for row in returns.compute(ctx, period).headline}
+    """The exact headline figures, before anonymisation."""
+    with ctx.read() as session:
+        return sql_headline(session.connection(), period.start, period.end)
 
 
 def test_empty_store_gives_zero_everywhere(manager: Ctx) -> None:
@@ -219,6 +222,27 @@ def test_cases_closed_by_reason_uses_her_latest_closure(manager: Ctx) -> None:
     assert list(table.values()).count("[c]") == 2
 
 
+def test_small_headline_counts_of_women_are_hidden_but_not_sessions(manager: Ctx) -> None:
+    rows = Rows(manager.store)
+    for _ in range(3):
+        her = rows.woman()
+        rows.referral(her, MID)
+        rows.contact(her, MID, "one_to_one")
+        rows.contact(her, LAST, "one_to_one")
+        rows.closure(her, LAST, "goals_met")
+    rows.group(MID, heads=4)
+    rows.save()
+    result = returns.compute(manager, OCT)
+    values = {row.code: row.value for row in result.headline}
+    for code in returns.WOMEN_COUNTS:
+        assert values[code] == "[c]", code
+    assert values["one_to_one_sessions"] == 6
+    assert values["group_sessions_delivered"] == 1 and values["group_attendances"] == 4
+    hidden = {s.code for s in result.suppressed if s.table == "headline"}
+    assert hidden == set(returns.WOMEN_COUNTS)
+    assert headline(manager)["women_supported"] == 3
+
+
 def test_only_managers_compute_the_return(manager: Ctx, make_user) -> None:
     keyworker = make_user("kate")
     with pytest.raises(PermissionDenied):
@@ -254,7 +278,6 @@ def test_trend_gives_twelve_months_of_headline_totals(manager: Ctx) -> None:
 def test_the_trend_and_the_full_return_count_the_same_way(manager: Ctx) -> None:
     # The full return takes the distinct-women figures from its breakdown scan; the trend
     # counts them alone. Both must agree, month by month.
-    from caseapp.services.returns_sql import figures
     from caseapp.services.returns_sql import headline as headline_sql
     from tests.export import return_sample
 
