@@ -39,6 +39,7 @@ from caseapp.services.her_record import mark_changed
 from caseapp.services.hubs import borough_name, resolve_borough
 from caseapp.services.permissions import deny, require
 from caseapp.services.references import next_reference
+from caseapp.services.skeleton import skeleton
 from caseapp.services.validation import fold, show_date
 
 CONTACTS_SHOWN = 200
@@ -284,10 +285,26 @@ def _staff_member(session: Session, user_id: int, field: str) -> User:
 def find_duplicates(
     session: Session, first: str, last: str, born: date | None, *, exclude: int | None = None
 ) -> tuple[str, ...]:
-    """References of women held with the same folded names (either order) and birth date."""
+    """References of women held with the same names (either order) and birth date.
+
+    With a date of birth, names compare by skeleton (look-alike letters and invisible
+    characters folded, see `skeleton`) among the few women born that day.
+    """
     f, la = fold(first), fold(last)
     if not f and not la:
         return ()
+    if born is not None:
+        wanted = {(skeleton(first), skeleton(last)), (skeleton(last), skeleton(first))}
+        born_then = select(Woman.id, Woman.reference, Woman.first_name, Woman.last_name).where(
+            col(Woman.date_of_birth) == born
+        )
+        return tuple(
+            sorted(
+                ref
+                for wid, ref, fn, ln in session.exec(born_then)
+                if wid != exclude and (skeleton(fn), skeleton(ln)) in wanted
+            )
+        )
     same = and_(col(Woman.first_norm) == f, col(Woman.last_norm) == la)
     swapped = and_(col(Woman.first_norm) == la, col(Woman.last_norm) == f)
     stmt = select(col(Woman.reference)).where(or_(same, swapped))

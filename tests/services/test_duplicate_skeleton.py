@@ -1,0 +1,41 @@
+"""Duplicates cannot hide behind look-alike letters, invisible characters, case or spacing."""
+
+from __future__ import annotations
+
+import pytest
+
+from caseapp.services.context import Ctx
+from caseapp.services.skeleton import skeleton
+from caseapp.services.women import PossibleDuplicate
+from tests.harness.women import add_woman
+
+DISGUISES = [
+    ("Jаne", "Smith"),  # Cyrillic а
+    ("Jane\u200b", "Smith"),  # zero-width space
+    ("JANE ", " SMITH"),
+    ("Ja\u00adne", "Smi\u200dth"),  # soft hyphen, zero-width joiner
+    ("\u202eJane", "Smith\u202c"),  # bidi controls
+    ("Jane", "Ｓｍｉｔｈ"),  # fullwidth
+]
+
+
+@pytest.mark.parametrize(("first", "last"), DISGUISES)
+def test_a_disguised_name_with_the_same_birth_date_is_a_possible_duplicate(
+    manager: Ctx, first: str, last: str
+) -> None:
+    held = add_woman(manager, "Jane", "Smith", born="01/02/1990")
+    with pytest.raises(PossibleDuplicate) as caught:
+        add_woman(manager, first, last, born="01/02/1990")
+    assert caught.value.references == (held.reference,)
+
+
+def test_skeletons_of_the_issue_examples_agree_and_others_differ() -> None:
+    names = ["Jane Smith", "Jаne Smith", "Jane\u200b Smith", "JANE  SMITH"]
+    assert len({skeleton(n) for n in names}) == 1
+    assert skeleton("Jane Smith") != skeleton("Joan Smith")
+    assert skeleton("Amira Khan") != skeleton("Amina Khan")
+
+
+def test_another_birth_date_is_not_a_duplicate(manager: Ctx) -> None:
+    add_woman(manager, "Jane", "Smith", born="01/02/1990")
+    assert add_woman(manager, "Jаne", "Smith", born="02/02/1990").reference
