@@ -16,18 +16,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import cast
 
-from sqlalchemy import create_engine, func
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bench.bench_keyworker import build, measure
-from bench.bench_unlock import plain_copy
 from bench.common import OUT_DIR, heading, machine_note, median_time, report, write_results
+from bench.plain import plain_connect, plain_copy, plain_engine
 from caseapp.models import Assessment, GroupSession, User, Woman
 from caseapp.services import assessments, groups, outcomes, plans
 from caseapp.services.context import Actor, Ctx
@@ -111,7 +110,7 @@ class PlainStore:
     """Just enough of `Store` for read-only services, over the unencrypted copy."""
 
     def __init__(self, path: Path) -> None:
-        self.engine = create_engine(f"sqlite:///{path}")
+        self.engine = plain_engine(path)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
@@ -143,10 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         plain_path.unlink(missing_ok=True)
         manager.store.engine.dispose()  # fold the WAL in so the copy is whole
         started = time.perf_counter()
-        plain = sqlite3.connect(plain_copy(args.store, manager.store.data_key, args.store.parent),
-                                isolation_level=None)  # fmt: skip
-        plain.execute("PRAGMA journal_mode = WAL").fetchall()
-        plain.execute("PRAGMA synchronous = FULL")
+        plain = plain_connect(plain_copy(args.store, manager.store.data_key, args.store.parent))
         print(f"  plain SQLite copy (sqlcipher_export) in {time.perf_counter() - started:.0f} s")
 
         # A cold first read after the copy (the pool was disposed), for the record only.

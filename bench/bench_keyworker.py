@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import sqlite3
 import statistics
 import time
 from collections.abc import Callable, Iterator
@@ -26,8 +25,8 @@ from typing import Any
 from sqlalchemy import event, update
 from sqlmodel import col, select
 
-from bench.bench_unlock import plain_copy
 from bench.common import OUT_DIR, heading, machine_note, report, write_results
+from bench.plain import SQLITE_VERSION, plain_connect, plain_copy
 from caseapp.models import User, Woman
 from caseapp.services import users
 from caseapp.services.caseload import CaseloadQuery, caseload
@@ -107,7 +106,7 @@ def captured_sql(ctx: Ctx) -> Iterator[list[tuple[str, Any]]]:
         event.remove(ctx.store.engine, "before_cursor_execute", listen)
 
 
-def replay(plain: sqlite3.Connection, statements: list[tuple[str, Any]]) -> float:
+def replay(plain: Any, statements: list[tuple[str, Any]]) -> float:
     """Run the same statements on plain SQLite, committed as durably as the store commits.
 
     A write (the audit entry of an open) is deleted again afterwards, untimed, so the same
@@ -128,12 +127,16 @@ def replay(plain: sqlite3.Connection, statements: list[tuple[str, Any]]) -> floa
     return took
 
 
-def measure(
-    ctx: Ctx, plain: sqlite3.Connection, calls: list[Callable[[], object]]
-) -> tuple[float, float]:
-    """Median seconds of each call through caseapp, and of its SQL replayed on plain SQLite."""
+def measure(ctx: Ctx, plain: Any, calls: list[Callable[[], object]]) -> tuple[float, float]:
+    """Median seconds of each call through caseapp, and of its SQL replayed on plain SQLite.
+
+    Both sides get the same: two unmeasured warm-up runs, then one measured run per call.
+    """
     for call in calls[:2]:
-        call()  # warm the caches, as a keyworker's second search would be
+        # Warm both sides' caches, as a keyworker's second search would find them.
+        with captured_sql(ctx) as statements:
+            call()
+        replay(plain, statements)
     ours: list[float] = []
     theirs: list[float] = []
     for call in calls:
@@ -141,7 +144,7 @@ def measure(
             started = time.perf_counter()
             call()
             ours.append(time.perf_counter() - started)
-        theirs.append(min(replay(plain, statements) for _ in range(3)))
+        theirs.append(replay(plain, statements))
     return statistics.median(ours), statistics.median(theirs)
 
 
@@ -178,13 +181,10 @@ def main(argv: list[str] | None = None) -> int:
         plain_path = args.store.with_name("plain.db")
         plain_path.unlink(missing_ok=True)
         manager.store.engine.dispose()  # fold the WAL in so the copy is whole
-        plain = sqlite3.connect(plain_copy(args.store, manager.store.data_key, args.store.parent),
-                                isolation_level=None)  # fmt: skip
-        # The store's durability: WAL, and an fsync at every commit.
-        plain.execute("PRAGMA journal_mode = WAL").fetchall()
-        plain.execute("PRAGMA synchronous = FULL")
+        # The same SQLite and pragmas as the store (WAL, an fsync at every commit), no key.
+        plain = plain_connect(plain_copy(args.store, manager.store.data_key, args.store.parent))
         size = plain_path.stat().st_size / 1e6
-        print(f"  plain SQLite {sqlite3.sqlite_version} copy: {size:.0f} MB")
+        print(f"  plain SQLite {SQLITE_VERSION} copy: {size:.0f} MB")
         rng = random.Random(2026)
         typed = keystrokes(manager, rng)
 

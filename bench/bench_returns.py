@@ -17,37 +17,20 @@ import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import sqlcipher3
-from sqlalchemy import Connection, Engine, create_engine, text
-from sqlalchemy.pool import StaticPool
+from sqlalchemy import Connection, Engine, text
 
 from bench.bench_keyworker import build
-from bench.bench_unlock import plain_copy
 from bench.common import OUT_DIR, heading, machine_note, median_time, report, write_results
+from bench.plain import plain_copy, plain_engine
 from caseapp.services import clock, returns
 from caseapp.services.demo import DEMO_PASSPHRASE, DEMO_USER
 from caseapp.services.returns_periods import Period, last_complete, months_ending
 from caseapp.services.returns_sql import figures, headline, outcomes
 from caseapp.services.session import lock, unlock
-from caseapp.store.engine import PRAGMAS
 
 FOLDER = OUT_DIR / "returns"
 TARGET_SECONDS = 2.0
-
-
-def plain_engine(path: Path) -> Engine:
-    """The plain copy, opened by the same SQLite library with the store's pragmas, no key."""
-
-    def connect() -> Any:
-        conn = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
-        for pragma in PRAGMAS:
-            conn.execute(pragma).fetchall()
-        return conn
-
-    return create_engine("sqlite+pysqlite://", module=sqlcipher3.dbapi2, creator=connect,
-                         poolclass=StaticPool)  # fmt: skip
 
 
 def on(engine: Engine, work: Callable[[Connection], object]) -> Callable[[], None]:

@@ -14,7 +14,6 @@ import fcntl
 import os
 import pty
 import select
-import sqlite3
 import struct
 import sys
 import tempfile
@@ -25,6 +24,7 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from bench.common import heading, machine_note, median_time, report, write_results
+from bench.plain import SQLITE_VERSION, plain_connect, plain_copy
 from caseapp.models import Woman
 from caseapp.paths import key_file_path
 from caseapp.services.demo import DEMO_PASSPHRASE, DEMO_USER, create_demo_store
@@ -35,6 +35,7 @@ from caseapp.store.store import open_raw, open_store
 
 EXTRA_WOMEN = 20_000
 UNLOCK_RUNS = 5
+RAW_OPEN_RUNS = 9
 FIRST_QUERY = "SELECT count(*), max(length(safe_contact_note)) FROM woman"
 
 
@@ -87,17 +88,6 @@ def bench_unlock(path: Path) -> float:
     return seconds
 
 
-def plain_copy(path: Path, key: bytes, folder: Path) -> Path:
-    """The same database decrypted into a plain SQLite file, for the baseline."""
-    plain = folder / "plain.db"
-    conn = raw_connect(path, key)
-    conn.execute(f"ATTACH DATABASE '{plain}' AS plaintext KEY ''")
-    conn.execute("SELECT sqlcipher_export('plaintext')")
-    conn.execute("DETACH DATABASE plaintext")
-    conn.close()
-    return plain
-
-
 def bench_raw_open(path: Path, folder: Path) -> None:
     """Open with the raw data key and run a first query, against plain SQLite doing the same."""
     unlocked = open_store(path, DEMO_USER, DEMO_PASSPHRASE)
@@ -106,7 +96,7 @@ def bench_raw_open(path: Path, folder: Path) -> None:
     plain = plain_copy(path, key, folder)
 
     def plain_open() -> None:
-        conn = sqlite3.connect(plain)
+        conn = plain_connect(plain)
         conn.execute(FIRST_QUERY).fetchall()
         conn.close()
 
@@ -121,12 +111,14 @@ def bench_raw_open(path: Path, folder: Path) -> None:
             conn.exec_driver_sql(FIRST_QUERY).fetchall()
         store.close()
 
-    base = median_time(plain_open, runs=9)
+    base = median_time(plain_open, runs=RAW_OPEN_RUNS)
     size = path.stat().st_size / 1e6
     print(f"  store {size:.1f} MB; first query reads every woman ({FIRST_QUERY!r})")
-    report("plain sqlite3: open + first query", base, "s")
-    report("SQLCipher raw key: open + first query", median_time(keyed_open, runs=9), "s", base)
-    report("open_raw (lock, key MAC, alembic) + query", median_time(store_open), "s", base)
+    report(f"plain SQLite {SQLITE_VERSION} (no key): open + first query", base, "s")
+    keyed = median_time(keyed_open, runs=RAW_OPEN_RUNS)
+    report("SQLCipher raw key: open + first query", keyed, "s", base)
+    opened = median_time(store_open, runs=RAW_OPEN_RUNS)
+    report("open_raw (lock, key MAC, alembic) + query", opened, "s", base)
 
 
 async def _ui_once(path: Path) -> tuple[float, float, float]:
