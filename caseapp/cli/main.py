@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "caseapp.cli.export_data_cmd",
     "caseapp.cli.return_cmd",
     "caseapp.cli.dataprot_cmds",
+    "caseapp.cli.sync_cmd",
 )
 
 
