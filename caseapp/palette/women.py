@@ -1,7 +1,8 @@
 """The command palette's jump to a woman: type part of her name or her reference.
 
 The search runs through the caseload service in a thread, so a keyworker finds only women
-she may see. Names are shown as data (a `Text`), never parsed as markup.
+she may see; a search she has typed past is interrupted, not left to finish. Names are shown
+as data (a `Text`), never parsed as markup.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from rich.text import Text
 from textual.command import Hit, Hits, Provider
 
 from caseapp.models.codes import WOMAN_STATUSES, label
+from caseapp.services.cancel import Cancel, Cancelled
 from caseapp.services.caseload import WomanRow, search
 from caseapp.services.validation import show_date
 from caseapp.widgets.flag_badges import name_with_badges
@@ -34,7 +36,16 @@ class WomanSearchCommands(Provider):
         ctx = app.ctx
         if ctx is None or len(query.strip()) < MIN_CHARS or ctx.actor.role == "admin":
             return
-        rows = await asyncio.to_thread(search, ctx, query, limit=LIMIT)
+        # The palette cancels this search when she types on; the thread's query is then
+        # interrupted too, rather than left to finish for text she has typed past.
+        cancel = Cancel()
+        try:
+            rows = await asyncio.to_thread(search, ctx, query, limit=LIMIT, cancel=cancel)
+        except asyncio.CancelledError:
+            cancel.cancel()
+            raise
+        except Cancelled:
+            return
         for rank, row in enumerate(rows):
             yield Hit(
                 1.0 - rank / (LIMIT * 2),

@@ -273,7 +273,8 @@ class CaseloadScreen(CaseScreen):
             more = "+" if self.page.more else ""
             noun = "woman" if count == 1 and not more else "women"
             line.append(f" · {count}{more} {noun}", style="dim")
-        self.query_one("#caseload-filters", Static).update(line)
+        # One line of fixed height: no layout pass for a new count.
+        self.query_one("#caseload-filters", Static).update(line, layout=False)
 
     # -- moving and opening --------------------------------------------------------------
 

@@ -309,8 +309,19 @@ def caseload(
     query = query or CaseloadQuery()
     if query.sort not in SORTS:
         query = replace(query, sort="name")
-    stmt = row_select().where(*caseload_where(ctx, query)).order_by(*order_by(query.sort))
-    stmt = stmt.limit(query.limit + 1).offset(query.offset or None)
+    # The page's ids first: sorting matches by name needs only the name columns, so her last
+    # contact and flags are then looked up for the rows shown, not for every woman matched.
+    ids = core_select(col(Woman.id)).select_from(Woman)
+    if query.sort == "hub":
+        ids = ids.outerjoin(Hub, col(Hub.id) == col(Woman.hub_id))
+    ids = (
+        ids.where(*caseload_where(ctx, query))
+        .order_by(*order_by(query.sort))
+        .limit(query.limit + 1)
+        .offset(query.offset or None)
+        .correlate(None)
+    )
+    stmt = row_select().where(col(Woman.id).in_(ids)).order_by(*order_by(query.sort))
     with ctx.read() as session:
         if cancel is None:
             result = session.execute(stmt).all()
@@ -321,11 +332,12 @@ def caseload(
     return CaseloadPage(tuple(rows[: query.limit]), len(rows) > query.limit, query)
 
 
-def search(ctx: Ctx, text: str, *, limit: int = 20) -> list[WomanRow]:
+def search(ctx: Ctx, text: str, *, limit: int = 20, cancel: Cancel | None = None) -> list[WomanRow]:
     """Women the actor may see matching `text`, open cases first (the palette's jump)."""
     if not text.strip():
         return []
-    page = caseload(ctx, CaseloadQuery(search=text, status="all", sort="status", limit=limit))
+    query = CaseloadQuery(search=text, status="all", sort="status", limit=limit)
+    page = caseload(ctx, query, cancel=cancel)
     # Status sorts "active" < "closed" < "referred"; show closed women last.
     return sorted(page.rows, key=lambda r: r.status == "closed")
 

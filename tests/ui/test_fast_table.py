@@ -1,0 +1,89 @@
+"""FastTable draws what DataTable draws, cell by cell, without measuring; rows swap whole."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.style import Style
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.geometry import Region
+from textual.widgets import DataTable
+
+from caseapp.widgets.fast_table import FastTable
+from caseapp.widgets.flag_badges import badges
+from caseapp.widgets.safe import safe
+
+CELLS: list[Any] = [
+    Text("Jane Smith"),
+    Text(""),
+    Text("x" * 14),  # exactly fills a 16-wide column with its padding
+    Text("y" * 20),  # too long: DataTable's own drawing crops it
+    Text("bold red", style="bold red"),
+    badges(("marac", "interpreter")),
+    Text.assemble(("a", "bold"), "b", ("c", "italic on red")),
+    Text("tab\there"),
+    Text("双字 wide"),
+    Text("right", justify="right"),
+    safe("[bold]not markup[/]", limit=16),
+    Text("  spaced   "),
+    "MIN-2026-00042",
+    Text("line\nbreak"),
+]
+ROWS = [(str(i), (cell, CELLS[-1 - i])) for i, cell in enumerate(CELLS)]
+
+
+class Pair(App[None]):
+    """A DataTable and a FastTable holding the same rows."""
+
+    def compose(self) -> ComposeResult:
+        yield DataTable(id="plain", cursor_type="row")
+        yield FastTable(id="fast")
+
+    def on_mount(self) -> None:
+        plain, fast = self.query_one("#plain", DataTable), self.query_one("#fast", FastTable)
+        for table in (plain, fast):
+            table.add_column("One", width=16)
+            table.add_column("Two", width=16)
+        for key, cells in ROWS:
+            plain.add_row(*cells, key=key)
+        fast.show_rows(ROWS)
+
+
+async def test_fast_table_draws_every_cell_as_datatable_does() -> None:
+    app = Pair()
+    async with app.run_test(size=(80, 40)) as pilot:
+        app.set_focus(None)  # the cursor is drawn differently in a focused table
+        await pilot.pause()
+        plain, fast = app.query_one("#plain", DataTable), app.query_one("#fast", FastTable)
+        assert fast.row_count == plain.row_count == len(CELLS)
+        assert fast.virtual_size == plain.virtual_size
+        styles = [Style(), Style(color="white", bgcolor="blue"), Style(bold=True)]
+        for row in range(len(CELLS)):
+            for column in range(2):
+                for base in styles:
+                    for cursor, hover in ((False, False), (True, False), (False, True)):
+                        ours = fast._render_cell(row, column, base, 16, cursor, hover)
+                        theirs = plain._render_cell(row, column, base, 16, cursor, hover)
+                        assert ours == theirs, (row, column, base, cursor, hover)
+        region = Region(0, 0, 32, len(CELLS) + 1)
+        drawn = [list(strip) for strip in fast.render_lines(region)]
+        assert drawn == [list(strip) for strip in plain.render_lines(region)]
+
+
+async def test_show_rows_replaces_keeps_or_appends() -> None:
+    app = Pair()
+    async with app.run_test(size=(80, 40)) as pilot:
+        await pilot.pause()
+        fast = app.query_one("#fast", FastTable)
+        assert not fast.show_rows(ROWS)  # the same rows: nothing to do
+        fast.move_cursor(row=3)
+        assert fast.show_rows(ROWS[:5], keep_cursor=True)
+        assert fast.row_count == 5 and fast.cursor_row == 3
+        assert fast.show_rows(ROWS[5:7])
+        assert fast.cursor_row == 0
+        assert [str(fast.get_row_at(i)[0]) for i in range(2)] == [str(CELLS[5]), str(CELLS[6])]
+        fast.append_rows(ROWS[7:9])
+        await pilot.pause()
+        assert fast.row_count == 4 and fast.virtual_size.height == 5  # and the header
+        assert fast.get_row_index("8") == 3
