@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import time
 from collections.abc import Callable
@@ -94,6 +95,10 @@ class CaseApp(App[int]):
         from caseapp.screens.home import HomeScreen
 
         self.ctx = outcome.ctx
+        # What is loaded by now (modules, mappers, styles) lives as long as the app. Frozen, it
+        # is never traversed again: a full collection while she types takes milliseconds
+        # instead of 150-250 ms.
+        gc.freeze()
         self.last_activity = self.wall_clock()
         try:
             minutes = settings.get_int(outcome.ctx, "idle_lock_minutes")
