@@ -284,8 +284,6 @@ class ReturnsScreen(CaseScreen):
         table.clear()
         for shown in result.tables:
             table.add_row(Text(shown.title, style="bold"), Text(""), key=shown.name)
-            if shown.name == "needs_profile":
-                table.add_row(Text("  Women assessed in the period"), figure(result.women_assessed))
             for code, label, value in shown.rows:
                 table.add_row(Text(f"  {label}"), figure(value), key=f"{shown.name}/{code}")
 

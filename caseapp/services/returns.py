@@ -109,7 +109,6 @@ class ReturnResult:
     provider: str
     headline: tuple[HeadlineRow, ...]
     outcomes: tuple[OutcomeRow, ...]
-    women_assessed: int
     tables: tuple[anonymise.ShownTable, ...]
     suppressed: tuple[anonymise.Suppression, ...]
 
@@ -192,7 +191,6 @@ def _result(
             for code in HEADLINE_CODES
         ),
         outcomes=tuple(outcome_rows),
-        women_assessed=found.women_assessed,
         tables=shown,
         suppressed=(*hidden, *extra),
     )
@@ -256,24 +254,15 @@ def _tables(result: ReturnResult) -> tuple[Table, ...]:
             for row in result.outcomes
         ),
     )
-    breakdowns = []
-    for shown in result.tables:
-        rows: list[tuple[str | int | None, ...]] = []
-        if shown.name == "needs_profile":
-            rows.append(("women_assessed", "Women assessed in the period", result.women_assessed))
-        rows.extend(shown.rows)
-        breakdowns.append(Table(shown.name, shown.title, ("code", "label", "count"), tuple(rows)))
+    breakdowns = (
+        Table(shown.name, shown.title, ("code", "label", "count"), shown.rows)
+        for shown in result.tables
+    )
     return (headline_table, outcome_table, *breakdowns)
 
 
 def _breakdowns(result: ReturnResult) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for shown in result.tables:
-        cells: dict[str, Any] = shown.as_dict()
-        if shown.name == "needs_profile":
-            cells = {"women_assessed": result.women_assessed, **cells}
-        out[shown.name] = cells
-    return out
+    return {shown.name: shown.as_dict() for shown in result.tables}
 
 
 def document(ctx: Ctx, result: ReturnResult, *, fmt: str, generated_at: datetime) -> ReturnDocument:

@@ -110,8 +110,14 @@ def raw_tables(figures: Figures) -> tuple[RawTable, ...]:
         RawTable(
             "needs_profile",
             "Women assessed in the period with each need at medium or high",
-            tuple(
-                (code, label, int(figures.needs.get(code, 0))) for code, label in NEED_AREAS.items()
+            # Women assessed is a count of women too: one woman assessed, shown exactly beside
+            # a [c] need, would give her need away (rule 2).
+            (
+                ("women_assessed", "Women assessed in the period", figures.women_assessed),
+                *(
+                    (code, label, int(figures.needs.get(code, 0)))
+                    for code, label in NEED_AREAS.items()
+                ),
             ),
             adds_up=False,
         )

@@ -152,6 +152,17 @@ def test_assessments_of_one_day_are_ordered_by_kind_then_when_recorded(manager: 
     assert dict(found.needs) == {"MH": 1, "FIN": 1}
 
 
+def test_a_small_number_of_women_assessed_is_hidden_with_their_needs(manager: Ctx) -> None:
+    rows = Rows(manager.store)
+    her = rows.woman()
+    rows.assessment(her, MID, {"PAR": "high"})
+    rows.save()
+    needs = next(t for t in returns.compute(manager, OCT).tables if t.name == "needs_profile")
+    assert needs.as_dict()["women_assessed"] == "[c]"
+    assert needs.as_dict()["PAR"] == "[c]"
+    assert needs.as_dict()["MH"] == 0
+
+
 def test_every_category_is_listed_and_unknown_codes_count_as_not_recorded(
     manager: Ctx,
 ) -> None:
