@@ -1,0 +1,121 @@
+"""Typing fast in the caseload: no stale result reaches the table, superseded searches stop."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from textual import events
+from textual.widgets import DataTable, Input
+
+from caseapp.screens import caseload as caseload_screen
+from caseapp.screens.caseload import CaseloadScreen
+from caseapp.services.caseload import CaseloadPage
+from caseapp.services.context import Ctx
+from tests.harness.app import make_app, settle, type_text, unlock
+from tests.harness.clock import fixed_clock  # noqa: F401 (autouse: today is 24/11/2026)
+from tests.harness.women import add_woman
+
+NAMES = [("Jane", "Smith"), ("Janet", "Jones"), ("Jan", "Able"), ("Jo", "Baker"),
+         ("Jade", "Cole"), ("Anna", "James"), ("Bea", "Jay")]  # fmt: skip
+
+
+class Spy:
+    """What the results handler put in the table, and which searches ran to the end."""
+
+    def __init__(self) -> None:
+        self.shown: list[tuple[str, str]] = []  # (search shown, what the box held then)
+        self.finished: list[str] = []
+        self.gates: dict[str, threading.Event] = {}
+        self.waiting: dict[str, threading.Event] = {}
+
+    def gate(self, text: str) -> None:
+        """Hold the search for `text` at its start until `release(text)`."""
+        self.gates[text] = threading.Event()
+        self.waiting[text] = threading.Event()
+
+    def release(self, text: str) -> None:
+        self.gates[text].set()
+
+
+@pytest.fixture
+def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Spy]:
+    """Wrap the screen's results handler and its service call (at class and module level)."""
+    found = Spy()
+    show_page = CaseloadScreen.show_page
+    service: Callable[..., CaseloadPage] = caseload_screen.caseload
+
+    def spying_show_page(self: CaseloadScreen, page: CaseloadPage) -> None:
+        found.shown.append((page.query.search, self.query_one(Input).value))
+        show_page(self, page)
+
+    def spying_service(ctx: Ctx, query: Any, **kwargs: Any) -> CaseloadPage:
+        if query.search in found.gates:
+            found.waiting[query.search].set()
+            found.gates[query.search].wait(timeout=30)
+        page = service(ctx, query, **kwargs)
+        found.finished.append(query.search)
+        return page
+
+    monkeypatch.setattr(CaseloadScreen, "show_page", spying_show_page)
+    monkeypatch.setattr(caseload_screen, "caseload", spying_service)
+    yield found
+    for gate in found.gates.values():
+        gate.set()  # never leave a worker thread waiting
+
+
+def names_listed(app: Any) -> list[str]:
+    table = app.screen.query_one("#caseload-table", DataTable)
+    return [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+
+
+async def test_a_search_typed_past_is_stopped_and_never_shown(manager: Ctx, spy: Spy) -> None:
+    for first, last in NAMES:
+        add_woman(manager, first, last, born=None)
+    app = make_app(manager)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        spy.gate("j")
+        await type_text(pilot, "j")
+        assert spy.waiting["j"].wait(timeout=30)  # the search for "j" has started
+        await type_text(pilot, "an")
+        await settle(pilot)
+        spy.release("j")
+        await settle(pilot)
+        assert app.screen.query_one(Input).value == "jan"
+        assert names_listed(app) == ["Jan Able", "Janet Jones", "Jane Smith"]
+        # The held search was stopped before its query: nothing was built for "j" at all.
+        assert "j" not in spy.finished
+        assert "j" not in [shown for shown, _box in spy.shown]
+        # Every result shown was for what the box held at that moment.
+        assert all(shown == box for shown, box in spy.shown)
+
+
+async def test_keys_faster_than_the_app_never_show_an_older_result(manager: Ctx, spy: Spy) -> None:
+    for first, last in NAMES:
+        add_woman(manager, first, last, born=None)
+    app = make_app(manager)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        typed = "jane s"
+        spy.shown.clear()
+        # Every key posted at once, as a terminal delivers a burst: no waiting between them.
+        assert app._driver is not None
+        for ch in typed:
+            key = "space" if ch == " " else ch
+            app._driver.send_message(events.Key(key, ch))
+        await settle(pilot)
+        assert app.screen.query_one(Input).value == typed
+        assert names_listed(app) == ["Jane Smith"]
+        shown = [text for text, _box in spy.shown]
+        assert shown and shown[-1] == typed
+        assert all(text == box for text, box in spy.shown), spy.shown
+        # Never an older prefix after a newer one.
+        lengths = [len(text) for text in shown]
+        assert lengths == sorted(lengths), shown
