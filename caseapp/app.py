@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,9 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 
+from caseapp.logsetup import log_exception
+from caseapp.modals.discard import DraftOfferModal
+from caseapp.modals.field_form import FieldForm
 from caseapp.modals.help import HelpModal
 from caseapp.models.codes import ROLES, label
 from caseapp.palette.actions import CaseCommands
@@ -23,12 +27,16 @@ from caseapp.screens.navigation import DESTINATIONS
 from caseapp.screens.unlock import UnlockScreen
 from caseapp.services import settings
 from caseapp.services.context import Ctx
+from caseapp.services.drafts import DraftView
 from caseapp.services.session import UnlockOutcome, lock, unlock
+from caseapp.widgets.safe import safe
 
 DEFAULT_IDLE_MINUTES = 5
 
 # How the unlock screen turns a store path, username and passphrase into an open store.
 UnlockFn = Callable[[Path, str, str], UnlockOutcome]
+DOUBLE_TAP_SECONDS = 0.5
+"""A key repeated this soon after it opened a screen is ignored there."""
 
 
 class CaseApp(App[int]):
@@ -63,6 +71,19 @@ class CaseApp(App[int]):
         self.idle_seconds = DEFAULT_IDLE_MINUTES * 60.0
         self.last_activity = clock()
         self.theme = "textual-dark"
+        # Set while no lock is still writing its drafts and audit entry in the background;
+        # an unlock waits for it (in its worker), so one store is never opened twice.
+        self.lock_finished = threading.Event()
+        self.lock_finished.set()
+        # (key, when, screen, stack depth) of the last key; (key, screen, when) it opened.
+        self._last_key: tuple[str, float, object, int] = ("", 0.0, None, 0)
+        self._opened_by: tuple[str, object, float] = ("", None, 0.0)
+        self.tap_clock: Callable[[], float] = time.monotonic
+
+    def open_store(self, path: Path, username: str, passphrase: str) -> UnlockOutcome:
+        """Unlock (in the unlock screen's worker), once the last lock has finished closing."""
+        self.lock_finished.wait(timeout=120)
+        return self.unlock_fn(path, username, passphrase)
 
     def on_mount(self) -> None:
         self.push_screen(self._unlock_screen())
@@ -86,7 +107,25 @@ class CaseApp(App[int]):
             | events.Paste,
         ):
             self.last_activity = self.wall_clock()
+        if isinstance(event, events.Key) and self._second_tap(event.key):
+            # The same key again, right after it opened this screen: a double tap, not a
+            # choice made on the new screen (`p p` must not mark a plan goal).
+            event.stop()
+            event.prevent_default()
+            return
         await super().on_event(event)
+
+    def _second_tap(self, key: str) -> bool:
+        """Whether `key` repeats, within the double-tap time, the key that opened this screen."""
+        now = self.tap_clock()
+        screen, depth = self.screen, len(self.screen_stack)
+        last_key, last_at, last_screen, last_depth = self._last_key
+        if screen is not last_screen and depth > last_depth:
+            # A screen was opened on top since the last key: that key opened it.
+            self._opened_by = (last_key, screen, last_at)
+        self._last_key = (key, now, screen, depth)
+        opener, opened, at = self._opened_by
+        return key == opener and screen is opened and now - at < DOUBLE_TAP_SECONDS
 
     # -- unlock and lock ---------------------------------------------------------------
 
@@ -111,6 +150,12 @@ class CaseApp(App[int]):
         actor = outcome.ctx.actor
         self.sub_title = f"{actor.display_name or actor.username} · {label(ROLES, actor.role)}"
         self.switch_screen(HomeScreen())
+        self.run_worker(
+            lambda: self._find_drafts(outcome.ctx),
+            thread=True,
+            group="drafts",
+            exit_on_error=False,
+        )
         if outcome.failures_since_last:
             self.notify(
                 f"{outcome.failures_since_last} failed unlock attempt(s) since your last "
@@ -120,6 +165,91 @@ class CaseApp(App[int]):
                 timeout=15,
                 markup=False,
             )
+
+    # -- drafts: what was typed when the store locked or caseapp stopped -------------------
+
+    def _find_drafts(self, ctx: Ctx) -> None:
+        from caseapp.services.drafts import my_drafts
+
+        found = my_drafts(ctx)
+        if found:
+            self.call_from_thread(self._drafts_found, ctx, found)
+
+    def _drafts_found(self, ctx: Ctx, found: list[DraftView]) -> None:
+        """The newest draft: a lock's opens at once; one left by a crash is offered first."""
+        if self.ctx is not ctx:
+            return
+        draft = found[0]
+        if draft.reason == "lock":
+            self._restore(draft)
+            return
+        when = draft.saved_at.astimezone().strftime("%d/%m/%Y %H:%M")
+
+        def answered(answer: str | None) -> None:
+            if self.ctx is not ctx:
+                return
+            if answer == "open":
+                self._restore(draft)
+            elif answer == "discard":
+                from caseapp.services.drafts import delete_draft
+
+                self.run_worker(
+                    lambda: delete_draft(ctx, draft.id),
+                    thread=True,
+                    group="drafts",
+                    exit_on_error=False,
+                )
+
+        self.push_screen(DraftOfferModal(safe(draft.title, limit=60), when), answered)
+
+    def _restore(self, draft: DraftView) -> None:
+        from caseapp.screens.restore import restore
+
+        if not restore(self, draft):
+            self.notify(
+                "A draft was kept but its screen cannot be opened again.",
+                severity="warning",
+                markup=False,
+            )
+
+    def _close_store(
+        self, ctx: Ctx, forms: list[tuple[FieldForm[Any], dict[str, Any]]], reason: str
+    ) -> None:
+        """In a worker: keep each open form as a draft, audit the lock, drop the key."""
+        from caseapp.services.drafts import save_draft
+
+        try:
+            for form, payload in forms:
+                # The form's own autosave may be writing this draft now: wait for it and
+                # overwrite its row rather than add a second one.
+                with form._draft_lock:
+                    payload["draft_id"] = form.draft_id
+                    try:
+                        form.draft_id = save_draft(ctx, **payload)
+                    except Exception as error:  # noqa: BLE001 - the lock goes on
+                        log_exception("draft on lock", error)
+            try:
+                lock(ctx, reason=reason)
+            except Exception:  # noqa: BLE001 - the store is closed either way
+                ctx.store.close()
+        finally:
+            self.lock_finished.set()
+
+    def _start_closing(self, ctx: Ctx, reason: str) -> None:
+        """Take every open form's contents now; write them and lock in a worker."""
+        forms: list[tuple[FieldForm[Any], dict[str, Any]]] = []
+        for form in [s for s in self.screen_stack if isinstance(s, FieldForm)]:
+            payload = form.draft_payload("lock")
+            form.finished = True
+            if payload is not None:
+                forms.append((form, payload))
+        self.lock_finished.clear()
+        self.run_worker(
+            lambda: self._close_store(ctx, forms, reason),
+            thread=True,
+            group="lock",
+            exit_on_error=False,
+        )
 
     def check_idle_lock(self) -> None:
         """Lock when no key has been pressed for the idle time (by the wall clock)."""
@@ -141,10 +271,8 @@ class CaseApp(App[int]):
         """Drop the key and the connections, and replace every screen with the unlock screen."""
         ctx, self.ctx = self.ctx, None
         if ctx is not None:
-            try:
-                lock(ctx, reason=reason)
-            except Exception:  # noqa: BLE001 - the store is closed either way
-                ctx.store.close()
+            # Never wait on the store here: an import or an erasure may hold the writer.
+            self._start_closing(ctx, reason)
         self.sub_title = ""
         # Toasts outlive screens and can name a woman ("Saved Jane's contact"): drop them too.
         self.clear_notifications()
@@ -209,13 +337,17 @@ class CaseApp(App[int]):
         """Lock (checkpointing the store) and leave."""
         if self.ctx is not None:
             ctx, self.ctx = self.ctx, None
-            try:
-                lock(ctx, reason="quit")
-            except Exception:  # noqa: BLE001
-                ctx.store.close()
+            self._start_closing(ctx, "quit")
+            self.run_worker(self._exit_when_closed, thread=True, group="quit", exit_on_error=False)
+            return
         self.exit(0)
 
+    def _exit_when_closed(self) -> None:
+        self.lock_finished.wait(timeout=120)
+        self.call_from_thread(self.exit, 0)
+
     def on_unmount(self) -> None:
+        self.lock_finished.wait(timeout=30)
         if self.ctx is not None:
             ctx, self.ctx = self.ctx, None
             ctx.store.close()

@@ -230,6 +230,30 @@ class AssessmentForm(FieldForm[AssessmentView]):
             self.query_one("#note", CompactInput).value = data.current.note
         self.query_one(AssessmentGrid).fill(data.current, data.previous)
         self._show_note(self.note_area)
+        # What was read is not what she typed; a draft (if any) goes on top of it.
+        self.mark_pristine()
+        if self.restore_content:
+            self.apply(self.restore_content)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The fields and every area's level, score and note (the note row only mirrors one)."""
+        values = super().snapshot()
+        values.pop("area_note", None)
+        grid = self.query_one(AssessmentGrid)
+        values["areas"] = {a: [e.level, e.score, e.note] for a, e in grid.entries.items()}
+        return values
+
+    def apply(self, content: dict[str, Any]) -> None:
+        """Fields, then each area's entry from a draft."""
+        super().apply({k: v for k, v in content.items() if k != "area_note"})
+        grid = self.query_one(AssessmentGrid)
+        areas = content.get("areas")
+        if isinstance(areas, dict) and grid.row_count:
+            for area, entry in areas.items():
+                if area in grid.entries and isinstance(entry, list) and len(entry) == 3:
+                    grid.entries[area] = AreaEntry(entry[0], entry[1], str(entry[2] or ""))
+                    grid.show(area)
+            self._show_note(self.note_area)
 
     def _show_note(self, area: str) -> None:
         self.note_area = area

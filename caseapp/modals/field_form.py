@@ -2,11 +2,17 @@
 
 What she typed stays in the fields when saving fails: the service's `ValidationError.fields`
 maps a field name to what to type, and each hint appears under its field. Enter in a one-line
-field or ctrl+s saves; Esc cancels. The service runs in a thread worker.
+field or ctrl+s saves; Esc cancels, asking first when something was typed. The service runs in
+a thread worker.
+
+A form opened from a screen that can be reopened (`CaseScreen.open_form`) keeps a draft of what
+she typed in the encrypted store every few seconds and when the store locks, so neither a lock
+nor a crash loses it; the draft goes when the form is saved or discarded.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
@@ -23,12 +29,18 @@ from textual.worker import Worker, WorkerState
 
 from caseapp.errors import CaseappError, ValidationError
 from caseapp.logsetup import log_exception
+from caseapp.modals.discard import DiscardModal
+from caseapp.modals.form_state import read_control, write_control
+from caseapp.widgets.choice import ChoiceField, CodeSet
 from caseapp.widgets.safe import safe
 
 if TYPE_CHECKING:
     from caseapp.services.context import Ctx
 
 T = TypeVar("T")
+
+AUTOSAVE_SECONDS = 3.0
+"""How often an open form with changes is kept as a draft (what a crash can lose at most)."""
 
 
 class FieldRow(Vertical):
@@ -118,6 +130,19 @@ class FieldForm(ModalScreen[T | None], Generic[T]):
         super().__init__()
         self.form_title = title if isinstance(title, Text) else Text(title)
         self.saving = False
+        # Drafts: set by `CaseScreen.open_form` when the screen below can be opened again.
+        self.draft_route: dict[str, Any] | None = None
+        self.draft_spec: dict[str, Any] | None = None
+        self.draft_woman_id: int | None = None
+        self.draft_id: int | None = None
+        self.restore_content: dict[str, Any] | None = None
+        self.initial: dict[str, Any] = {}
+        self.finished = False
+        self._drafted: dict[str, Any] | None = None
+        self._draft_lock = threading.Lock()
+        # What each field held when the service refused it: its hint goes once it differs.
+        self._refused_values: dict[str, Any] = {}
+        self._hints: dict[str, str] = {}
 
     @property
     def ctx(self) -> Ctx:
@@ -157,9 +182,109 @@ class FieldForm(ModalScreen[T | None], Generic[T]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.initial = self.snapshot()
+        if self.restore_content:
+            self.apply(self.restore_content)
+            self._drafted = self.snapshot()
         rows = list(self.query(FieldRow))
         if rows:
             rows[0].control.focus()
+        if self.draft_route is not None:
+            self.set_interval(AUTOSAVE_SECONDS, self.autosave)
+
+    # -- what she typed: changes, drafts -------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every field's value, as JSON-friendly data."""
+        return {row.field: read_control(row.control) for row in self.query(FieldRow)}
+
+    def apply(self, content: dict[str, Any]) -> None:
+        """Put values from `snapshot` (e.g. a draft) back into the fields."""
+        for row in self.query(FieldRow):
+            if row.field in content:
+                write_control(row.control, content[row.field])
+
+    def mark_pristine(self) -> None:
+        """Take the fields as they are now as "nothing typed" (after filling them in)."""
+        self.initial = self.snapshot()
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything differs from how the form opened."""
+        return self.snapshot() != self.initial
+
+    def draft_payload(self, reason: str) -> dict[str, Any] | None:
+        """What `services.drafts.save_draft` needs to keep this form, or None if nothing to."""
+        if self.draft_route is None or self.finished:
+            return None
+        if not self.changed and self.draft_id is None:
+            return None
+        return {
+            "route": self.draft_route,
+            "form": self.draft_spec or {},
+            "content": self.snapshot(),
+            "title": self.form_title.plain,
+            "woman_id": self.draft_woman_id,
+            "reason": reason,
+            "draft_id": self.draft_id,
+        }
+
+    def autosave(self) -> None:
+        """Keep what she typed as a draft when it changed since the last one (timer)."""
+        ctx = getattr(self.app, "ctx", None)
+        payload = self.draft_payload("autosave")
+        if ctx is None or payload is None or payload["content"] == self._drafted:
+            return
+        self._drafted = payload["content"]
+        self.app.run_worker(
+            lambda: self._draft_job(ctx, payload), thread=True, group="drafts", exit_on_error=False
+        )
+
+    def _draft_job(self, ctx: Ctx, payload: dict[str, Any] | None) -> None:
+        """Write (payload) or delete (None) the draft; one at a time, and never after the end."""
+        from caseapp.services import drafts
+
+        with self._draft_lock:
+            try:
+                if payload is not None and not self.finished:
+                    self.draft_id = drafts.save_draft(ctx, **payload)
+                elif payload is None and self.draft_id is not None:
+                    drafts.delete_draft(ctx, self.draft_id)
+                    self.draft_id = None
+            except Exception as error:  # noqa: BLE001 - a lost draft must not break the form
+                log_exception(f"draft {type(self).__name__}", error)
+
+    def finish(self) -> None:
+        """The form is done with (saved or discarded): stop drafting and delete its draft."""
+        self.finished = True
+        ctx = getattr(self.app, "ctx", None)
+        if ctx is not None and (self.draft_id is not None or self._drafted is not None):
+            self.app.run_worker(
+                lambda: self._draft_job(ctx, None), thread=True, group="drafts", exit_on_error=False
+            )
+
+    @on(Input.Changed)
+    @on(ChoiceField.Changed)
+    def _value_changed(self, event: Message) -> None:
+        self._recheck(getattr(event, "control", None))
+
+    def on_text_area_changed(self, event: Message) -> None:
+        self._recheck(getattr(event, "control", None))
+
+    @on(CodeSet.Changed)
+    def _ticked(self, event: CodeSet.Changed) -> None:
+        self._recheck(event.control)
+
+    def _recheck(self, control: Widget | None) -> None:
+        """A field whose value is no longer the refused one loses its hint at once."""
+        if not self._refused_values or control is None:
+            return
+        for row in self.query(FieldRow):
+            if row.control is control and row.field in self._refused_values:
+                fixed = read_control(control) != self._refused_values[row.field]
+                row.show_error(None if fixed else self._hints.get(row.field))
+        if all(not row.has_class("-error") for row in self.query(FieldRow)):
+            self.say(None)
 
     def say(self, message: str | Text | None) -> None:
         """Show (or clear) the message at the top of the form."""
@@ -182,9 +307,13 @@ class FieldForm(ModalScreen[T | None], Generic[T]):
     def show_problems(self, problems: dict[str, str]) -> None:
         """Put each hint under its field; focus the first field with a problem."""
         first: Widget | None = None
+        self._hints = dict(problems)
+        self._refused_values = {}
         for row in self.query(FieldRow):
             hint = problems.get(row.field)
             row.show_error(hint)
+            if hint:
+                self._refused_values[row.field] = read_control(row.control)
             if hint and first is None:
                 first = row.control
         if first is not None:
@@ -221,6 +350,7 @@ class FieldForm(ModalScreen[T | None], Generic[T]):
 
     def on_field_form_saved(self, message: Saved) -> None:
         self.saving = False
+        self.finish()
         self.dismiss(message.result)  # type: ignore[arg-type]
 
     def on_field_form_failed(self, message: Failed) -> None:
@@ -251,8 +381,18 @@ class FieldForm(ModalScreen[T | None], Generic[T]):
             self.say(f"Not saved: something went wrong ({type(error).__name__}). See the log.")
 
     def action_cancel(self) -> None:
-        """Close without saving."""
-        self.dismiss(None)
+        """Close without saving; if she typed anything, ask first (Esc again or y discards)."""
+        if not self.changed:
+            self.finish()
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.finish()
+                self.dismiss(None)
+
+        self.app.push_screen(DiscardModal(), answered)
 
 
 def run_then(app_callable: Callable[[], None]) -> Callable[[object], None]:

@@ -166,6 +166,27 @@ class OutcomesForm(FieldForm[OutcomeSet]):
         )
         self.query_one("#kind", ChoiceField).value = data.suggested_kind
         self.query_one(OutcomeGrid).fill(data)
+        # What was read is not what she typed; a draft (if any) goes on top of it.
+        self.mark_pristine()
+        if self.restore_content:
+            self.apply(self.restore_content)
+
+    def snapshot(self) -> dict[str, Any]:
+        """The fields and the answers typed in the grid."""
+        values = super().snapshot()
+        values["answers"] = dict(self.query_one(OutcomeGrid).answers)
+        return values
+
+    def apply(self, content: dict[str, Any]) -> None:
+        """Fields, then answers from a draft."""
+        super().apply(content)
+        grid = self.query_one(OutcomeGrid)
+        answers = content.get("answers")
+        if isinstance(answers, dict) and grid.row_count:
+            for question, value in answers.items():
+                if question in grid.answers and (value is None or isinstance(value, int)):
+                    grid.answers[question] = value
+                    grid.show(question)
 
     def collect(self) -> dict[str, Any]:
         grid = self.query_one(OutcomeGrid)

@@ -14,13 +14,15 @@ class Draft(SQLModel, table=True):
 
     `route` says which screen the form was opened from and `form` which of its forms, both as
     JSON, so the same screen and form can be opened again; `content` maps field to value.
-    `woman_id` is set when the form was on a woman's record (it goes with her on erasure and
-    into her subject access pack). No foreign key on it, so an erasure's order does not matter.
+    `woman_id` is set when the form was on a woman's record: the draft is erased with her
+    (ON DELETE CASCADE) and is part of her subject access pack.
     """
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="app_user.id", index=True)
-    woman_id: int | None = Field(default=None, index=True)
+    woman_id: int | None = Field(
+        default=None, foreign_key="woman.id", ondelete="CASCADE", index=True
+    )
     route: str = Field(default="{}", max_length=2000)
     form: str = Field(default="{}", max_length=2000)
     title: str = Field(default="", max_length=200)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -12,7 +13,9 @@ from caseapp.logsetup import log_exception
 
 if TYPE_CHECKING:
     from caseapp.app import CaseApp
+    from caseapp.modals.field_form import FieldForm
     from caseapp.services.context import Ctx
+    from caseapp.services.drafts import DraftView
 
 
 class CaseScreen(Screen[None]):
@@ -21,6 +24,54 @@ class CaseScreen(Screen[None]):
     HELP: ClassVar[str] = "No help has been written for this screen yet."
     PALETTE: ClassVar[tuple[tuple[str, str, str], ...]] = ()
     """(title, action, help) triples this screen adds to the command palette."""
+
+    pending_draft: DraftView | None = None
+    """A draft to open again once the screen is ready (set when restoring after an unlock)."""
+
+    # -- drafts: forms that survive a lock or a crash --------------------------------------
+
+    def draft_route(self) -> dict[str, Any] | None:
+        """How to open this screen again (`screens.restore`), or None: its forms keep no draft."""
+        return None
+
+    def open_form(
+        self,
+        form: FieldForm[Any],
+        callback: Callable[[Any], None] | None = None,
+        *,
+        spec: dict[str, Any],
+    ) -> None:
+        """Push `form`; `spec` names the action that opens it, so a draft can reopen it."""
+        route = self.draft_route()
+        if route is not None:
+            form.draft_route = route
+            form.draft_spec = spec
+            form.draft_woman_id = route.get("woman_id")
+            draft = self.pending_draft
+            if draft is not None and draft.form == spec:
+                self.pending_draft = None
+                form.draft_id = draft.id
+                form.restore_content = draft.content
+        self.app.push_screen(form, callback)
+
+    def resume_draft(self) -> None:
+        """Open the pending draft's form through the action that opened it (screen ready)."""
+        draft = self.pending_draft
+        if draft is None:
+            return
+        action = str(draft.form.get("action", ""))
+        method = getattr(self, f"action_{action}", None)
+        if callable(method):
+            method(*draft.form.get("args", []))
+        if self.pending_draft is draft:
+            # The form cannot open now (her case closed meanwhile, a role changed): keep the
+            # draft and say so rather than lose it silently.
+            self.pending_draft = None
+            self.notify(
+                "A draft could not be opened again here; it is kept.",
+                severity="warning",
+                markup=False,
+            )
 
     @property
     def case_app(self) -> CaseApp:
@@ -41,6 +92,9 @@ class CaseScreen(Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Show a worker's failure as a notification: a clear line, never a traceback."""
         if event.state != WorkerState.ERROR:
+            return
+        if getattr(self.app, "ctx", True) is None:
+            # Locked while the worker ran: its failure is the lock, not something to report.
             return
         error = event.worker.error
         if isinstance(error, CaseappError):

@@ -20,7 +20,9 @@ from caseapp.services.plans import GoalView
 from caseapp.services.validation import show_date
 from caseapp.widgets.safe import safe
 
-STATUS_KEYS = {"a": "achieved", "p": "partly_achieved", "x": "not_achieved", "o": "open"}
+# Partly is h (half-way), not p: p opens the plan from her record, so a double-tapped p must
+# never mark a goal.
+STATUS_KEYS = {"a": "achieved", "h": "partly_achieved", "x": "not_achieved", "o": "open"}
 
 
 class PlanScreen(CaseScreen):
@@ -31,14 +33,14 @@ class PlanScreen(CaseScreen):
         "Her goals, open ones first by target date; an open goal past its target is marked "
         "**overdue** (it also shows on her keyworker's home screen).\n\n"
         "**n** adds a goal, **Enter** or **e** changes the selected one. Mark it with "
-        "**a** achieved, **p** partly achieved, **x** not achieved, **o** open again. "
+        "**a** achieved, **h** partly (half-way) achieved, **x** not achieved, **o** open again. "
         "**Delete** removes a goal added in error."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new_goal", "New goal", id="plan-new"),
         Binding("e", "edit_goal", "Change", id="plan-edit"),
         Binding("a", "mark('achieved')", "Achieved", id="plan-achieved"),
-        Binding("p", "mark('partly_achieved')", "Partly", id="plan-partly"),
+        Binding("h", "mark('partly_achieved')", "Partly", id="plan-partly"),
         Binding("x", "mark('not_achieved')", "Not achieved", id="plan-not"),
         Binding("o", "mark('open')", "Reopen", id="plan-open", show=False),
         Binding("delete", "delete_goal", "Delete", id="plan-delete", show=False),

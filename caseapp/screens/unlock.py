@@ -98,11 +98,14 @@ class UnlockScreen(CaseScreen):
         """Import the home screen while she types, so it appears as soon as the store opens."""
         importlib.import_module("caseapp.screens.home")
 
+    @work(thread=True, exit_on_error=False, group="in-use")
     def _warn_if_in_use(self) -> None:
-        # Tell a second instance at once, not only after a passphrase has been typed.
+        # Tell a second instance at once, not only after a passphrase has been typed. A lock
+        # of this app may still be closing the store in its worker: that is not another window.
+        self.case_app.lock_finished.wait(timeout=120)
         problem = store_availability(self.store_path)
         if problem:
-            self._say(problem)
+            self.app.call_from_thread(self._say, problem)
 
     def _say(self, message: str) -> None:
         self.query_one("#unlock-message", Static).update(safe(message))
@@ -137,7 +140,7 @@ class UnlockScreen(CaseScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="unlock")
     def _unlock(self, username: str, passphrase: str) -> None:
         try:
-            outcome = self.case_app.unlock_fn(self.store_path, username, passphrase)
+            outcome = self.case_app.open_store(self.store_path, username, passphrase)
         except PassphraseIncorrect as exc:
             # Warn before the pause starts rather than surprise her with it.
             note = attempts_note(self.store_path)

@@ -17,7 +17,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
@@ -26,6 +25,7 @@ from caseapp.modals.assessment_form import AssessmentForm
 from caseapp.modals.close_form import CloseForm, ReopenForm
 from caseapp.modals.consent_form import ConsentForm, WithdrawConsentForm
 from caseapp.modals.contact_form import ContactForm
+from caseapp.modals.field_form import FieldForm
 from caseapp.modals.flag_form import ClearFlagForm, RaiseFlagForm
 from caseapp.modals.outcomes_form import OutcomesForm
 from caseapp.modals.pick import PickModal
@@ -511,6 +511,7 @@ class WomanScreen(CaseScreen):
             if isinstance(view, RecordView):
                 view.show_record(message.record)
         self.refresh_bindings()
+        self.resume_draft()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A refused open (not hers) is said and the screen closes; other errors are said."""
@@ -559,12 +560,19 @@ class WomanScreen(CaseScreen):
 
     # -- actions -------------------------------------------------------------------------
 
-    def _form(self, form: ModalScreen[Any], message: str) -> None:
+    def draft_route(self) -> dict[str, Any] | None:
+        """Her record opens again from her id."""
+        return {"screen": "woman", "woman_id": self.woman_id}
+
+    def _form(self, form: FieldForm[Any], message: str, action: str, *args: int) -> None:
         def saved(result: object) -> None:
             if result is not None:
                 self.post_message(self.Done(message))
 
-        self.app.push_screen(form, saved)
+        spec: dict[str, Any] = {"action": action}
+        if args:
+            spec["args"] = list(args)
+        self.open_form(form, saved, spec=spec)
 
     def _ready(self) -> WomanRecord | None:
         if self.record is None:
@@ -585,15 +593,21 @@ class WomanScreen(CaseScreen):
         """Log a contact with her."""
         if record := self._ready():
             w = record.woman
-            self._form(ContactForm(w.id, w.name, self.hubs, hub_id=w.hub_id), "Contact logged.")
+            self._form(
+                ContactForm(w.id, w.name, self.hubs, hub_id=w.hub_id), "Contact logged.", "contact"
+            )
+
+    def action_correct_contact(self, contact_id: int) -> None:
+        """Correct one of her contacts (how a draft of a correction opens again)."""
+        record = self._ready()
+        contact = next((c for c in record.contacts if c.id == contact_id), None) if record else None
+        if record and contact:
+            form = ContactForm(record.woman.id, record.woman.name, self.hubs, contact=contact)
+            self._form(form, "Contact corrected.", "correct_contact", contact.id)
 
     @on(ContactsView.Chosen)
     def _correct_contact(self, message: ContactsView.Chosen) -> None:
-        if record := self._ready():
-            form = ContactForm(
-                record.woman.id, record.woman.name, self.hubs, contact=message.contact
-            )
-            self._form(form, "Contact corrected.")
+        self.action_correct_contact(message.contact.id)
 
     def action_raise_flag(self) -> None:
         """Raise a flag."""
@@ -602,43 +616,53 @@ class WomanScreen(CaseScreen):
             if len(active) == len(FLAG_TYPES):
                 self.notify("Every kind of flag is already raised.", markup=False)
                 return
-            self._form(RaiseFlagForm(record.woman.id, record.woman.name, active), "Flag raised.")
+            self._form(
+                RaiseFlagForm(record.woman.id, record.woman.name, active),
+                "Flag raised.",
+                "raise_flag",
+            )
 
     def action_clear_flag(self) -> None:
         """Clear one of her flags."""
         if (record := self._ready()) and record.active_flags:
-            self._form(ClearFlagForm(record.woman.name, record.active_flags), "Flag cleared.")
+            self._form(
+                ClearFlagForm(record.woman.name, record.active_flags), "Flag cleared.", "clear_flag"
+            )
 
     def action_edit(self) -> None:
         """Edit her details."""
         if record := self._ready():
-            self._form(WomanForm(self.hubs, detail=record.woman), "Details saved.")
+            self._form(WomanForm(self.hubs, detail=record.woman), "Details saved.", "edit")
 
     def action_referral(self) -> None:
         """Correct her latest referral."""
         if (record := self._ready()) and record.referral:
-            self._form(ReferralForm(record.woman.name, record.referral), "Referral saved.")
+            self._form(
+                ReferralForm(record.woman.name, record.referral), "Referral saved.", "referral"
+            )
 
     def action_consent(self) -> None:
         """Record her consent."""
         if record := self._ready():
-            self._form(ConsentForm(record.woman.id, record.woman.name), "Consent recorded.")
+            self._form(
+                ConsentForm(record.woman.id, record.woman.name), "Consent recorded.", "consent"
+            )
 
     def action_withdraw(self) -> None:
         """Record that she withdrew her consent."""
         if (record := self._ready()) and record.consent:
             form = WithdrawConsentForm(record.woman.name, record.consent)
-            self._form(form, "Consent withdrawal recorded.")
+            self._form(form, "Consent withdrawal recorded.", "withdraw")
 
     def action_close_case(self) -> None:
         """Close her case."""
         if (record := self._ready()) and record.woman.status != "closed":
-            self._form(CloseForm(record.woman.id, record.woman.name), "Case closed.")
+            self._form(CloseForm(record.woman.id, record.woman.name), "Case closed.", "close_case")
 
     def action_reopen(self) -> None:
         """Reopen her case."""
         if (record := self._ready()) and record.woman.status == "closed":
-            self._form(ReopenForm(record.woman.id, record.woman.name), "Case reopened.")
+            self._form(ReopenForm(record.woman.id, record.woman.name), "Case reopened.", "reopen")
 
     def _reload_after(self, _result: object) -> None:
         # Her summary and distance figures may have changed on the screen just closed.
@@ -652,7 +676,7 @@ class WomanScreen(CaseScreen):
     def action_new_assessment(self) -> None:
         """Record a needs assessment (baseline, review or exit)."""
         if self._ready():
-            self._form(AssessmentForm(self.woman_id), "Assessment saved.")
+            self._form(AssessmentForm(self.woman_id), "Assessment saved.", "new_assessment")
 
     def action_plan(self) -> None:
         """Her support plan."""
@@ -663,7 +687,7 @@ class WomanScreen(CaseScreen):
     def action_outcomes(self) -> None:
         """Record her answers to the outcome questions."""
         if self._ready():
-            self._form(OutcomesForm(self.woman_id), "Outcome answers saved.")
+            self._form(OutcomesForm(self.woman_id), "Outcome answers saved.", "outcomes")
 
     def action_requests(self) -> None:
         """Managers: her subject access pack, or erasure."""

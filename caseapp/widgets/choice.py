@@ -169,6 +169,18 @@ class CodeSet(Widget, can_focus=True):
 
     cursor: reactive[int] = reactive(0)
 
+    class Changed(Message):
+        """A code was ticked or unticked."""
+
+        def __init__(self, field: CodeSet) -> None:
+            super().__init__()
+            self.field = field
+
+        @property
+        def control(self) -> CodeSet:
+            """The field that changed."""
+            return self.field
+
     def __init__(
         self,
         options: Options,
@@ -215,6 +227,7 @@ class CodeSet(Widget, can_focus=True):
         code = self.options[self.cursor][0]
         self.chosen.symmetric_difference_update({code})
         self.refresh()
+        self.post_message(self.Changed(self))
 
     def on_focus(self) -> None:
         self.refresh()
