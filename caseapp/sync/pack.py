@@ -111,7 +111,10 @@ def snapshot(conn: Connection, women: set[int]) -> dict[str, list[dict[str, Any]
     """Every synced row in scope, as wire values with uid and origin."""
     conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS sync_scope (id INTEGER PRIMARY KEY)")
     conn.exec_driver_sql("DELETE FROM sync_scope")
-    conn.exec_driver_sql("INSERT INTO sync_scope (id) VALUES (?)", [(w,) for w in sorted(women)])
+    if women:
+        conn.exec_driver_sql(
+            "INSERT INTO sync_scope (id) VALUES (?)", [(w,) for w in sorted(women)]
+        )
     out: dict[str, list[dict[str, Any]]] = {}
     for spec in SPECS:
         cols = columns(conn, spec.name)
