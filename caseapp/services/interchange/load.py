@@ -38,6 +38,7 @@ from caseapp.models.base import utcnow
 from caseapp.services import audit
 from caseapp.services.context import Ctx
 from caseapp.services.interchange.bulk import Row, insert_rows, next_id, table_of
+from caseapp.services.interchange.duplicates import possible_duplicates
 from caseapp.services.interchange.read import DEFAULT_LIMITS, Limits, Refused, open_source
 from caseapp.services.interchange.report import FileSummary, ImportReport
 from caseapp.services.interchange.spec import COLUMNS, LOAD_ORDER
@@ -142,11 +143,13 @@ class _Loader:
         referrals: list[Row] = []
         consents: list[Row] = []
         closures: list[Row] = []
+        fresh: set[str] = set()
         for row in table.rows:
             ref = row[index["woman_ref"]]
             if ref in self.women:
                 self.counts.matched[table.name] += 1
                 continue
+            fresh.add(ref)
             woman_id = first + len(women)
             self.women[ref] = woman_id
             self.new_women.append(woman_id)
@@ -226,6 +229,19 @@ class _Loader:
                         "reopened_by_id": None,
                     }
                 )
+        incoming = [
+            (
+                r[0],
+                r[index["woman_ref"]],
+                r[index["first_name"]],
+                r[index["last_name"]],
+                r[index["date_of_birth"]],
+            )
+            for r in table.rows
+            if r[index["woman_ref"]] in fresh
+        ]
+        for line, message in possible_duplicates(self.conn, incoming):
+            self.note(table, message, line, "first_name")
         self.insert(Woman, women, table.display)
         self.insert(Referral, referrals, table.display)
         self.insert(Consent, consents, table.display)
