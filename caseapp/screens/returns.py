@@ -298,7 +298,7 @@ class ReturnsScreen(CaseScreen):
             return
         code = returns.HEADLINE_CODES[self.figure_index]
         series = Series(
-            f"{returns.METRIC_LABELS[code]} by month",
+            f"{returns.METRICS[code].label} by month",
             tuple((p.period.start.strftime("%b %Y"), p.values[code]) for p in self.points),
         )
         self.query_one("#returns-trend", TrendChart).show(series)

@@ -24,59 +24,17 @@ from caseapp.export.files import check_out_dir, check_out_file, check_target, wr
 from caseapp.export.tables import ReturnDocument, Table
 from caseapp.models import ExportEvent
 from caseapp.models.base import utcnow
-from caseapp.models.codes import OUTCOME_QUESTIONS
 from caseapp.services import audit, settings
 from caseapp.services.context import Ctx
 from caseapp.services.permissions import require
+from caseapp.services.returns_metrics import HEADLINE, HEADLINE_CODES, METRICS, WOMEN_COUNTS
 from caseapp.services.returns_periods import Period, months_ending
-from caseapp.services.returns_sql import HEADLINE_CODES, Figures, figures, headline
+from caseapp.services.returns_sql import Figures, figures, headline
 from caseapp.services.returns_tables import BREAKDOWN_TABLES, links, raw_tables
 
 FORMATS = ("csv", "xlsx", "json")
 
-METRIC_LABELS = MappingProxyType(
-    {
-        "new_referrals": "New referrals (women referred in the period)",
-        "women_supported": "Women supported (at least one attended contact)",
-        "women_engaged_one_to_one": "Women engaged in 1-2-1 support",
-        "women_accessed_centre": "Women accessing women's-centre provision",
-        "one_to_one_sessions": "1-2-1 sessions attended",
-        "group_sessions_delivered": "Group sessions delivered",
-        "group_attendances": "Group attendances (register and head count)",
-        "judiciary_training_sessions": "Training sessions for the judiciary",
-        "peer_mentors_trained": "Peer mentors trained",
-        "cases_closed": "Cases closed",
-    }
-)
-
-# Short names for the trend chart's legend, in the same order as HEADLINE_CODES.
-SHORT_LABELS = MappingProxyType(
-    {
-        "new_referrals": "Referrals",
-        "women_supported": "Supported",
-        "women_engaged_one_to_one": "In 1-2-1",
-        "women_accessed_centre": "At centre",
-        "one_to_one_sessions": "1-2-1 sessions",
-        "group_sessions_delivered": "Groups",
-        "group_attendances": "Group attendances",
-        "judiciary_training_sessions": "Judiciary training",
-        "peer_mentors_trained": "Peer mentors",
-        "cases_closed": "Closed",
-    }
-)
-
 Progress = Callable[[int, int, str], None]
-
-
-# Headline figures that count women: rule 2 hides them from 1 to threshold - 1. The others
-# count sessions, attendances and trainings and stay exact.
-WOMEN_COUNTS = (
-    "new_referrals",
-    "women_supported",
-    "women_engaged_one_to_one",
-    "women_accessed_centre",
-    "cases_closed",
-)
 
 
 @dataclass(frozen=True)
@@ -152,7 +110,7 @@ def _result(
     people = anonymise.RawTable(
         "headline",
         "Headline totals",
-        tuple((code, METRIC_LABELS[code], found.headline[code]) for code in WOMEN_COUNTS),
+        tuple((code, METRICS[code].label, found.headline[code]) for code in WOMEN_COUNTS),
         adds_up=False,
     )
     shown_all, hidden = anonymise.suppress((people, *raw_tables(found)), links(), threshold)
@@ -167,7 +125,7 @@ def _result(
                 anonymise.Suppression(
                     "outcomes",
                     code,
-                    OUTCOME_QUESTIONS[item.question],
+                    METRICS[code].label,
                     "percentage",
                     shown_outcome.reason,
                 )
@@ -175,7 +133,7 @@ def _result(
         outcome_rows.append(
             OutcomeRow(
                 code,
-                OUTCOME_QUESTIONS[item.question],
+                METRICS[code].label,
                 shown_outcome.numerator,
                 shown_outcome.denominator,
                 shown_outcome.percent,
@@ -187,8 +145,8 @@ def _result(
         threshold_source=source,
         provider=provider,
         headline=tuple(
-            HeadlineRow(code, METRIC_LABELS[code], headline_shown.get(code, found.headline[code]))
-            for code in HEADLINE_CODES
+            HeadlineRow(m.code, m.label, headline_shown.get(m.code, found.headline[m.code]))
+            for m in HEADLINE
         ),
         outcomes=tuple(outcome_rows),
         tables=shown,
@@ -220,7 +178,9 @@ def trend(ctx: Ctx, end: date, months: int = 12) -> tuple[TrendPoint, ...]:
         conn = session.connection()
         for month in months_ending(end, months):
             values = headline(conn, month.start, month.end)
-            points.append(TrendPoint(month, MappingProxyType(values)))
+            points.append(
+                TrendPoint(month, MappingProxyType({c: values[c] for c in HEADLINE_CODES}))
+            )
     return tuple(points)
 
 

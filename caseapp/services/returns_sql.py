@@ -24,20 +24,6 @@ from caseapp.models.codes import (
     OUTCOME_QUESTIONS,
 )
 
-# The headline metric codes, in the order of docs/domain.md (outcomes are reported separately).
-HEADLINE_CODES = (
-    "new_referrals",
-    "women_supported",
-    "women_engaged_one_to_one",
-    "women_accessed_centre",
-    "one_to_one_sessions",
-    "group_sessions_delivered",
-    "group_attendances",
-    "judiciary_training_sessions",
-    "peer_mentors_trained",
-    "cases_closed",
-)
-
 # "Ethnic minorities" is every known group except white_british; declining is not a group.
 MINORITY_ETHNICITIES = tuple(
     code for code in ETHNICITIES if code not in ("white_british", "prefer_not_to_say")
@@ -88,13 +74,13 @@ _PEOPLE_COUNTS = """
     UNION ALL SELECT 'women_accessed_centre', count(DISTINCT woman_id) FROM att WHERE centre
 """
 
-_PEOPLE = _sql(
+PEOPLE = _sql(
     f"WITH att AS MATERIALIZED ({_ATTENDED_KINDS}) {_PEOPLE_COUNTS}",
     "centre",
     "attended",
 )
 
-_ONE_TO_ONE_SESSIONS = _sql(
+ONE_TO_ONE_SESSIONS = _sql(
     """
     SELECT count(*) FROM engagement
     WHERE date BETWEEN :start AND :end AND attendance IN :attended AND type = 'one_to_one'
@@ -103,7 +89,7 @@ _ONE_TO_ONE_SESSIONS = _sql(
 )
 
 # A session is delivered when held and at least one woman attended or was counted anonymously.
-_GROUPS = _sql(
+GROUPS = _sql(
     """
     WITH held AS MATERIALIZED (
         SELECT gs.anonymous_attendees AS heads,
@@ -118,7 +104,7 @@ _GROUPS = _sql(
     "attended",
 )
 
-_ACTIVITIES = _sql(
+ACTIVITIES = _sql(
     """
     SELECT coalesce(sum(CASE WHEN type = 'judiciary_training' THEN sessions END), 0),
            coalesce(sum(CASE WHEN type = 'peer_mentor_training' THEN participants END), 0)
@@ -126,12 +112,12 @@ _ACTIVITIES = _sql(
     """
 )
 
-_NEW_REFERRALS = _sql(
+NEW_REFERRALS = _sql(
     "SELECT count(DISTINCT woman_id) FROM referral WHERE referral_date BETWEEN :start AND :end"
 )
 
 # A woman closed twice in one period is one case closed, under the reason of the later closure.
-_CLOSURES = _sql(
+CLOSURES = _sql(
     """
     SELECT reason, count(*) FROM (
         SELECT reason, row_number() OVER (
@@ -148,7 +134,7 @@ _CLOSURES = _sql(
 # export and import would change.
 # Both answers are found per woman and question through the index on (question, woman_id,
 # date), for the women who answered in the period only.
-_OUTCOMES = _sql(
+OUTCOMES = _sql(
     """
     WITH pair AS MATERIALIZED (
         SELECT DISTINCT question, woman_id FROM outcome
@@ -177,7 +163,7 @@ _OUTCOMES = _sql(
     """
 )
 
-# The women counted in women_supported (the same set as _PEOPLE) and in new_referrals. The
+# The women counted in women_supported (the same set as PEOPLE) and in new_referrals. The
 # supported women's statement also returns the distinct-women figures (as 'people' rows), so a
 # full return scans the period's contacts once.
 _SUPPORTED_WOMEN = "SELECT DISTINCT woman_id FROM att"
@@ -260,7 +246,7 @@ _BREAKDOWNS = MappingProxyType(
 
 # Needs: each woman's latest assessment in the period, and which areas it rated medium or high;
 # assessments of one day are ordered as outcome answers are (kind, then when recorded).
-_NEEDS = _sql(
+NEEDS = _sql(
     """
     WITH latest AS MATERIALIZED (
         SELECT id FROM (
@@ -313,12 +299,12 @@ def _services(
     conn: Connection, params: dict[str, Any]
 ) -> tuple[dict[str, int], dict[str | None, int]]:
     """Every headline figure except the distinct-women ones, and closures by reason."""
-    delivered, attendances = conn.execute(_GROUPS, params).one()
-    judiciary, mentors = conn.execute(_ACTIVITIES, params).one()
-    closures = {reason: int(count) for reason, count in conn.execute(_CLOSURES, params)}
+    delivered, attendances = conn.execute(GROUPS, params).one()
+    judiciary, mentors = conn.execute(ACTIVITIES, params).one()
+    closures = {reason: int(count) for reason, count in conn.execute(CLOSURES, params)}
     values = {
-        "new_referrals": conn.execute(_NEW_REFERRALS, params).scalar_one(),
-        "one_to_one_sessions": conn.execute(_ONE_TO_ONE_SESSIONS, params).scalar_one(),
+        "new_referrals": conn.execute(NEW_REFERRALS, params).scalar_one(),
+        "one_to_one_sessions": conn.execute(ONE_TO_ONE_SESSIONS, params).scalar_one(),
         "group_sessions_delivered": delivered,
         "group_attendances": attendances,
         "judiciary_training_sessions": judiciary,
@@ -328,23 +314,19 @@ def _services(
     return {code: int(value or 0) for code, value in values.items()}, closures
 
 
-def _in_order(values: Mapping[str, int]) -> dict[str, int]:
-    return {code: int(values[code]) for code in HEADLINE_CODES}
-
-
 def headline(conn: Connection, start: date, end: date) -> dict[str, int]:
     """The headline service totals for one period (exact; no anonymisation applies)."""
     params = _params(start, end, attended=_ATTENDED, centre=_CENTRE)
-    people = {str(code): int(count) for code, count in conn.execute(_PEOPLE, params)}
+    people = {str(code): int(count) for code, count in conn.execute(PEOPLE, params)}
     services, _closures = _services(conn, params)
-    return _in_order({**people, **services})
+    return {**people, **services}
 
 
 def outcomes(conn: Connection, start: date, end: date) -> tuple[OutcomeCount, ...]:
     """Numerator and denominator for every outcome question (zero when nobody qualifies)."""
     found = {
         str(question): (int(numerator), int(denominator))
-        for question, denominator, numerator in conn.execute(_OUTCOMES, _params(start, end))
+        for question, denominator, numerator in conn.execute(OUTCOMES, _params(start, end))
     }
     return tuple(
         OutcomeCount(question, *found.get(question, (0, 0))) for question in OUTCOME_QUESTIONS
@@ -380,7 +362,7 @@ def figures(conn: Connection, start: date, end: date) -> Figures:
     services, closures = _services(conn, params)
     needs: dict[str, int] = {}
     assessed = 0
-    for area, count in conn.execute(_NEEDS, params):
+    for area, count in conn.execute(NEEDS, params):
         if area is None:
             assessed = int(count)
         else:
@@ -388,7 +370,7 @@ def figures(conn: Connection, start: date, end: date) -> Figures:
     return Figures(
         start=start,
         end=end,
-        headline=MappingProxyType(_in_order({**people, **services})),
+        headline=MappingProxyType({**people, **services}),
         outcomes=outcomes(conn, start, end),
         closures_by_reason=MappingProxyType(closures),
         breakdowns=MappingProxyType(found),

@@ -18,6 +18,7 @@ from caseapp.models.codes import (
     NEED_AREAS,
     REFERRAL_SOURCES,
 )
+from caseapp.services.returns_metrics import WOMEN_ASSESSED
 from caseapp.services.returns_sql import MINORITY_ETHNICITIES, Figures
 
 NOT_RECORDED = ("not_recorded", "Not recorded")
@@ -113,7 +114,7 @@ def raw_tables(figures: Figures) -> tuple[RawTable, ...]:
             # Women assessed is a count of women too: one woman assessed, shown exactly beside
             # a [c] need, would give her need away (rule 2).
             (
-                ("women_assessed", "Women assessed in the period", figures.women_assessed),
+                (WOMEN_ASSESSED.code, WOMEN_ASSESSED.label, figures.women_assessed),
                 *(
                     (code, label, int(figures.needs.get(code, 0)))
                     for code, label in NEED_AREAS.items()

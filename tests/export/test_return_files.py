@@ -20,7 +20,7 @@ from caseapp.models import AuditEvent, ExportEvent
 from caseapp.services import returns, settings
 from caseapp.services.audit import verify_chain
 from caseapp.services.context import Ctx
-from caseapp.services.returns_sql import HEADLINE_CODES
+from caseapp.services.returns_metrics import HEADLINE_CODES
 from tests.export import return_sample
 from tests.export.return_sample import MARKERS, PERIOD
 
