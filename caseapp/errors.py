@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
 
 class CaseappError(Exception):
     """Base for errors whose `str()` is safe and meaningful to show to the user."""
@@ -54,9 +60,19 @@ class TooManyAttempts(CaseappError):
 
 
 class PermissionDenied(CaseappError):
-    """The signed-in user's role does not allow the action (always audited)."""
+    """The signed-in user's role does not allow the action (always audited).
+
+    `after_rollback` records the refusal: the store's `write()` runs it in a transaction of
+    its own once the work the refusal interrupted has been rolled back.
+    """
 
     exit_code = 5
+
+    def __init__(
+        self, message: str, *, after_rollback: Callable[[Session], object] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.after_rollback = after_rollback
 
 
 class ValidationError(CaseappError):

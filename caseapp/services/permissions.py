@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from types import MappingProxyType
+from typing import NoReturn
+
+from sqlmodel import Session
 
 from caseapp.errors import PermissionDenied
 from caseapp.services import audit
@@ -70,9 +73,14 @@ def deny(
     subject_id: int | None = None,
     subject_ref: str = "",
     message: str | None = None,
-) -> None:
-    """Audit a refusal in its own transaction and raise `PermissionDenied`."""
-    with ctx.write() as session:
+) -> NoReturn:
+    """Raise `PermissionDenied`; the refusal is audited in a transaction of its own.
+
+    Inside a `ctx.write()` that write is rolled back first (nothing half-done is kept) and
+    then records the refusal; outside one, a write is opened just to record it.
+    """
+
+    def record_refusal(session: Session) -> None:
         audit.record(
             session,
             ctx,
@@ -81,5 +89,13 @@ def deny(
             subject_ref=subject_ref,
             permission=permission,
         )
+
     what = DESCRIPTIONS.get(permission, permission.replace(".", " "))
-    raise PermissionDenied(message or f"Your role ({ctx.actor.role}) may not {what}.")
+    refusal = PermissionDenied(
+        message or f"Your role ({ctx.actor.role}) may not {what}.",
+        after_rollback=record_refusal,
+    )
+    if ctx.store.writing:
+        raise refusal
+    with ctx.write():
+        raise refusal

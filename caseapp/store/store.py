@@ -19,6 +19,7 @@ from sqlmodel import Session
 from caseapp import paths
 from caseapp.errors import (
     PassphraseIncorrect,
+    PermissionDenied,
     StoreDamaged,
     StoreExists,
     StoreNotFound,
@@ -49,6 +50,10 @@ DAMAGED = (
 )
 
 
+class NestedWrite(RuntimeError):
+    """A programming error: `write()` was entered again while its thread already writes."""
+
+
 class Store:
     """An unlocked store: the engine, the key file and the writer lock, until `close()`."""
 
@@ -64,7 +69,9 @@ class Store:
         self.audit_key = self.stable["audit hmac"]
         self.generation = 0
         self._lock = lock
+        # Reentrant only for the key-slot methods below, which may run inside a write.
         self._write_lock = threading.RLock()
+        self._writer: int | None = None
         self.pending_head: dict[str, Any] | None = None
 
     @property
@@ -85,31 +92,60 @@ class Store:
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
 
+    @property
+    def writing(self) -> bool:
+        """Whether the calling thread is inside `write()` (so it must not open another)."""
+        return self._writer == threading.get_ident()
+
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
         """A session for one unit of work, committed at the end, one writer at a time.
 
         After the commit, the audit head recorded during the work is written to the key file,
-        so a cut-off tail of the log can be detected.
+        so a cut-off tail of the log can be detected. Opening a write inside a write raises
+        `NestedWrite`: the inner one would wait on the outer's lock and fail as "busy".
+        A `PermissionDenied` raised inside rolls the work back, then its `after_rollback`
+        (the refusal's audit entry) is committed in a transaction of its own.
         """
+        if self.writing:
+            raise NestedWrite(
+                "Store.write() was opened inside another write() on the same thread; "
+                "pass the open session down instead."
+            )
         with self._write_lock:
-            with Session(self.engine, expire_on_commit=False) as session:
-                self.pending_head = None
+            self._writer = threading.get_ident()
+            try:
                 try:
-                    yield session
-                    session.commit()
-                except OperationalError as exc:
-                    session.rollback()
-                    self.pending_head = None
-                    raise storage_error(exc) from exc
-                except BaseException:
-                    session.rollback()
-                    self.pending_head = None
+                    with self._transaction() as session:
+                        yield session
+                except PermissionDenied as exc:
+                    follow_up, exc.after_rollback = exc.after_rollback, None
+                    if follow_up is not None:
+                        with self._transaction() as session:
+                            follow_up(session)
                     raise
-            if self.pending_head is not None:
-                self.key_file.audit_head = self.pending_head
+            finally:
+                self._writer = None
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            self.pending_head = None
+            try:
+                yield session
+                session.commit()
+            except OperationalError as exc:
+                session.rollback()
                 self.pending_head = None
-                self.save_key_file()
+                raise storage_error(exc) from exc
+            except BaseException:
+                session.rollback()
+                self.pending_head = None
+                raise
+        if self.pending_head is not None:
+            self.key_file.audit_head = self.pending_head
+            self.pending_head = None
+            self.save_key_file()
 
     def save_key_file(self) -> None:
         """Rewrite the key file (atomically, with a fresh MAC)."""
