@@ -113,6 +113,7 @@ class PlanScreen(CaseScreen):
         empty = "" if self.goals else "No goals yet: press n to add the first."
         self.query_one("#plan-empty", Static).update(empty)
         self.refresh_bindings()
+        self.resume_draft()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys that act on a goal need one selected."""
@@ -131,16 +132,27 @@ class PlanScreen(CaseScreen):
             self.notify("Goal saved.", markup=False)
             self.reload()
 
+    def draft_route(self) -> dict[str, object] | None:
+        """Her plan opens again from her id (and the name shown in the title)."""
+        return {"screen": "plan", "woman_id": self.woman_id, "title": self.title_text}
+
     def action_new_goal(self) -> None:
         """Add a goal."""
-        self.app.push_screen(PlanGoalForm(self.woman_id), self._after_form)
+        self.open_form(PlanGoalForm(self.woman_id), self._after_form, spec={"action": "new_goal"})
 
     @on(DataTable.RowSelected, "#plan-goals")
-    def action_edit_goal(self) -> None:
-        """Change the selected goal."""
+    def _goal_chosen(self) -> None:
+        self.action_edit_goal()
+
+    def action_edit_goal(self, goal_id: int | None = None) -> None:
+        """Change the selected goal (or goal `goal_id`, when a draft opens again)."""
         goal = self._selected()
+        if goal_id is not None:
+            goal = next((g for g in self.goals if g.id == goal_id), None)
         if goal is not None:
-            self.app.push_screen(PlanGoalForm(self.woman_id, goal=goal), self._after_form)
+            form = PlanGoalForm(self.woman_id, goal=goal)
+            spec = {"action": "edit_goal", "args": [goal.id]}
+            self.open_form(form, self._after_form, spec=spec)
 
     def action_mark(self, status: str) -> None:
         """Mark the selected goal."""

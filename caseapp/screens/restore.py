@@ -16,6 +16,10 @@ def screen_for(route: dict[str, Any]) -> CaseScreen | None:
             from caseapp.screens.woman import WomanScreen
 
             return WomanScreen(int(route["woman_id"]))
+        if kind == "new_woman":
+            from caseapp.screens.woman import NewWomanScreen
+
+            return NewWomanScreen()
         if kind == "plan":
             from caseapp.screens.plan import PlanScreen
 

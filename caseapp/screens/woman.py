@@ -796,7 +796,11 @@ class NewWomanScreen(CaseScreen):
             else:
                 self.app.switch_screen(WomanScreen(woman_id))
 
-        self.app.push_screen(form, saved)
+        self.open_form(form, saved, spec={"action": "new"})
+
+    def draft_route(self) -> dict[str, Any] | None:
+        """The new-woman form opens again from nothing."""
+        return {"screen": "new_woman"}
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """If the form cannot open (role), say why and go back."""

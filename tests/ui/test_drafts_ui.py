@@ -176,3 +176,41 @@ def test_a_draft_on_her_record_is_in_her_pack_and_goes_with_her(
     assert NOTE not in other_pack.json_path.read_text()
     erasure.erase(manager, woman.reference, confirmation=woman.reference)
     assert [d.content["note"] for d in drafts.my_drafts(manager)] == ["elsewhere"]
+
+
+async def test_a_new_womans_form_and_a_plan_goal_come_back_too(manager: Ctx) -> None:
+    from caseapp.modals.plan_goal_form import PlanGoalForm
+    from caseapp.modals.woman_form import WomanForm
+    from caseapp.screens.plan import PlanScreen
+
+    woman = add_woman(manager)
+    app = make_app(manager)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, WomanForm)
+        await type_text(pilot, "Philippa")
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        await _unlock_again(pilot)
+        assert isinstance(app.screen, WomanForm)
+        assert app.screen.value("first_name") == "Philippa"
+        await pilot.press("escape", "y")
+        await settle(pilot)
+        open_woman_screen(app, woman.id)
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        goal = app.screen
+        assert isinstance(goal, PlanGoalForm)
+        goal.control("description").focus()
+        await type_text(pilot, "Open a bank account")
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        await _unlock_again(pilot)
+        assert isinstance(app.screen, PlanGoalForm)
+        assert isinstance(app.screen_stack[-2], PlanScreen)
+        assert app.screen.value("description") == "Open a bank account"
