@@ -25,6 +25,7 @@ from caseapp.modals.assessment_form import AssessmentForm
 from caseapp.modals.close_form import CloseForm, ReopenForm
 from caseapp.modals.consent_form import ConsentForm, WithdrawConsentForm
 from caseapp.modals.contact_form import ContactForm
+from caseapp.modals.contact_view import ContactViewModal
 from caseapp.modals.field_form import FieldForm
 from caseapp.modals.flag_form import ClearFlagForm, RaiseFlagForm
 from caseapp.modals.outcomes_form import OutcomesForm
@@ -294,7 +295,7 @@ class ContactsView(Vertical):
     """
 
     class Chosen(Message):
-        """Enter on a contact: correct it."""
+        """Enter on a contact: read it in full."""
 
         def __init__(self, contact: ContactInfo) -> None:
             super().__init__()
@@ -374,7 +375,7 @@ class WomanScreen(CaseScreen):
         "Her name and flags are at the top; the tabs hold her summary, contacts (newest "
         "first), details and equality monitoring, referral, consent and flags. **←/→** on "
         "the tab bar or the number keys **1-9** switch tabs. On the contacts tab, Enter on "
-        "a contact corrects it.\n\n"
+        "a contact shows all of it with the whole note; **e** there corrects it.\n\n"
         "**c** log a contact · **e** edit her details · **d** correct her referral · "
         "**f** raise a flag · **x** clear a flag · **o** record consent · **w** withdraw "
         "consent · **z** close her case · **u** reopen it · **a** allocate her to a "
@@ -606,8 +607,16 @@ class WomanScreen(CaseScreen):
             self._form(form, "Contact corrected.", "correct_contact", contact.id)
 
     @on(ContactsView.Chosen)
-    def _correct_contact(self, message: ContactsView.Chosen) -> None:
-        self.action_correct_contact(message.contact.id)
+    def _read_contact(self, message: ContactsView.Chosen) -> None:
+        """Enter on a contact: read all of it; e there corrects it."""
+        contact = message.contact
+
+        def chosen(answer: str | None) -> None:
+            if answer == "edit":
+                self.action_correct_contact(contact.id)
+
+        name = self.record.woman.name if self.record else ""
+        self.app.push_screen(ContactViewModal(contact, name), chosen)
 
     def action_raise_flag(self) -> None:
         """Raise a flag."""
