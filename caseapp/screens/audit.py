@@ -19,6 +19,7 @@ from caseapp.screens.base import CaseScreen
 from caseapp.services import audit_log
 from caseapp.services.audit_log import AuditEntry, AuditFilter, AuditPage
 from caseapp.services.validation import show_date
+from caseapp.widgets.fast_table import FastTable
 from caseapp.widgets.safe import safe
 from caseapp.widgets.text_fields import CompactInput
 
@@ -104,8 +105,7 @@ class AuditScreen(CaseScreen):
                     str(getattr(self.flt, field) or ""), placeholder, id=widget_id, max_length=64
                 )
         yield Static("", id="audit-status")
-        table: DataTable[Text | str] = DataTable(cursor_type="row", id="audit-table")
-        yield table
+        yield FastTable(id="audit-table")
         yield Static("", id="audit-detail")
         yield Footer()
 
@@ -131,20 +131,24 @@ class AuditScreen(CaseScreen):
         if message.flt != self.flt or message.before != self.cursors[-1]:
             return  # superseded by a newer filter or page
         self.page = message.page
-        table = self.query_one(DataTable)
-        table.clear()
-        self.entries = {}
-        for entry in message.page.entries:
-            key = str(entry.seq)
-            self.entries[key] = entry
-            table.add_row(
-                str(entry.seq),
-                when(entry),
-                safe(entry.username or "—", limit=10),
-                safe(entry.action, limit=18),
-                safe(entry.subject_ref, limit=15),
-                key=key,
-            )
+        table = self.query_one(FastTable)
+        self.entries = {str(entry.seq): entry for entry in message.page.entries}
+        # A page of 200 goes in at once, unmeasured (fixed widths); only what fits is drawn.
+        table.show_rows(
+            [
+                (
+                    key,
+                    (
+                        Text(key),
+                        Text(when(entry)),
+                        safe(entry.username or "—", limit=10),
+                        safe(entry.action, limit=18),
+                        safe(entry.subject_ref, limit=15),
+                    ),
+                )
+                for key, entry in self.entries.items()
+            ]
+        )
         self._status()
         self._show_detail(table.cursor_row)
         self.refresh_bindings()

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.worker import get_current_worker
 
 from caseapp.modals.confirm import ConfirmModal
 from caseapp.modals.group_session_form import GroupSessionForm
@@ -18,6 +19,7 @@ from caseapp.screens.register import RegisterScreen, session_heading
 from caseapp.services import groups
 from caseapp.services.groups import GroupSessionView, Register, SessionChoices
 from caseapp.services.validation import show_date
+from caseapp.widgets.fast_table import FastTable
 from caseapp.widgets.safe import safe
 
 
@@ -83,7 +85,7 @@ class GroupsScreen(CaseScreen):
         yield Input(
             id="groups-search", compact=True, placeholder="/ to filter by title or reference"
         )
-        yield DataTable(id="groups-table", cursor_type="row")
+        yield FastTable(id="groups-table")
         yield Static("", id="groups-empty")
         yield Footer()
 
@@ -106,7 +108,12 @@ class GroupsScreen(CaseScreen):
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="groups-read")
     def _load(self, typed: str) -> None:
-        self.post_message(self.SessionsLoaded(typed, groups.list_sessions(self.ctx, search=typed)))
+        # A filter already typed past is not read at all.
+        if get_current_worker().is_cancelled:
+            return
+        sessions = groups.list_sessions(self.ctx, search=typed)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.SessionsLoaded(typed, sessions))
 
     @on(Input.Changed, "#groups-search")
     def _filter_typed(self) -> None:
@@ -119,23 +126,22 @@ class GroupsScreen(CaseScreen):
     def on_groups_screen_sessions_loaded(self, message: SessionsLoaded) -> None:
         if message.typed != self.query_one("#groups-search", Input).value:
             return
-        table = self.query_one("#groups-table", DataTable)
-        keep = table.cursor_row
-        table.clear()
+        table = self.query_one("#groups-table", FastTable)
         self.sessions = message.sessions
+        rows = []
         for view in self.sessions:
             cancelled = view.status == "cancelled"
             title = safe(view.title, limit=23, style="strike dim" if cancelled else "")
-            table.add_row(
+            cells = (
                 Text(show_date(view.date)),
                 Text(view.reference, style="dim"),
                 title,
                 safe(view.facilitator, limit=12),
                 Text("cancelled", style="dim") if cancelled else attendance_cell(view),
-                key=str(view.id),
             )
-        if self.sessions:
-            table.move_cursor(row=min(max(keep, 0), len(self.sessions) - 1))
+            rows.append((str(view.id), cells))
+        # Back from a register, the same sessions only have their counts redrawn.
+        table.show_rows(rows, keep_cursor=True)
         empty = ""
         if not self.sessions:
             empty = "No sessions match." if message.typed else "No sessions yet: n starts one."

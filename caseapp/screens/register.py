@@ -20,6 +20,7 @@ from caseapp.screens.base import CaseScreen
 from caseapp.services import groups
 from caseapp.services.groups import GroupSessionView, Register, SessionChoices
 from caseapp.services.validation import show_date
+from caseapp.widgets.fast_table import FastTable
 from caseapp.widgets.safe import safe
 
 MARKS = {
@@ -106,7 +107,7 @@ class RegisterScreen(CaseScreen):
         yield Header()
         yield Static("Register", id="register-title")
         yield Static("", id="register-summary")
-        yield DataTable(id="register-table", cursor_type="row")
+        yield FastTable(id="register-table")
         yield Static("", id="register-empty")
         yield Footer()
 
@@ -140,23 +141,23 @@ class RegisterScreen(CaseScreen):
     def show_register(self, register: Register) -> None:
         """Redraw everything from `register`, keeping the cursor where it was."""
         self.register = register
-        table = self.query_one("#register-table", DataTable)
-        keep = table.cursor_row
-        table.clear()
+        table = self.query_one("#register-table", FastTable)
         self.order = [e.woman_id for e in register.entries]
         self.marks = {e.woman_id: e.attendance for e in register.entries}
         self.seen = {e.woman_id: e.visible for e in register.entries}
+        rows = []
         for number, entry in enumerate(register.entries, start=1):
             name = safe(entry.name, limit=34, style="" if entry.visible else "dim italic")
-            table.add_row(
+            cells = (
                 Text(str(number), style="dim"),
                 name,
                 Text(entry.reference),
                 mark_text(entry.attendance),
-                key=str(entry.woman_id),
             )
-        if self.order:
-            table.move_cursor(row=min(max(keep, 0), len(self.order) - 1))
+            rows.append((str(entry.woman_id), cells))
+        # After a mark is saved the register reads back as shown: nothing is redrawn, and
+        # the cursor stays on the woman she is about to mark.
+        table.show_rows(rows, keep_cursor=True)
         self.query_one("#register-title", Static).update(session_heading(register.session))
         self._summarise()
         self.refresh_bindings()

@@ -22,7 +22,7 @@ from rich.style import Style
 from rich.text import Span, Text
 from textual.geometry import Size
 from textual.widgets import DataTable
-from textual.widgets._data_table import CellCacheKey, Row, RowKey
+from textual.widgets._data_table import CellCacheKey, ColumnKey, Row, RowKey
 
 Cells = tuple[RenderableType, ...]
 """One row's cells, in column order."""
@@ -36,19 +36,52 @@ class FastTable(DataTable[Any]):
         self._shown: list[tuple[str, Cells]] = []
 
     def show_rows(self, rows: Sequence[tuple[str, Cells]], *, keep_cursor: bool = False) -> bool:
-        """Replace every row with `rows` ((key, cells) pairs); False when nothing changed.
+        """Show `rows` ((key, cells) pairs); False when nothing changed.
 
-        The cursor goes back to the top unless `keep_cursor` (then it stays on the same line,
-        or the last one).
+        The same keys in the same order only have the cells that differ replaced, and the
+        cursor stays. Otherwise every row is replaced and the cursor goes back to the top
+        unless `keep_cursor` (then it stays on the same line, or the last one).
         """
-        if list(rows) == self._shown:
-            return False
+        rows = list(rows)
+        if [key for key, _cells in rows] == [key for key, _cells in self._shown]:
+            return self._update_in_place(rows)
         row = self.cursor_row
         self.clear()
         self._add(rows)
         if keep_cursor and rows:
             self.move_cursor(row=min(max(row, 0), len(rows) - 1))
         return True
+
+    def _update_in_place(self, rows: list[tuple[str, Cells]]) -> bool:
+        # The same women in the same order (a mark saved, her row re-read): only the cells
+        # that differ are replaced; the cursor and scroll stay where she left them.
+        column_keys = [column.key for column in self.ordered_columns]
+        changed = False
+        for index, ((key, cells), (_key, old)) in enumerate(zip(rows, self._shown, strict=True)):
+            for column_key, new_cell, old_cell in zip(column_keys, cells, old, strict=True):
+                if not _same(new_cell, old_cell):
+                    super().update_cell(key, column_key, new_cell)
+                    changed = True
+            self._shown[index] = (key, cells)
+        return changed
+
+    def update_cell(
+        self,
+        row_key: RowKey | str,
+        column_key: ColumnKey | str,
+        value: Any,
+        *,
+        update_width: bool = False,
+    ) -> None:
+        """Change one cell (what `show_rows` compares with is kept in step)."""
+        super().update_cell(row_key, column_key, value, update_width=update_width)
+        index = self._row_locations.get(RowKey(row_key) if isinstance(row_key, str) else row_key)
+        column = self._column_locations.get(
+            ColumnKey(column_key) if isinstance(column_key, str) else column_key
+        )
+        if index is not None and column is not None and index < len(self._shown):
+            key, cells = self._shown[index]
+            self._shown[index] = (key, (*cells[:column], value, *cells[column + 1 :]))
 
     def append_rows(self, rows: Sequence[tuple[str, Cells]]) -> None:
         """Add rows at the end, keeping the cursor and scroll where they are."""
@@ -150,3 +183,12 @@ def _fits_one_line(cell: object, width: int) -> bool:
         return False
     plain = cell.plain
     return "\n" not in plain and "\t" not in plain and cell_len(plain) <= width
+
+
+def _same(a: object, b: object) -> bool:
+    """Cells that draw the same (`Text` equality ignores its style and justification)."""
+    if isinstance(a, Text) and isinstance(b, Text):
+        return (a.plain, a.style, a.spans, a.justify, a.overflow) == (
+            b.plain, b.style, b.spans, b.justify, b.overflow
+        )  # fmt: skip
+    return a == b

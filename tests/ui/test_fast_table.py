@@ -7,6 +7,7 @@ from typing import Any
 from rich.style import Style
 from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.coordinate import Coordinate
 from textual.geometry import Region
 from textual.widgets import DataTable
 
@@ -87,3 +88,20 @@ async def test_show_rows_replaces_keeps_or_appends() -> None:
         await pilot.pause()
         assert fast.row_count == 4 and fast.virtual_size.height == 5  # and the header
         assert fast.get_row_index("8") == 3
+
+
+async def test_the_same_rows_again_change_only_the_cells_that_differ() -> None:
+    app = Pair()
+    async with app.run_test(size=(80, 40)) as pilot:
+        await pilot.pause()
+        fast = app.query_one("#fast", FastTable)
+        fast.move_cursor(row=4)
+        again = list(ROWS)
+        assert not fast.show_rows(again)
+        again[2] = ("2", (Text(str(CELLS[2]), style="dim italic"), CELLS[-3]))
+        assert fast.show_rows(again)  # a style alone is a change
+        assert fast.cursor_row == 4 and fast.row_count == len(CELLS)
+        assert fast.get_cell_at(Coordinate(2, 0)).style == "dim italic"
+        fast.update_cell("3", fast.ordered_columns[1].key, Text("marked"))
+        again[3] = ("3", (again[3][1][0], Text("marked")))
+        assert not fast.show_rows(again)  # update_cell kept what it compares with in step
