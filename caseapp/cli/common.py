@@ -91,4 +91,4 @@ def add_user_argument(parser: argparse.ArgumentParser) -> None:
 
 def progress_line(line: str) -> None:
     """Show one step of a long operation as it happens."""
-    print(f"  {line} ...", flush=True)
+    print(f"  {line}", flush=True)

@@ -47,7 +47,7 @@ from caseapp.models.base import utcnow
 from caseapp.services import audit, backup_record, erasure, restore_history
 from caseapp.services.context import Ctx
 from caseapp.services.permissions import PERMISSIONS, require
-from caseapp.services.users import actor_for
+from caseapp.services.users import actor_for, reapply_removals
 from caseapp.store import generations, rotation
 from caseapp.store.atomic import fsync_dir
 from caseapp.store.attempts import Attempts
@@ -533,6 +533,9 @@ def _record_restore(
         if actor.role not in PERMISSIONS["backup"]:
             raise PermissionDenied(f"Your role ({actor.role}) may not restore the store.")
         again = erasure.reapply(ctx, set(replaced.erasures))
+        gone = reapply_removals(ctx, replaced.removed)
+        if gone:
+            store.rekey()  # the backup's key was known to those just removed again
         with ctx.write() as session:
             entry = audit.record(
                 session,
@@ -547,6 +550,7 @@ def _record_restore(
                 },
                 replaced_audit_head=replaced.audit_head,
                 erasures_reapplied=len(again),
+                users_removed_again=list(gone),
             )
         kf = store.key_file
         kf.erasures = sorted(set(kf.erasures) | replaced.erasures)

@@ -21,15 +21,18 @@ class Replaced:
     store_generation: int
     audit_head: dict[str, Any]
     erasures: frozenset[str]
+    removed: frozenset[int]
 
 
 def replaced(target: Path, store_id: str) -> Replaced:
     """Read the key file being replaced. Its erasures count although its MAC cannot be checked
     (the backup's key may be older): a digest matches a reference only under the store's own
     tombstone key, so an added one can erase no one, and what this computer saw is added.
+    Users removed since the backup are taken from both too.
     """
     was = generations.seen(store_id)
     erasures = set(was.erasures)
+    removed = set(was.removed)
     head: dict[str, Any] = {}
     keys_generation = was.keys
     try:
@@ -38,6 +41,7 @@ def replaced(target: Path, store_id: str) -> Replaced:
         old = None  # missing or damaged: what this computer remembers has to do
     if old is not None and old.store_id == store_id:
         erasures |= set(old.erasures)
+        removed |= set(old.removed)
         head = dict(old.audit_head)
         keys_generation = max(keys_generation, old.generation)
-    return Replaced(keys_generation, was.store, head, frozenset(erasures))
+    return Replaced(keys_generation, was.store, head, frozenset(erasures), frozenset(removed))

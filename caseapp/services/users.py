@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from caseapp.errors import NotFound, PermissionDenied, ValidationError
 from caseapp.models import User
@@ -167,6 +167,34 @@ def remove_user(ctx: Ctx, username: str, *, progress: Progress = quiet) -> None:
         ctx.store.remove_slot(user.username)
         audit.record(session, ctx, "user_removed", target=user.username)
     _change_key(ctx, "user removed", progress)
+
+
+def reapply_removals(ctx: Ctx, user_ids: frozenset[int]) -> tuple[str, ...]:
+    """After a restore: remove again the users removed since the backup (their rows stay
+    inactive, their slots go). The caller then changes the key. Returns their usernames."""
+    if not user_ids:
+        return ()
+    if ctx.actor.user_id in user_ids:
+        raise PermissionDenied("Your account was removed after this backup was taken.")
+    with ctx.write() as session:
+        again = list(
+            session.exec(
+                select(User).where(col(User.id).in_(sorted(user_ids)), User.active == True)  # noqa: E712
+            )
+        )
+        for user in again:
+            user.active = False
+            user.removed_at = utcnow()
+            session.add(user)
+            ctx.store.remove_slot(user.username)
+            audit.record(
+                session,
+                ctx,
+                "user_removed",
+                target=user.username,
+                reason="removed before; re-applied after a restore",
+            )
+    return tuple(u.username for u in again)
 
 
 def rekey(ctx: Ctx, *, progress: Progress = quiet) -> None:

@@ -47,6 +47,7 @@ class Seen:
     store: int = 0
     keys: int = 0
     erasures: list[str] = field(default_factory=list)
+    removed: list[int] = field(default_factory=list)
 
 
 def _load_all() -> dict[str, Any]:
@@ -67,19 +68,27 @@ def seen(store_id: str) -> Seen:
             int(entry.get("store", 0)),
             int(entry.get("keys", 0)),
             [str(e) for e in entry.get("erasures", [])],
+            [int(u) for u in entry.get("removed", [])],
         )
     except (TypeError, ValueError):
         return Seen()
 
 
-def record(store_id: str, store: int, keys: int, erasures: list[str] | None = None) -> None:
-    """Raise the recorded generations (never lower them) and add erasure digests."""
+def record(
+    store_id: str,
+    store: int,
+    keys: int,
+    erasures: list[str] | None = None,
+    removed: list[int] | None = None,
+) -> None:
+    """Raise the recorded generations (never lower them); add erasure digests, removed users."""
     data = _load_all()
     old = seen(store_id)
     data[store_id] = {
         "store": max(old.store, store),
         "keys": max(old.keys, keys),
         "erasures": sorted(set(old.erasures) | set(erasures or [])),
+        "removed": sorted(set(old.removed) | set(removed or [])),
     }
     folder = state_dir()
     # A state folder that cannot be written costs the check, never the person's work.
@@ -139,5 +148,5 @@ def advance(engine: Any, key_file: Any, key_path: Path, data_key: bytes) -> int:
         )
     key_file.generation = max(key_file.generation, was.keys)
     key_file.save(key_path, data_key)
-    record(key_file.store_id, new, key_file.generation, key_file.erasures)
+    record(key_file.store_id, new, key_file.generation, key_file.erasures, key_file.removed)
     return int(new)

@@ -308,7 +308,8 @@ class KeyFile:
     rekeyed (see `caseapp.store.rotation`); `rotation_due` says a user was removed and the key
     still has to change. `erasures` are keyed digests of erased women's references (no
     names), so a restore of an older backup can erase them again. `backups` counts backups
-    taken, so a backup whose audit entry went missing is noticed.
+    taken, so a backup whose audit entry went missing is noticed. `removed` lists the ids of
+    users removed, so a restore of an older backup removes them again.
     """
 
     store_id: str
@@ -321,6 +322,7 @@ class KeyFile:
     rotation_due: bool = False
     erasures: list[str] = field(default_factory=list)
     backups: int = 0
+    removed: list[int] = field(default_factory=list)
 
     def find(self, username: str) -> Slot | None:
         """The slot for a username, compared case-insensitively."""
@@ -357,6 +359,7 @@ class KeyFile:
             "rotation_due": self.rotation_due,
             "erasures": sorted(set(self.erasures)),
             "backups": self.backups,
+            "removed": sorted(set(self.removed)),
         }
         body.update({k: v for k, v in optional.items() if v})
         return body
@@ -448,6 +451,7 @@ class KeyFile:
                 rotation_due=bool(body.get("rotation_due", False)),
                 erasures=[str(e) for e in body.get("erasures", [])],
                 backups=int(body.get("backups", 0)),
+                removed=[int(u) for u in body.get("removed", [])],
             )
         except StoreDamaged:
             raise

@@ -176,7 +176,10 @@ class Store:
     def remove_slot(self, username: str) -> bool:
         """Remove a user's slot so she can no longer unlock; others are unaffected."""
         with self._write_lock:
+            slot = self.key_file.find(username)
             removed = self.key_file.remove(username)
+            if slot is not None and slot.user_id is not None:
+                self.key_file.removed.append(slot.user_id)
             if removed:
                 # Saved with her slot's removal: a crash before the rekey still changes the key
                 # at the next unlock (she may have kept the old key).
@@ -227,7 +230,7 @@ class Store:
         if self._data_key is None:
             return
         kf = self.key_file
-        generations.record(kf.store_id, self.generation, kf.generation, kf.erasures)
+        generations.record(kf.store_id, self.generation, kf.generation, kf.erasures, kf.removed)
         try:
             with contextlib.suppress(DatabaseError, OperationalError):
                 checkpoint_and_dispose(self.engine)

@@ -368,3 +368,20 @@ def test_a_queued_backup_entry_reaches_the_log_and_an_edited_one_is_marked(
     report = maintenance.verify(closed_store_path, MANAGER, PASSPHRASE)
     assert not report.ok and "backup number 2" in report.summary
     assert len(_details(closed_store_path, "backup_entry_unverified")) == 1
+
+
+def test_restoring_an_older_backup_removes_again_who_was_removed_since(
+    with_keyworker: Path, tmp_path: Path
+) -> None:
+    old_key = _old_key(tmp_path / "kept.keys", "kim")
+    ctx = unlock(with_keyworker, MANAGER, PASSPHRASE).ctx
+    backup.create(ctx, tmp_path / "old.cab")
+    users.remove_user(ctx, "kim")
+    lock(ctx)
+    backup.restore(tmp_path / "old.cab", with_keyworker, MANAGER, PASSPHRASE, replace=True)
+    with pytest.raises(PassphraseIncorrect):
+        unlock(with_keyworker, "kim", PASSPHRASE)
+    assert not _opens(with_keyworker, old_key)
+    (restored,) = _details(with_keyworker, "restored")
+    assert restored["users_removed_again"] == ["kim"]
+    assert maintenance.verify(with_keyworker, MANAGER, PASSPHRASE).ok
