@@ -60,6 +60,7 @@ class CaseApp(App[int]):
         demo_hint: str | None = None,
         clock: Callable[[], float] = time.time,
         unlock_fn: UnlockFn | None = None,
+        tap_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
         self.store_path = Path(store_path)
@@ -78,7 +79,7 @@ class CaseApp(App[int]):
         # (key, when, screen, stack depth) of the last key; (key, screen, when) it opened.
         self._last_key: tuple[str, float, object, int] = ("", 0.0, None, 0)
         self._opened_by: tuple[str, object, float] = ("", None, 0.0)
-        self.tap_clock: Callable[[], float] = time.monotonic
+        self.tap_clock = tap_clock
 
     def open_store(self, path: Path, username: str, passphrase: str) -> UnlockOutcome:
         """Unlock (in the unlock screen's worker), once the last lock has finished closing."""
@@ -360,14 +361,21 @@ def build_app(
     demo_hint: str | None = None,
     clock: Callable[[], float] = time.time,
     unlock_fn: UnlockFn | None = None,
+    tap_clock: Callable[[], float] = time.monotonic,
 ) -> CaseApp:
     """The one way to build the app: `caseapp`, `caseapp demo` and every UI test call it.
 
-    `clock` (the wall clock for the idle lock) and `unlock_fn` (how a username and passphrase
-    become an open store) are the hooks a test replaces; nothing else about the app is patched.
+    `clock` (the wall clock for the idle lock), `unlock_fn` (how a username and passphrase
+    become an open store) and `tap_clock` (what tells a double-tapped key from two presses) are
+    the hooks a test replaces; nothing else about the app is patched.
     """
     return CaseApp(
-        store_path, username=username, demo_hint=demo_hint, clock=clock, unlock_fn=unlock_fn
+        store_path,
+        username=username,
+        demo_hint=demo_hint,
+        clock=clock,
+        unlock_fn=unlock_fn,
+        tap_clock=tap_clock,
     )
 
 

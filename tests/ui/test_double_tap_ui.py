@@ -33,10 +33,10 @@ def _data(ctx: Ctx) -> dict[str, list[tuple[Any, ...]]]:
         }
 
 
-def _taps(app: Any) -> None:
+def _taps() -> Callable[[], float]:
     """Keys 0.3 s apart, as a person's double tap: the app's tap clock ticks per key."""
     ticks = iter(x * 0.3 for x in range(100_000))
-    app.tap_clock = lambda: next(ticks)
+    return lambda: next(ticks)
 
 
 async def _back_to(pilot: Any, screen: object) -> None:
@@ -69,9 +69,8 @@ async def test_every_screen_opening_key_tapped_twice_changes_nothing(
     make_user("kw.one")  # someone to allocate or share to
     woman_id = _her_world(manager)
     before = _data(manager)
-    app = make_app(manager)
+    app = make_app(manager, tap_clock=_taps())
     async with app.run_test(size=(80, 24)) as pilot:
-        _taps(app)
         await unlock(pilot)
         home = app.screen
         assert isinstance(home, HomeScreen)
@@ -106,9 +105,8 @@ async def test_every_screen_opening_key_tapped_twice_changes_nothing(
 
 async def test_p_p_on_her_record_leaves_the_goal_open(manager: Ctx) -> None:
     woman_id = _her_world(manager)
-    app = make_app(manager)
+    app = make_app(manager, tap_clock=_taps())
     async with app.run_test(size=(80, 24)) as pilot:
-        _taps(app)
         await unlock(pilot)
         open_woman_screen(app, woman_id)
         await settle(pilot)
