@@ -7,11 +7,13 @@ import csv
 import hashlib
 import io
 import os
+import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from caseapp.errors import ExportError
 from caseapp.store.atomic import RENAME_WHILE_OPEN, atomic_write_bytes, fsync_dir, temp_beside
+from caseapp.textsafe import visible
 
 # A spreadsheet treats a cell starting with these as a formula (OWASP: CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -41,10 +43,34 @@ def check_out_dir(folder: Path, *, create: bool = False) -> Path:
     return folder.resolve()
 
 
+# Names Windows reserves for devices, with any extension (`CON`, `aux.csv`, `COM1.txt`).
+WINDOWS_DEVICES = frozenset(
+    {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"}
+    | {f"{kind}{n}" for kind in ("COM", "LPT") for n in (*"123456789", "¹", "²", "³")}
+)
+
+
+def name_problem(name: str) -> str:
+    """Why `name` cannot be a file caseapp writes ("" when it can)."""
+    if not name or name in (".", "..") or "/" in name or "\\" in name:
+        return "is not a plain file name"
+    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in name):
+        # Control characters and format characters (bidi overrides, zero-width) make a name
+        # show as something else in a file manager: `report\u202excl.csv`.
+        return "contains control or invisible formatting characters"
+    if name.split(".")[0].rstrip(" ").upper() in WINDOWS_DEVICES:
+        return "is a name Windows reserves for a device"
+    if name[-1] in ". ":
+        return "ends in a dot or space, which Windows drops"
+    return ""
+
+
 def check_target(folder: Path, name: str) -> Path:
-    """The final path for `name` inside `folder`; refuse names that escape it or symlinks."""
-    if not name or name in (".", "..") or "/" in name or "\\" in name or "\x00" in name:
-        raise ExportError(f"{name!r} is not a plain file name.")
+    """The final path for `name` inside `folder`; refuse names that escape it or symlinks,
+    Windows device names, and control or bidi characters."""
+    problem = name_problem(name)
+    if problem:
+        raise ExportError(f"{visible(name)!r} {problem}: choose another name.")
     target = folder / name
     if target.is_symlink():
         raise ExportError(f"{target} is a symbolic link; caseapp will not write through it.")
