@@ -16,7 +16,7 @@ from caseapp.screens.woman import WomanScreen, open_woman_screen
 from caseapp.services import drafts
 from caseapp.services.context import Ctx
 from caseapp.services.women import open_woman
-from tests.harness.app import make_app, settle, type_text, unlock
+from tests.harness.app import make_app, notices, settle, type_text, unlock
 from tests.harness.clock import fixed_clock  # noqa: F401 (autouse: today is 24/11/2026)
 from tests.harness.women import add_woman
 
@@ -68,7 +68,7 @@ async def test_lock_keeps_the_open_form_and_unlock_brings_it_back(
         assert len(app.screen_stack) == 2
         await settle(pilot)
         assert "Keeling" not in _tree_text(app) and NOTE not in _tree_text(app)
-        assert "store is locked" not in " ".join(str(n.message) for n in app._notifications)
+        assert "store is locked" not in " ".join(notices(app))
         kept = drafts.my_drafts(anna)
         assert [(d.reason, d.woman_id, d.content["note"]) for d in kept] == [
             ("lock", woman.id, NOTE)
