@@ -9,11 +9,13 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from caseapp import paths
 from caseapp.errors import CaseappError
-from caseapp.services.context import Ctx
-from caseapp.services.session import lock, unlock
+
+if TYPE_CHECKING:
+    from caseapp.services.context import Ctx
 
 
 def store_path(args: argparse.Namespace) -> Path:
@@ -50,6 +52,8 @@ def ask_passphrase(
 @contextlib.contextmanager
 def unlocked(args: argparse.Namespace) -> Iterator[Ctx]:
     """Unlock the store for one command and lock it again afterwards."""
+    from caseapp.services.session import lock, unlock  # the store loads only when needed
+
     path = store_path(args)
     username = ask_username(args)
     passphrase = ask_passphrase()

@@ -23,9 +23,64 @@ COMMAND_MODULES = (
     "caseapp.cli.sync_cmd",
 )
 
+# Every command, the module that registers it and its one-line help. `caseapp --help` lists
+# these without importing any command module (each pulls in the store, SQLAlchemy and more,
+# about a second on a busy machine); a command imports only its own module.
+# tests/cli/test_startup.py checks this table against what the modules register.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("store_cmds", "create a new encrypted store and its first manager"),
+    "passwd": ("store_cmds", "change your passphrase (rewrites your key slot only)"),
+    "recover": ("store_cmds", "set a user's passphrase with the recovery code"),
+    "rekey": ("store_cmds", "change the store's data key (managers and admins; audited)"),
+    "verify": ("store_cmds", "check the store's pages, structure and audit chain"),
+    "user": ("user_cmds", "add, list, remove users or reset a passphrase"),
+    "demo": ("demo_cmd", "create (if needed) and open a demo store of synthetic data"),
+    "import": (
+        "import_cmd",
+        "import records from CSV files, a zip of them or an XLSX workbook (managers)",
+    ),
+    "export-data": (
+        "export_data_cmd",
+        "export every record as interchange CSV files (managers; recorded)",
+    ),
+    "return": ("return_cmd", "export the commissioner's anonymised return (managers)"),
+    "sar": ("dataprot_cmds", "write a subject access pack (HTML and JSON) for one woman"),
+    "erase": ("dataprot_cmds", "erase a woman and everything attached to her (managers)"),
+    "retention": ("dataprot_cmds", "review and purge records past the retention period"),
+    "audit": ("dataprot_cmds", "list audit entries, newest first, with filters (managers)"),
+    "backup": (
+        "dataprot_cmds",
+        "write an encrypted, checked backup of the store (works while open)",
+    ),
+    "restore": (
+        "dataprot_cmds",
+        "check a backup, then put it in place of a store that is not open",
+    ),
+    "sync": (
+        "sync_cmd",
+        "exchange bundles with the centre or hubs through a folder; enrol and join hubs",
+    ),
+}
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser."""
+
+def command_in(argv: Sequence[str]) -> str | None:
+    """The command named in `argv` (skipping the top-level options), or None."""
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+        elif token == "--store":
+            skip = True
+        elif not token.startswith("-"):
+            return token
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser; given `argv`, only the module of the command it names is loaded.
+
+    Without `argv` every command module registers itself (what the tests compare with).
+    """
     parser = argparse.ArgumentParser(
         prog="caseapp",
         description="Keywork records and the commissioner's anonymised returns, offline and "
@@ -34,16 +89,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"caseapp {__version__}")
     add_store_argument(parser, top=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    if argv is None:
+        modules = list(COMMAND_MODULES)
+    else:
+        named = COMMANDS.get(command_in(argv) or "")
+        modules = [f"caseapp.cli.{named[0]}"] if named else []
+    for name in modules:
         importlib.import_module(name).register(sub)
+    for command, (_module, help_text) in COMMANDS.items():
+        if command not in sub.choices:
+            # A stand-in so `--help` lists it and a typo is told the choices.
+            sub.add_parser(command, help=help_text, add_help=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run caseapp; return the exit status."""
     log_path = logsetup.configure()
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(arguments)
+    args = parser.parse_args(arguments)
     try:
         if getattr(args, "func", None) is None:
             from caseapp.app import run_app
