@@ -66,6 +66,7 @@ class Part:
     size: int
     reader: Callable[[Part], Iterator[tuple[int, list[str]]]]
     sha256: str = ""
+    notes: list[tuple[int, str, str]] = field(default_factory=list)  # line, column, message
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         """Read the file again from the start."""
@@ -172,6 +173,9 @@ def _check_archive(archive: str, zf: zipfile.ZipFile, limits: Limits) -> list[zi
     infos = zf.infolist()
     if len(infos) > limits.members:
         raise Refused(archive, f"has {len(infos):,} members; the limit is {limits.members}")
+    if any(PurePosixPath(i.filename).name.casefold() == "vbaproject.bin" for i in infos):
+        # Macros, whatever the file is called (an .xlsm renamed .xlsx): never opened.
+        raise Refused(archive, "contains macros (vbaProject.bin); save it without macros first")
     total = 0
     for info in infos:
         total += info.file_size
@@ -361,9 +365,24 @@ def read_xlsx(path: Path, limits: Limits = DEFAULT_LIMITS) -> Bundle:
 
 
 def _sheet_reader(sheet: Any) -> Callable[[Part], Iterator[tuple[int, list[str]]]]:
-    def rows(_part: Part) -> Iterator[tuple[int, list[str]]]:
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, [_cell_text(v) for v in values]
+    from openpyxl.utils import get_column_letter
+
+    def rows(part: Part) -> Iterator[tuple[int, list[str]]]:
+        part.notes.clear()
+        header: list[str] = []
+        for number, cells in enumerate(sheet.iter_rows(), start=1):
+            values = [_cell_text(getattr(cell, "value", None)) for cell in cells]
+            for index, cell in enumerate(cells):
+                if getattr(cell, "data_type", "") == "f":
+                    # The formula is never run: its text is what is imported, and said so.
+                    where = f"{get_column_letter(index + 1)}{number}"
+                    column = header[index] if index < len(header) else ""
+                    part.notes.append(
+                        (number, column, f"cell {where} held a formula; imported as its text")
+                    )
+            if number == 1:
+                header = values
+            yield number, values
 
     return rows
 

@@ -641,6 +641,11 @@ def check(
             _check_rows(table, part.rows(), cells, checked.problems, tick)
         except Refused as exc:
             checked.problems.append(Problem(exc.file, exc.line, "", exc.message))
+        # What reading noticed without refusing (a formula imported as its text).
+        checked.problems.extend(
+            Problem(part.display, line, column, message, WARNING)
+            for line, column, message in part.notes
+        )
         table.sha256 = part.sha256 or (bundle.files[0][1] if bundle.files else "")
         checked.tables[part.table] = table
     for table in checked.tables.values():
