@@ -2,8 +2,9 @@
 
 Pure functions over counts: no store, no UI. Primary suppression hides every count from 1 to
 `threshold - 1`; secondary suppression then hides more cells until no hidden cell can be worked
-out from a total: within every table whose cells add up to a published total (a table with
-exactly one hidden cell hides its next smallest cell too) and within every `Link`, a sum that
+out from a total or narrowed to fewer than `threshold` values: within every table whose cells
+add up to a published total (a table with one hidden cell, or hidden cells adding up to less
+than `threshold - 1`, hides its next smallest cell too) and within every `Link`, a sum that
 the reader can see in another place (ethnic minorities is the sum of the minority groups;
 young adults is the 18-24 age band). Tables of overlapping counts have no total, so secondary
 suppression inside them would protect nothing; only their links are checked.
@@ -11,7 +12,7 @@ suppression inside them would protect nothing; only their links are checked.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 SUPPRESSED = "[c]"
@@ -22,11 +23,13 @@ RULES_TEXT = {
     "headline count of women from 1 to threshold - 1 is shown as [c].",
     "primary": "In every breakdown of people, a count from 1 to threshold - 1 is shown as [c]; "
     "zero is shown as 0.",
-    "secondary": "Where a breakdown whose cells add up to its total has exactly one [c], its "
-    "next smallest cell (a non-zero one when there is one) is shown as [c] too; the same holds "
-    "for cells that add up to a figure shown elsewhere (ethnic minorities, young adults), so no "
-    "[c] can be worked back from a total. Counts that overlap (characteristics, needs profile) "
-    "have no total to work back from and get the primary rule.",
+    "secondary": "Where a breakdown whose cells add up to its total has exactly one [c], or "
+    "[c] cells that add up to less than threshold - 1, its next smallest cell (a non-zero one "
+    "when there is one) is shown as [c] too, until no [c] can be worked back from the total "
+    "or narrowed to fewer than threshold possible values; the same holds for cells that add "
+    "up to a figure shown elsewhere (ethnic minorities, young adults). Counts that overlap "
+    "(characteristics, needs profile) have no total to work back from and get the primary "
+    "rule.",
     "percentages": "A percentage whose denominator is below the threshold is shown as [c], "
     "and so are its numerator and denominator; all three are [c] too when the women who "
     "improved, or those who did not, number from 1 to threshold - 1. With no denominator the "
@@ -56,6 +59,8 @@ class RawTable:
     title: str
     cells: tuple[tuple[str, str, int], ...]
     adds_up: bool = True
+    # The cell elsewhere that publishes the total (a headline count); None: always published.
+    total: CellRef | None = None
 
     def refs(self) -> tuple[CellRef, ...]:
         """References to every cell, in order."""
@@ -180,9 +185,17 @@ def _next_smallest(
 
 
 def suppress(
-    tables: Sequence[RawTable], links: Sequence[Link], threshold: int
+    tables: Sequence[RawTable],
+    links: Sequence[Link],
+    threshold: int,
+    *,
+    forced: Mapping[CellRef, str] | None = None,
 ) -> tuple[tuple[ShownTable, ...], tuple[Suppression, ...]]:
-    """Apply primary and secondary suppression; return the shown tables and what was hidden."""
+    """Apply primary and secondary suppression; return the shown tables and what was hidden.
+
+    `forced` cells are hidden from the start, with the reason given (rule 4a: an earlier
+    release would give them away), and secondary suppression then protects them too.
+    """
     if threshold < 1:
         raise ValueError("the threshold must be at least 1")
     values: dict[CellRef, int] = {}
@@ -207,6 +220,18 @@ def suppress(
     for ref, value in values.items():
         if 1 <= value < threshold:
             hide(ref, "primary", f"count from 1 to {threshold - 1}")
+    for ref, why in (forced or {}).items():
+        if ref not in values:
+            raise ValueError(f"forced names an unknown cell {ref}")
+        if ref not in hidden:
+            hide(ref, "release", why)
+
+    def too_narrow(inside: Sequence[CellRef]) -> bool:
+        # Hidden cells that add up to a known figure S can each be anything from 0 to S:
+        # one alone is pinned, and S + 1 possible values must reach the threshold.
+        return len(inside) == 1 or (
+            bool(inside) and sum(values[ref] for ref in inside) < threshold - 1
+        )
 
     changed = True
     while changed:
@@ -216,20 +241,27 @@ def suppress(
                 continue  # no total to work a hidden cell back from
             refs = table.refs()
             inside = [ref for ref in refs if ref in hidden]
-            if len(inside) == 1:
+            total = hidden.get(table.total) if table.total in values else None
+            if total is not None and total.rule == "primary":
+                continue  # a small total is not published; every cell of it is small too
+            # A total hidden for another reason: the cells must not add up to it.
+            narrow = not inside if total is not None else too_narrow(inside)
+            if narrow:
                 pick = _next_smallest(refs, values, hidden, linked)
                 if pick is not None:
                     hide(
                         pick,
                         "secondary",
-                        f"{table.name} had only one [c] ({inside[0].code})",
+                        f"{table.name}: its [c] cells could be narrowed from its total",
                     )
                     changed = True
         for link in links:
             unknown = [ref for ref in link.members if ref in hidden]
-            if link.total is not None and link.total in hidden:
+            total_hidden = link.total is not None and link.total in hidden
+            if total_hidden:
+                assert link.total is not None
                 unknown.append(link.total)
-            if len(unknown) != 1:
+            if not (len(unknown) == 1 or (not total_hidden and too_narrow(unknown))):
                 continue
             nonzero = [ref for ref in link.members if values[ref] > 0]
             pick = _next_smallest(nonzero, values, hidden, linked)

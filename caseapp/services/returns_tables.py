@@ -89,6 +89,7 @@ def raw_tables(figures: Figures) -> tuple[RawTable, ...]:
                     table_name(population, dimension),
                     f"{title} {caption}",
                     _cells(categories, counts.get(dimension, {})),
+                    total=CellRef("headline", population),
                 )
             )
         found = counts.get("characteristics", {})
@@ -105,6 +106,7 @@ def raw_tables(figures: Figures) -> tuple[RawTable, ...]:
             "cases_closed_by_reason",
             "Cases closed by reason",
             _cells(tuple(CLOSURE_REASONS.items()), figures.closures_by_reason),
+            total=CellRef("headline", "cases_closed"),
         )
     )
     tables.append(

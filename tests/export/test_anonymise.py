@@ -31,10 +31,17 @@ def test_a_single_hidden_cell_takes_the_next_smallest_non_zero_cell_with_it() ->
     assert [(h.code, h.rule) for h in hidden] == [("c2", "primary"), ("c4", "secondary")]
 
 
-def test_two_hidden_cells_need_no_secondary() -> None:
-    tables, hidden = suppress([table("t", 40, 3, 4, 25)], [], 10)
+def test_two_hidden_cells_adding_up_to_threshold_less_one_need_no_secondary() -> None:
+    tables, hidden = suppress([table("t", 40, 4, 5, 25)], [], 10)
     assert shown(tables, "t") == [40, SUPPRESSED, SUPPRESSED, 25]
     assert all(h.rule == "primary" for h in hidden)
+
+
+def test_hidden_cells_adding_up_to_less_take_another_cell_with_them() -> None:
+    # 3 and 4 hidden beside a total: each is 0 to 7, eight values; the threshold asks ten.
+    tables, hidden = suppress([table("t", 40, 3, 4, 25)], [], 10)
+    assert shown(tables, "t") == [40, SUPPRESSED, SUPPRESSED, SUPPRESSED]
+    assert [h.rule for h in hidden] == ["primary", "primary", "secondary"]
 
 
 def test_overlapping_counts_have_no_total_so_no_secondary() -> None:
@@ -44,8 +51,17 @@ def test_overlapping_counts_have_no_total_so_no_secondary() -> None:
 
 
 def test_a_zero_is_hidden_only_when_no_other_cell_is_left() -> None:
+    tables, _hidden = suppress([table("t", 0, 4, 0, 12)], [], 10)
+    assert shown(tables, "t") == [0, SUPPRESSED, 0, SUPPRESSED]
     tables, _hidden = suppress([table("t", 0, 4, 0)], [], 10)
-    assert shown(tables, "t") == [SUPPRESSED, SUPPRESSED, 0]
+    assert shown(tables, "t") == [SUPPRESSED, SUPPRESSED, SUPPRESSED]
+
+
+def test_forced_cells_are_hidden_and_protected_like_small_ones() -> None:
+    forced = {CellRef("t", "c0"): "rule 4a"}
+    tables, hidden = suppress([table("t", 40, 30, 25)], [], 10, forced=forced)
+    assert shown(tables, "t") == [SUPPRESSED, 30, SUPPRESSED]
+    assert [(h.code, h.rule) for h in hidden] == [("c0", "release"), ("c2", "secondary")]
 
 
 def test_a_table_with_nothing_small_is_untouched() -> None:
