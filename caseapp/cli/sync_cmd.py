@@ -55,7 +55,7 @@ def _parser(verb: str) -> argparse.ArgumentParser:
             help="a person whose scope the hub holds (repeat for each)",
         )
         p.add_argument("--out", required=True, metavar="FILE", help="where to write the pack")
-        p.add_argument("--name", default="", help="the hub's name (default H1, H2 ...)")
+        p.add_argument("--name", default="", help="the hub's name (default: its reference code)")
     elif verb in ("status", "conflicts"):
         p.add_argument("--json", action="store_true", help="machine-readable output")
     elif verb == "resolve":
