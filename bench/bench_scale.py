@@ -24,9 +24,10 @@ from bench.bench_import import write_csv_set
 from bench.bench_unlock import _read_until, _reap
 from bench.common import OUT_DIR, heading, machine_note, report, write_results
 from bench.plain import plain_copy
+from caseapp.paths import key_file_path
 from caseapp.services import users
 from caseapp.services.demo import DEMO_PASSPHRASE, DEMO_USER
-from caseapp.store.keyslots import FAST_KDF
+from caseapp.store.keyslots import FAST_KDF, KeyFile
 from caseapp.store.store import create_store, open_store
 
 FOLDER = OUT_DIR / "scale"
@@ -96,6 +97,9 @@ def bench_build(folder: Path) -> tuple[Path, bool]:
         ok=ok,
     )
     ok &= peak_report("peak memory: building the large store", peak)
+    # The build's peak holds an Argon2id derivation, whose memory calibrate() picks per machine.
+    kdf_mib = KeyFile.load(key_file_path(path)).slots[0].kdf["m"] // 1024
+    print(f"  (the store's key slots use Argon2id with m = {kdf_mib} MiB)")
     unlocked = open_store(path, DEMO_USER, DEMO_PASSPHRASE)
     key = unlocked.store.data_key
     unlocked.store.close()

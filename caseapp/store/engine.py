@@ -13,13 +13,16 @@ from sqlalchemy.pool import QueuePool
 PAGE_SIZE = 4096
 _KEYS: weakref.WeakKeyDictionary[Engine, bytearray] = weakref.WeakKeyDictionary()
 
-# Memory, sized for what the work needs (no command or app session above 300 MB on the large
-# store; a 64 MiB cache on each of seven connections once peaked at 340 MB). A command (an
-# export, an import, the demo build, a backup) works on one thread, so one connection: it gets
-# the main cache. The app's thread workers overlap only briefly (a screen loading two panels
-# at once): each connection opened beside the first gets a small cache. Worst case, with every
-# connection open: CACHE_KIB + (MAX_CONNECTIONS - 1) * EXTRA_CACHE_KIB = 56 MiB.
-CACHE_KIB = 32 * 1024
+# Memory, sized for what the work needs: no command or app session above 300 MB on the large
+# store (a 64 MiB cache on each of seven connections once let an export peak at 340 MB). A
+# command (an export, an import, the demo build, a backup) works on one thread, so on one
+# connection: it gets the main cache. On the large demo build, 32 MiB took 3% more CPU than
+# 64 MiB and 8 MiB 31% more; each MiB of cache was about 1.8 MB of peak, beside an Argon2id
+# derivation of 64-128 MiB (calibrated per machine) that the build's peak also holds.
+# The app's thread workers overlap only briefly (a screen loading two panels at once): each
+# connection opened beside the first gets a small cache. Worst case, every connection open:
+# CACHE_KIB + (MAX_CONNECTIONS - 1) * EXTRA_CACHE_KIB = 40 MiB.
+CACHE_KIB = 16 * 1024
 EXTRA_CACHE_KIB = 4 * 1024
 MAX_CONNECTIONS = 7
 
