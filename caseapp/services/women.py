@@ -29,6 +29,7 @@ from caseapp.models.codes import (
 )
 from caseapp.services import audit, clock
 from caseapp.services.access import get_visible_woman
+from caseapp.services.ages import unlikely_age, unlikely_age_message
 from caseapp.services.caseload import display_name
 from caseapp.services.checks import Checker
 from caseapp.services.consent import ConsentInfo, current_consent, load_consents
@@ -61,6 +62,22 @@ class PossibleDuplicate(CaseappError):
         super().__init__(
             f"Possible duplicate of {shown}: same name and date of birth. "
             "Check before saving; save again to add her anyway."
+        )
+
+
+class UnlikelyAge(PossibleDuplicate):
+    """A date of birth that makes her younger than 16 or older than 110 at referral.
+
+    Confirmed like a possible duplicate (the form's second save), so it needs no new path.
+    """
+
+    def __init__(self, age: int, references: tuple[str, ...] = ()) -> None:
+        self.references = references
+        also = f" Also a possible duplicate of {', '.join(references[:3])}." if references else ""
+        CaseappError.__init__(
+            self,
+            f"Date of birth {unlikely_age_message(age)}.{also} "
+            "Check before saving; save again to add her anyway.",
         )
 
 
@@ -351,6 +368,9 @@ def create_woman(
             matches = find_duplicates(
                 session, str(values["first_name"]), str(values["last_name"]), born
             )
+            age = unlikely_age(born, referral_values["referral_date"])
+            if age is not None:
+                raise UnlikelyAge(age, matches)
             if matches:
                 raise PossibleDuplicate(matches)
         woman = Woman(

@@ -20,6 +20,7 @@ from caseapp.export.files import FORMULA_STARTS
 from caseapp.models import GroupSession, Hub, User, Woman
 from caseapp.models import codes as C
 from caseapp.models.reference import Borough
+from caseapp.services.ages import unlikely_age, unlikely_age_message
 from caseapp.services.hubs import BoroughInfo, resolve_borough
 from caseapp.services.interchange.bulk import table_of
 from caseapp.services.interchange.read import Bundle, Refused
@@ -548,6 +549,10 @@ def _row_rules(table: Table, problems: list[Problem]) -> None:
             line = row[0]
             if row[dob] and row[ref] and row[dob] >= row[ref]:
                 say(line, "date_of_birth", "is not before the referral date")
+            age = unlikely_age(row[dob], row[ref])
+            if age is not None:
+                message = f"{unlikely_age_message(age)}; imported as given"
+                problems.append(Problem(display, line, "date_of_birth", message, WARNING))
             if row[closed] and row[ref] and row[closed] < row[ref]:
                 say(line, "closed_date", "is before the referral date")
             if row[closed] and not row[reason]:
