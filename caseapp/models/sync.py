@@ -41,6 +41,8 @@ class SyncPeer(SQLModel, table=True):
     sign_public: str = Field(max_length=64)
     acked: str = Field(default="{}", max_length=100_000)
     users: str = Field(default="[]", max_length=100_000)
+    # A hub's women as it last reported them: the centre sends who enters or leaves its scope.
+    held: str = Field(default="[]", max_length=10_000_000)
     last_sent: str = Field(default="", max_length=40)
     last_received: str = Field(default="", max_length=40)
     revoked: bool = False

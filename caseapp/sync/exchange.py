@@ -20,11 +20,11 @@ from caseapp.services.context import Ctx
 from caseapp.services.references import floor_key
 from caseapp.store import migrate
 from caseapp.store.atomic import atomic_write_bytes
-from caseapp.sync import capture
+from caseapp.sync import capture, pack
 from caseapp.sync.bundle import SUFFIX, Header, Refused, open_bundle, read_header, seal
 from caseapp.sync.capture import Me, load_me
 from caseapp.sync.merge import Applied, Merger, version_vector
-from caseapp.sync.rows import dumps, from_wire, local_of
+from caseapp.sync.rows import dumps, from_wire, local_of, uid_of
 from caseapp.sync.schema import BY_NAME, quote
 
 
@@ -58,7 +58,7 @@ def _peers(conn: Connection) -> list[Any]:
     return list(
         conn.exec_driver_sql(
             "SELECT store_uid, name, role, kx_public, sign_public, acked, revoked, last_sent, "
-            "last_received FROM sync_peer ORDER BY name"
+            "last_received, users, held FROM sync_peer ORDER BY name"
         )
     )
 
@@ -79,6 +79,10 @@ def make_bundle(session: Session, me: Me, peer: Any) -> tuple[bytes, int, Header
     """The bundle for one peer: every logged change it has not acknowledged, in log order."""
     conn = session.connection()
     acked = json.loads(peer[5])
+    rows = _waiting(conn, acked)
+    scope = _Scope(conn, peer) if str(peer[2]) == "hub" else None
+    if scope is not None:
+        rows = [r for r in rows if scope.sends(str(r[7]), str(r[6]))]
     changes = [
         {
             "o": r[0],
@@ -91,18 +95,73 @@ def make_bundle(session: Session, me: Me, peer: Any) -> tuple[bytes, int, Header
             "op": r[7],
             "d": json.loads(r[8]),
         }
-        for r in _waiting(conn, acked)
+        for r in rows
     ]
     made = me.hlc.tick(capture.now())
     header = Header(me.store_uid, str(peer[0]), migrate.head_revision(), made)
-    payload = {
+    payload: dict[str, Any] = {
         "sender": me.store_uid,
         "recipient": str(peer[0]),
         "vv": version_vector(conn),
         "changes": changes,
+        "held": sorted(
+            str(r[0]) for r in conn.exec_driver_sql("SELECT uid FROM sync_row WHERE tbl = 'woman'")
+        ),
     }
+    if scope is not None:
+        payload["enter"] = scope.entering()
+        payload["leave"] = scope.leaving()
     sign = conn.exec_driver_sql("SELECT sign_private FROM sync_self WHERE id = 1").one()[0]
     return seal(payload, header, str(peer[3]), str(sign)), len(changes), header
+
+
+class _Scope:
+    """What a hub may hold: its people's caseloads and shares, groups and activities.
+
+    Changes about anyone else are not sent; a woman who entered the scope since the hub last
+    reported what it holds is sent whole, one who left it is named for removal.
+    """
+
+    def __init__(self, conn: Connection, peer: Any) -> None:
+        self.conn = conn
+        names = json.loads(peer[9])
+        marks = ",".join("?" for _ in names) or "NULL"
+        user_ids = [
+            int(r[0])
+            for r in conn.exec_driver_sql(
+                f"SELECT id FROM app_user WHERE username IN ({marks})", tuple(names)
+            )
+        ]
+        self.ids = pack.in_scope(conn, user_ids)
+        self.uids = {u: i for i in self.ids if (u := uid_of(conn, "woman", i))}
+        self.held = set(json.loads(peer[10]))
+
+    def sends(self, op: str, owner: str) -> bool:
+        """Whether a change goes to this hub (erasures always do: they carry no data)."""
+        return op == "E" or not owner or owner in self.uids
+
+    def entering(self) -> dict[str, Any]:
+        """Every record of the women in scope the hub does not hold."""
+        new = {i for u, i in self.uids.items() if u not in self.held}
+        if not new:
+            return {}
+        rows = pack.snapshot(self.conn, new)
+        owners = {r["uid"] for r in rows["woman"]}
+        fields = [
+            list(r)
+            for r in self.conn.exec_driver_sql(
+                "SELECT tbl, uid, field, stamp, parents, old, value, username, owner "
+                "FROM sync_field"
+            )
+            if r[8] in owners
+        ]
+        return {"rows": rows, "fields": fields}
+
+    def leaving(self) -> list[str]:
+        """The women the hub holds who are no longer in its scope (nor erased)."""
+        gone = self.held - set(self.uids)
+        tombs = {str(r[0]) for r in self.conn.exec_driver_sql("SELECT uid FROM sync_tombstone")}
+        return sorted(gone - tombs)
 
 
 def apply_bundle(ctx: Ctx, blob: bytes, *, name: str = "") -> tuple[str, Applied] | None:
@@ -136,7 +195,15 @@ def apply_bundle(ctx: Ctx, blob: bytes, *, name: str = "") -> tuple[str, Applied
                 return None
             erased_before = _erased_refs(conn)
             merger = Merger(conn, me)
+            capture.process(conn)  # local writes not yet stamped are logged as local first
+            merger.enter(payload.get("enter") or {})
             result = merger.apply(list(payload["changes"]))
+            merger.leave(list(payload.get("leave") or ()))
+            if peer_role(conn, header.sender) == "hub":
+                conn.exec_driver_sql(
+                    "UPDATE sync_peer SET held = ? WHERE store_uid = ?",
+                    (dumps(payload.get("held") or []), header.sender),
+                )
             assert peer is not None  # open_bundle refuses an unknown sender
             acked = json.loads(peer[2])
             for origin, seq in payload["vv"].items():
@@ -171,6 +238,14 @@ def apply_bundle(ctx: Ctx, blob: bytes, *, name: str = "") -> tuple[str, Applied
     if result.erased:
         erasure.scrub(ctx.store)
     return header.sender, result
+
+
+def peer_role(conn: Connection, store_uid: str) -> str:
+    """A peer's role ("hub" or "centre")."""
+    row = conn.exec_driver_sql(
+        "SELECT role FROM sync_peer WHERE store_uid = ?", (store_uid,)
+    ).first()
+    return str(row[0]) if row else ""
 
 
 def _visible(session: Session, ctx: Ctx) -> set[int]:

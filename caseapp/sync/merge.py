@@ -20,8 +20,8 @@ from sqlalchemy import Connection
 
 from caseapp.sync import capture
 from caseapp.sync.capture import Me, forget_woman, leaves
-from caseapp.sync.rows import Missing, Values, dumps, find_local, from_wire
-from caseapp.sync.schema import BY_NAME, Spec, columns, quote
+from caseapp.sync.rows import Missing, Values, dumps, find_local, from_wire, local_of
+from caseapp.sync.schema import BY_NAME, SPECS, Spec, columns, quote
 
 Change = dict[str, Any]
 
@@ -35,6 +35,7 @@ class Applied:
     dropped: int = 0
     erased: int = 0
     discarded_here: int = 0
+    left: int = 0
 
 
 def version_vector(conn: Connection) -> dict[str, int]:
@@ -91,6 +92,36 @@ class Merger:
         capture.process(self.conn, emit=False)  # what applying wrote is not a local change
         self.me.save(self.conn)
         return self.result
+
+    def enter(self, entering: dict[str, Any]) -> None:
+        """Insert the records of women who entered this hub's scope (unless already held)."""
+        rows = entering.get("rows") or {}
+        for spec in SPECS:
+            for row in rows.get(spec.name, []):
+                self.insert(spec, str(row["uid"]), str(row["origin"]), row["v"])
+        for f in entering.get("fields") or []:
+            self.conn.exec_driver_sql(
+                "INSERT OR IGNORE INTO sync_field "
+                "(tbl, uid, field, stamp, parents, old, value, username, owner) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                tuple(f),
+            )
+        capture.process(self.conn, emit=False)
+
+    def leave(self, uids: list[str]) -> None:
+        """Remove women who left this hub's scope: not an erasure, nothing is sent about it.
+
+        Changes made here about her and not yet sent stay in the log and still go.
+        """
+        for uid in uids:
+            rowid = local_of(self.conn, "woman", uid)
+            if rowid is None:
+                continue
+            self.conn.exec_driver_sql("DELETE FROM woman WHERE id = ?", (rowid,))
+            self.conn.exec_driver_sql("DELETE FROM sync_field WHERE owner = ?", (uid,))
+            self.conn.exec_driver_sql("DELETE FROM sync_conflict WHERE owner = ?", (uid,))
+            self.result.left += 1
+        capture.process(self.conn, emit=False)
 
     def _log(self, c: Change) -> None:
         self.conn.exec_driver_sql(

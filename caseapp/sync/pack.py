@@ -83,7 +83,8 @@ def _unseal(blob: bytes, code: str) -> dict[str, Any]:
 # ---- the centre -----------------------------------------------------------------------------
 
 
-def _in_scope(conn: Connection, user_ids: list[int]) -> set[int]:
+def in_scope(conn: Connection, user_ids: list[int]) -> set[int]:
+    """The ids of the women on these people's caseloads or shared with them."""
     marks = ",".join("?" for _ in user_ids) or "NULL"
     rows = conn.exec_driver_sql(
         f"SELECT id FROM woman WHERE keyworker_id IN ({marks}) "
@@ -176,7 +177,7 @@ def enrol(
             if user is None or not user["active"]:
                 raise ValidationError(f"No active user called {typed}.")
             scope.append(user)
-        women = _in_scope(conn, [int(u["id"]) for u in scope])
+        women = in_scope(conn, [int(u["id"]) for u in scope])
         row = conn.exec_driver_sql("SELECT next_hub, kx_private, sign_private FROM sync_self").one()
         ref_code = f"H{int(row[0])}"
         conn.exec_driver_sql("UPDATE sync_self SET next_hub = next_hub + 1")
@@ -234,7 +235,8 @@ def enrol(
         kx_pub, sign_pub = public_keys(hub_kx, hub_sign)
         conn.exec_driver_sql(
             "INSERT INTO sync_peer (store_uid, name, role, kx_public, sign_public, acked, users, "
-            "last_sent, last_received, revoked) VALUES (?, ?, 'hub', ?, ?, ?, ?, '', '', 0)",
+            "held, last_sent, last_received, revoked) "
+            "VALUES (?, ?, 'hub', ?, ?, ?, ?, ?, '', '', 0)",
             (
                 hub_uid,
                 (name or ref_code)[:60],
@@ -242,6 +244,7 @@ def enrol(
                 sign_pub,
                 dumps(vv),
                 dumps(payload["scope"]),
+                dumps(sorted(uids)),
             ),
         )
         me.save(conn)
@@ -339,8 +342,8 @@ def _load(store: Store, payload: Mapping[str, Any], counts: dict[str, int]) -> d
         centre = payload["centre"]
         conn.exec_driver_sql(
             "INSERT INTO sync_peer (store_uid, name, role, kx_public, sign_public, acked, users, "
-            "last_sent, last_received, revoked) VALUES (?, 'centre', 'centre', ?, ?, ?, '[]', "
-            "'', '', 0)",
+            "held, last_sent, last_received, revoked) "
+            "VALUES (?, 'centre', 'centre', ?, ?, ?, '[]', '[]', '', '', 0)",
             (centre["uid"], centre["kx"], centre["sign"], dumps(payload["vv"])),
         )
         for origin, seq in payload["vv"].items():

@@ -104,6 +104,7 @@ def upgrade() -> None:
         sa.Column("sign_public", _text(64), nullable=False),
         sa.Column("acked", _text(100000), nullable=False),
         sa.Column("users", _text(100000), nullable=False),
+        sa.Column("held", _text(10000000), nullable=False),
         sa.Column("last_sent", _text(40), nullable=False),
         sa.Column("last_received", _text(40), nullable=False),
         sa.Column("revoked", sa.Boolean(), nullable=False),
