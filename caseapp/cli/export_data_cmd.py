@@ -21,13 +21,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_store_argument(p)
     add_user_argument(p)
     p.add_argument("--out", metavar="DIR", required=True, help="folder for the CSV files")
+    p.add_argument("--force", action="store_true", help="replace files already in the folder")
     p.set_defaults(func=cmd_export_data)
 
 
 def cmd_export_data(args: argparse.Namespace) -> int:
     """Export and list what was written."""
     with unlocked(args) as ctx:
-        result = export_data(ctx, Path(args.out))
+        result = export_data(ctx, Path(args.out), overwrite=args.force)
     print(f"Exported to {result.folder}:")
     for f in result.files:
         print(f"  {f.name:<22} {f.rows:>9,} rows  sha256 {f.sha256}")

@@ -299,13 +299,15 @@ _QUERIES: dict[str, Callable[[], Select[Any]]] = {
 }
 
 
-def export_data(ctx: Ctx, out_dir: Path, *, progress: Progress | None = None) -> DataExport:
+def export_data(
+    ctx: Ctx, out_dir: Path, *, progress: Progress | None = None, overwrite: bool = False
+) -> DataExport:
     """Write every record the interchange format carries to CSV files in `out_dir`.
 
     Args:
         ctx: a manager's context (`data.export`).
-        out_dir: a folder (created if its parent exists); existing files of the same names
-            are replaced atomically.
+        out_dir: a folder (created if its parent exists). Files of the same names already
+            there are refused unless `overwrite`; then they are replaced atomically.
         progress: called with each file's name as it starts.
 
     Returns:
@@ -319,6 +321,12 @@ def export_data(ctx: Ctx, out_dir: Path, *, progress: Progress | None = None) ->
     require(ctx, "data.export")
     folder = check_out_dir(Path(out_dir), create=True)
     targets = {name: check_target(folder, f"{name}.csv") for name in LOAD_ORDER}
+    there = [path.name for path in targets.values() if path.exists()]
+    if there and not overwrite:
+        raise ExportError(
+            f"{folder} already holds {', '.join(there[:3])}{' ...' if len(there) > 3 else ''}: "
+            "nothing was written. Choose another folder, or pass --force to replace them."
+        )
     written: list[ExportedFile] = []
     with ctx.read() as session:
         conn = session.connection()

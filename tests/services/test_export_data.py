@@ -179,3 +179,15 @@ def test_a_round_trip_keeps_the_order_of_answers_given_the_same_day(
     assert sorted(t for t in times if t is not None) == [
         at.replace(hour=h) for h in (9, 10, 11, 12)
     ]
+
+
+def test_an_export_never_overwrites_files_unless_asked(manager: Ctx, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    export_data(manager, out)
+    before = (out / "women.csv").read_bytes()
+    (out / "women.csv").write_bytes(b"hers, not ours")
+    with pytest.raises(ExportError, match="pass --force"):
+        export_data(manager, out)
+    assert (out / "women.csv").read_bytes() == b"hers, not ours"
+    export_data(manager, out, overwrite=True)
+    assert (out / "women.csv").read_bytes() == before
