@@ -23,6 +23,9 @@ periods (both end dates included):
   --year 2025            the financial year 1 April 2025 - 31 March 2026
   --from DATE --to DATE  any two dates (2026-10-01 or 01/10/2026)
 
+--dry-run prints what would be released (the figures, every suppressed cell and why, and the
+earlier releases it was checked against) and writes nothing.
+
 --out: for csv a folder (created if its parent exists) that receives one file per table and
 manifest.json; for xlsx and json a file (or a folder to receive return-FROM-to-TO.xlsx) with
 NAME.manifest.json beside it.
@@ -54,7 +57,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="N",
         help="suppress counts from 1 to N-1 (default: the store's setting)",
     )
-    p.add_argument("--out", metavar="PATH", required=True, help="where to write (see below)")
+    p.add_argument("--out", metavar="PATH", help="where to write (see below)")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="show what would be released, and why, without writing or releasing anything",
+    )
     p.set_defaults(func=cmd_return)
 
 
@@ -74,12 +82,42 @@ def period_from_args(args: argparse.Namespace) -> Period:
 
 
 def cmd_return(args: argparse.Namespace) -> int:
-    """Export the return and say what was written."""
+    """Export the return and say what was written (or, with --dry-run, what would be)."""
     period = period_from_args(args)
+    if not args.dry_run and not args.out:
+        raise ValidationError("--out is required (or --dry-run to see the return first).")
     with unlocked(args) as ctx:
+        if args.dry_run:
+            show_dry_run(returns.compute(ctx, period, threshold=args.threshold))
+            return 0
         result = returns.export(ctx, period, args.format, Path(args.out), threshold=args.threshold)
     print(f"Return for {period.label} ({period.span}) written as {result.format}:")
     for path in (*result.files, result.manifest):
         print(f"  {path}")
     print(f"{result.suppressed} cell(s) suppressed; the manifest says which and why.")
+    if result.because_of_releases:
+        print(f"{result.because_of_releases} of them because of earlier releases (rule 4a).")
     return 0
+
+
+def show_dry_run(result: returns.ReturnResult) -> None:
+    """What would be released: the headline, the outcomes and every [c] with its reason."""
+    period = result.period
+    print(f"Dry run: the return for {period.label} ({period.span}) would be released as:")
+    for row in result.headline:
+        print(f"  {row.code}: {row.value}")
+    for outcome in result.outcomes:
+        print(
+            f"  {outcome.code}: {outcome.numerator} of {outcome.denominator}, "
+            f"percent {outcome.percent}"
+        )
+    compared = ", ".join(release.label for release in result.compared) or "none"
+    print(f"Checked against earlier releases: {compared}.")
+    print(
+        f"{len(result.suppressed)} cell(s) would be suppressed, "
+        f"{len(result.because_of_releases)} of them because of earlier releases:"
+    )
+    for item in result.suppressed:
+        reason = item.as_dict(result.threshold)["reason"]
+        print(f"  {item.table}/{item.code}: {reason}")
+    print("Nothing was written and nothing released.")

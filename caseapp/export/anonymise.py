@@ -34,6 +34,10 @@ RULES_TEXT = {
     "and so are its numerator and denominator; all three are [c] too when the women who "
     "improved, or those who did not, number from 1 to threshold - 1. With no denominator the "
     "percentage is null.",
+    "releases": "Every export is a release, kept in a register. Where a cell counting women "
+    "differs by 1 to threshold - 1 from the same cell of an earlier release whose period "
+    "contains this one, lies inside it or shares its start, and neither is [c], this release "
+    "shows [c] (and secondary suppression is applied again).",
     "suppressed_list": "Every [c] is listed with its rule; which cell of a table was the small "
     "count is not said, because that would give the count away.",
 }
@@ -99,6 +103,11 @@ class Suppression:
                 "rule 4: the denominator is below the threshold, or the women who improved "
                 f"or those who did not are from 1 to {threshold - 1}; numerator, denominator "
                 "and percentage are hidden together"
+            )
+        elif self.rule == "release":
+            reason = (
+                f"rule 4a: it differs by 1 to {threshold - 1} from the same cell of the "
+                f"{self.reason}, which would give a small number away"
             )
         elif self.table == "headline":
             reason = f"rule 2: a headline count of women from 1 to {threshold - 1}"

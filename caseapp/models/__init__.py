@@ -5,6 +5,7 @@ from caseapp.models.casework import Assessment, AssessmentItem, Engagement, Outc
 from caseapp.models.drafts import Draft
 from caseapp.models.groups import Activity, GroupAttendance, GroupSession
 from caseapp.models.reference import Borough, Hub, HubBorough, Setting
+from caseapp.models.releases import ReturnRelease
 from caseapp.models.sync import (
     SyncBundle,
     SyncChange,
@@ -39,6 +40,7 @@ __all__ = [
     "Outcome",
     "PlanGoal",
     "Referral",
+    "ReturnRelease",
     "Setting",
     "SyncBundle",
     "SyncChange",

@@ -260,6 +260,9 @@ class ReturnsScreen(CaseScreen):
         line.append(f" · threshold {message.result.threshold}", style="dim")
         hidden = len(message.result.suppressed)
         line.append(f" · {hidden} cell(s) [c]" if hidden else " · nothing suppressed", "dim")
+        earlier = len(message.result.because_of_releases)
+        if earlier:
+            line.append(f", {earlier} because of earlier releases", SUPPRESSED_STYLE)
         self.query_one("#returns-period", Static).update(line)
 
     def _fill_headline(self, result: ReturnResult) -> None:
@@ -282,10 +285,15 @@ class ReturnsScreen(CaseScreen):
     def _fill_breakdowns(self, result: ReturnResult) -> None:
         table = self.query_one("#returns-breakdowns", DataTable)
         table.clear()
+        # Cells hidden because an earlier release would give them away say so (rule 4a).
+        earlier = {(item.table, item.code) for item in result.because_of_releases}
         for shown in result.tables:
             table.add_row(Text(shown.title, style="bold"), Text(""), key=shown.name)
             for code, label, value in shown.rows:
-                table.add_row(Text(f"  {label}"), figure(value), key=f"{shown.name}/{code}")
+                name = Text(f"  {label}")
+                if (shown.name, code) in earlier:
+                    name.append(" (earlier release)", style="dim")
+                table.add_row(name, figure(value), key=f"{shown.name}/{code}")
 
     def on_returns_screen_trend_loaded(self, message: TrendLoaded) -> None:
         if message.period != self.period:

@@ -25,6 +25,7 @@ from caseapp.export.tables import ReturnDocument, Table
 from caseapp.models import ExportEvent
 from caseapp.models.base import utcnow
 from caseapp.services import audit, settings
+from caseapp.services import returns_releases as releases
 from caseapp.services.context import Ctx
 from caseapp.services.permissions import require
 from caseapp.services.returns_metrics import HEADLINE, HEADLINE_CODES, METRICS, WOMEN_COUNTS
@@ -69,6 +70,26 @@ class ReturnResult:
     outcomes: tuple[OutcomeRow, ...]
     tables: tuple[anonymise.ShownTable, ...]
     suppressed: tuple[anonymise.Suppression, ...]
+    # The earlier releases this one was checked against (rule 4a).
+    compared: tuple[releases.Release, ...] = ()
+
+    @property
+    def because_of_releases(self) -> tuple[anonymise.Suppression, ...]:
+        """The cells hidden because an earlier release would give them away."""
+        return tuple(item for item in self.suppressed if item.rule == "release")
+
+    def published_cells(self) -> dict[str, releases.Cell]:
+        """Every cell as released, by release-register key."""
+        cells: dict[str, releases.Cell] = {
+            releases.cell_key("headline", row.code): row.value for row in self.headline
+        }
+        for row in self.outcomes:
+            for part in ("numerator", "denominator", "percent"):
+                cells[releases.cell_key("outcomes", row.code, part)] = getattr(row, part)
+        for table in self.tables:
+            for code, _label, value in table.rows:
+                cells[releases.cell_key(table.name, code)] = value
+        return cells
 
 
 @dataclass(frozen=True)
@@ -89,6 +110,7 @@ class ExportResult:
     manifest: Path
     manifest_sha256: str
     suppressed: int
+    because_of_releases: int = 0
 
 
 def resolve_threshold(ctx: Ctx, threshold: int | None) -> tuple[int, str]:
@@ -104,8 +126,27 @@ def resolve_threshold(ctx: Ctx, threshold: int | None) -> tuple[int, str]:
     return threshold, "given for this export"
 
 
+def _raw_cells(tables: tuple[anonymise.RawTable, ...], found: Figures) -> dict[str, int]:
+    """Every count of women the return may publish, by release-register key."""
+    cells = {
+        releases.cell_key(table.name, code): count
+        for table in tables
+        for code, _label, count in table.cells
+    }
+    for item in found.outcomes:
+        code = f"outcome_{item.question}"
+        cells[releases.cell_key("outcomes", code, "numerator")] = item.numerator
+        cells[releases.cell_key("outcomes", code, "denominator")] = item.denominator
+    return cells
+
+
 def _result(
-    period: Period, found: Figures, threshold: int, source: str, provider: str
+    period: Period,
+    found: Figures,
+    threshold: int,
+    source: str,
+    provider: str,
+    earlier: tuple[releases.Release, ...] = (),
 ) -> ReturnResult:
     people = anonymise.RawTable(
         "headline",
@@ -113,23 +154,35 @@ def _result(
         tuple((code, METRICS[code].label, found.headline[code]) for code in WOMEN_COUNTS),
         adds_up=False,
     )
-    shown_all, hidden = anonymise.suppress((people, *raw_tables(found)), links(), threshold)
+    raw = (people, *raw_tables(found))
+    clashes = releases.forced(_raw_cells(raw, found), earlier, threshold)
+    forced = {
+        anonymise.CellRef(*key.split("/", 1)): f"release for {release.label}"
+        for key, release in clashes.items()
+        if not key.startswith("outcomes/")
+    }
+    shown_all, hidden = anonymise.suppress(raw, links(), threshold, forced=forced)
     headline_shown, shown = shown_all[0].as_dict(), shown_all[1:]
     outcome_rows: list[OutcomeRow] = []
     extra: list[anonymise.Suppression] = []
     for item in found.outcomes:
         code = f"outcome_{item.question}"
         shown_outcome = anonymise.outcome(item.numerator, item.denominator, threshold)
-        if shown_outcome.reason is not None:
-            extra.append(
-                anonymise.Suppression(
-                    "outcomes",
-                    code,
-                    METRICS[code].label,
-                    "percentage",
-                    shown_outcome.reason,
-                )
-            )
+        rule, why = "percentage", shown_outcome.reason
+        clash = next(
+            (
+                clashes[key]
+                for part in ("numerator", "denominator")
+                if (key := releases.cell_key("outcomes", code, part)) in clashes
+            ),
+            None,
+        )
+        if why is None and clash is not None:
+            # Rule 4a hides the outcome whole, as rule 4 would.
+            shown_outcome = anonymise.ShownOutcome(*(anonymise.SUPPRESSED,) * 3)
+            rule, why = "release", f"release for {clash.label}"
+        if why is not None:
+            extra.append(anonymise.Suppression("outcomes", code, METRICS[code].label, rule, why))
         outcome_rows.append(
             OutcomeRow(
                 code,
@@ -151,6 +204,7 @@ def _result(
         outcomes=tuple(outcome_rows),
         tables=shown,
         suppressed=(*hidden, *extra),
+        compared=earlier,
     )
 
 
@@ -167,7 +221,8 @@ def compute(ctx: Ctx, period: Period, *, threshold: int | None = None) -> Return
     provider = settings.get(ctx, "provider_name")
     with ctx.read() as session:
         found = figures(session.connection(), period.start, period.end)
-    return _result(period, found, level, source, provider)
+        earlier = releases.earlier(session, period)
+    return _result(period, found, level, source, provider, earlier)
 
 
 def trend(ctx: Ctx, end: date, months: int = 12) -> tuple[TrendPoint, ...]:
@@ -251,6 +306,20 @@ def document(ctx: Ctx, result: ReturnResult, *, fmt: str, generated_at: datetime
             **anonymise.RULES_TEXT,
         },
         "suppressed": list(suppressed),
+        # Rule 4a: the earlier releases this one was checked against, and what they hid here.
+        "earlier_releases": {
+            "compared": releases.as_dicts(result.compared),
+            "suppressed_because_of_them": len(result.because_of_releases),
+            "cells": [
+                {
+                    "table": item.table,
+                    "cell": item.code,
+                    "label": item.label,
+                    "release": item.reason.removeprefix("release for "),
+                }
+                for item in result.because_of_releases
+            ],
+        },
         "audit_head": {"seq": int(head.get("seq", 0)), "hmac": str(head.get("hmac", ""))},
     }
     return ReturnDocument(
@@ -389,7 +458,13 @@ def export(
         raise
     step(4, "Done")
     return ExportResult(
-        fmt, plan.target, plan.main, plan.manifest, manifest_sha, len(result.suppressed)
+        fmt,
+        plan.target,
+        plan.main,
+        plan.manifest,
+        manifest_sha,
+        len(result.suppressed),
+        len(result.because_of_releases),
     )
 
 
@@ -428,5 +503,15 @@ def _record(
             threshold=result.threshold,
             threshold_source=result.threshold_source,
             suppressed=len(result.suppressed),
+            suppressed_because_of_releases=len(result.because_of_releases),
             manifest_sha256=manifest_sha,
+        )
+        # The release register: what this return published, for the next one to check.
+        releases.record(
+            session,
+            period,
+            result.threshold,
+            anonymise.RULES_VERSION,
+            result.published_cells(),
+            manifest_sha,
         )

@@ -132,3 +132,37 @@ def test_to_without_from_is_refused_by_the_parser(
             monkeypatch=monkeypatch,
         )
     assert exited.value.code == 2
+
+
+def test_a_dry_run_shows_the_return_and_releases_nothing(
+    closed_store: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert (
+        run(closed_store, MANAGER, "--month", "2026-10", "--dry-run", monkeypatch=monkeypatch) == 0
+    )
+    printed = capsys.readouterr().out
+    assert "Dry run: the return for October 2026" in printed
+    assert "women_supported: 0" in printed
+    assert "Checked against earlier releases: none." in printed
+    assert "Nothing was written and nothing released." in printed
+    # Not released: a real export of a period containing October is checked against nothing.
+    out = tmp_path / "q4.json"
+    args = ["--quarter", "2026Q4", "--format", "json", "--out", str(out)]
+    assert run(closed_store, MANAGER, *args, monkeypatch=monkeypatch) == 0
+    manifest = (tmp_path / "q4.manifest.json").read_text("utf-8")
+    assert '"compared": []' in manifest
+    # Released now: the dry run of October names the quarter it was checked against.
+    assert (
+        run(closed_store, MANAGER, "--month", "2026-10", "--dry-run", monkeypatch=monkeypatch) == 0
+    )
+    assert "Checked against earlier releases: 2026 Q4." in capsys.readouterr().out
+
+
+def test_out_is_required_without_a_dry_run(
+    closed_store: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(closed_store, MANAGER, "--month", "2026-10", monkeypatch=monkeypatch) == 6
+    assert "--out is required" in capsys.readouterr().err

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,18 +14,13 @@ from caseapp.modals.help import HelpModal
 from caseapp.models import ExportEvent
 from caseapp.screens.home import HomeScreen
 from caseapp.screens.returns import ReturnsScreen
-from caseapp.services import clock
+from caseapp.services import returns
 from caseapp.services.context import Ctx
 from tests.export import return_sample
+from tests.fixtures.returns_builder import Rows
 from tests.harness.app import make_app, notices, screen_text, settle, type_text, unlock
 
 SIZE = (80, 24)
-
-
-@pytest.fixture(autouse=True)
-def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Today is 24/11/2026, so the screen opens on October 2026."""
-    monkeypatch.setattr(clock, "today", lambda: date(2026, 11, 24))
 
 
 @pytest.fixture
@@ -79,6 +73,25 @@ async def test_breakdowns_mark_suppressed_cells(sample: Ctx) -> None:
         row = table.get_row("women_supported_by_ethnicity/black_african")
         assert str(row[1]) == "[c]"
         assert str(table.get_row("women_supported_characteristics/ethnic_minorities")[1]) == "19"
+
+
+async def test_cells_hidden_because_of_an_earlier_release_are_counted_and_marked(
+    sample: Ctx, tmp_path: Path
+) -> None:
+    returns.export(sample, return_sample.PERIOD, "json", tmp_path / "october.json")
+    rows = Rows(sample.store)  # a contact entered late, after October was released
+    rows.contact(rows.woman(borough="E09000007"), return_sample.PERIOD.end, "drop_in")
+    rows.save()
+    app = make_app(sample)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_returns(app, pilot)
+        assert "because of earlier releases" in period_line(screen)
+        assert headline_values(screen)["women_supported"] == "[c]"  # 41 after 40
+        await pilot.press("b")
+        await pilot.pause()
+        table = screen.query_one("#returns-breakdowns", DataTable)
+        row = table.get_row("women_supported_by_borough/E09000007")
+        assert str(row[1]) == "[c]" and "(earlier release)" in str(row[0])
 
 
 async def test_period_keys(sample: Ctx) -> None:
