@@ -6,5 +6,6 @@
   `insert_woman` (a bare row), `insert_woman_with_every_record` (one of everything attached),
   `add_hub`, `reference_of`.
 - `tests.harness.audit`: what the audit log says.
+- `tests.harness.store`: `fill` a store with many rows, `file_hashes` of its files.
 - `tests.harness.clock`: the tests' fixed today and now.
 """

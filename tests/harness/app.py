@@ -69,7 +69,11 @@ async def unlock(pilot: Pilot[Any]) -> None:
 
 @contextlib.asynccontextmanager
 async def app_showing(ctx: Ctx, screen: Screen[Any]) -> AsyncIterator[Pilot[Any]]:
-    """The real app at 80x24, unlocked as `ctx` by typing, with `screen` pushed over home."""
+    """The real app at 80x24, unlocked as `ctx` by typing, with `screen` pushed over home.
+
+    The screen's first load may fail (a screen refusing its user does): the test reads that
+    from `notices`.
+    """
     app = make_app(ctx)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await unlock(pilot)

@@ -1,4 +1,4 @@
-"""The tests' fixed "today" and "now", and the fixture that fixes them in `services.clock`."""
+"""The tests' fixed "today" and "now"; `tests/conftest.py` freezes the one clock at them."""
 
 from __future__ import annotations
 
@@ -6,17 +6,13 @@ from datetime import date, time
 
 import pytest
 
+from caseapp.clock import FrozenClock
+
 TODAY = date(2026, 11, 24)
 NOW = time(10, 30)
 
 
 @pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make "today" 24/11/2026 and "now" 10:30 everywhere the app asks `services.clock`.
-
-    Autouse in every test module that imports it.
-    """
-    from caseapp.services import clock
-
-    monkeypatch.setattr(clock, "today", lambda: TODAY)
-    monkeypatch.setattr(clock, "now", lambda: NOW)
+def fixed_clock(clock: FrozenClock) -> FrozenClock:
+    """The clock `tests/conftest.py` freezes for every test (kept for modules importing it)."""
+    return clock
