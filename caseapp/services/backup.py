@@ -497,7 +497,7 @@ def restore(
             _check_restored_copy(db, key, manifest)
             replaced = restore_history.replaced(target, key_file.store_id)
             seq, again = _record_restore(
-                db, key, slot.user_id, slot.username, file, manifest, replaced
+                db, key, slot.user_id, slot.username, file, manifest, replaced, target
             )
             _swap_in(work, target)
     finally:
@@ -520,6 +520,7 @@ def _record_restore(
     file: Path,
     manifest: dict[str, Any],
     replaced: restore_history.Replaced,
+    target: Path,
 ) -> tuple[int, tuple[str, ...]]:
     """Check the copy's audit chain and the person's role, erase again whoever was erased
     after the backup, audit the restore in the copy and move its generations past the
@@ -556,7 +557,7 @@ def _record_restore(
         kf.erasures = sorted(set(kf.erasures) | replaced.erasures)
         kf.generation = max(kf.generation, replaced.keys_generation)
         store.generation = generations.advance(
-            store.engine, kf, paths.key_file_path(db), store.data_key
+            store.engine, kf, db, store.data_key, record_at=target
         )
         return entry.seq, again
 

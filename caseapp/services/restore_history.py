@@ -30,7 +30,7 @@ def replaced(target: Path, store_id: str) -> Replaced:
     tombstone key, so an added one can erase no one, and what this computer saw is added.
     Users removed since the backup are taken from both too.
     """
-    was = generations.seen(store_id)
+    was = generations.seen(generations.place(store_id, target))
     erasures = set(was.erasures)
     removed = set(was.removed)
     head: dict[str, Any] = {}

@@ -77,7 +77,7 @@ def unlock(
             audit.record(session, ctx, "unlock", failures_since_last=unlocked.failures_since_last)
         if unlocked.older:
             store.generation = generations.advance(
-                store.engine, store.key_file, paths.key_file_path(store.path), store.data_key
+                store.engine, store.key_file, store.path, store.data_key
             )
     except BaseException:
         # An unlock that cannot be audited (read-only store, full disk) is no unlock.

@@ -19,6 +19,7 @@ from typing import Any
 
 import platformdirs
 
+from caseapp import paths
 from caseapp.errors import CaseappError
 from caseapp.store.atomic import atomic_write_bytes
 
@@ -58,9 +59,16 @@ def _load_all() -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def seen(store_id: str) -> Seen:
-    """What this computer has seen of a store (nothing yet: zeros)."""
-    entry = _load_all().get(store_id)
+def place(store_id: str, path: Path) -> str:
+    """What the record is kept by: the store's id and where it lives. A copy of a store in
+    another folder is another place (a backup restored elsewhere, a test's copy); an older
+    copy put back where the store was is what must be noticed."""
+    return f"{store_id} {Path(path).resolve()}"
+
+
+def seen(where: str) -> Seen:
+    """What this computer has seen of a store at a place (nothing yet: zeros)."""
+    entry = _load_all().get(where)
     if not isinstance(entry, dict):
         return Seen()
     try:
@@ -75,7 +83,7 @@ def seen(store_id: str) -> Seen:
 
 
 def record(
-    store_id: str,
+    where: str,
     store: int,
     keys: int,
     erasures: list[str] | None = None,
@@ -83,8 +91,8 @@ def record(
 ) -> None:
     """Raise the recorded generations (never lower them); add erasure digests, removed users."""
     data = _load_all()
-    old = seen(store_id)
-    data[store_id] = {
+    old = seen(where)
+    data[where] = {
         "store": max(old.store, store),
         "keys": max(old.keys, keys),
         "erasures": sorted(set(old.erasures) | set(erasures or [])),
@@ -121,13 +129,13 @@ def read_store_generation(conn: Any) -> int:
         return 0
 
 
-def check(engine: Any, key_file: Any, *, accept_older: bool) -> tuple[int, str]:
+def check(engine: Any, key_file: Any, path: Path, *, accept_older: bool) -> tuple[int, str]:
     """The store's generation, and the refusal message when it or the key file is older
     than seen here (returned only when `accept_older`; otherwise raised)."""
     with engine.connect() as conn:
         current = read_store_generation(conn)
         conn.rollback()
-    was = seen(key_file.store_id)
+    was = seen(place(key_file.store_id, path))
     if current >= was.store and key_file.generation >= was.keys:
         return current, ""
     message = older_message(current, key_file.generation, was)
@@ -136,9 +144,13 @@ def check(engine: Any, key_file: Any, *, accept_older: bool) -> tuple[int, str]:
     return current, message
 
 
-def advance(engine: Any, key_file: Any, key_path: Path, data_key: bytes) -> int:
-    """Move the store and key file one generation past anything seen here; record both."""
-    was = seen(key_file.store_id)
+def advance(
+    engine: Any, key_file: Any, path: Path, data_key: bytes, *, record_at: Path | None = None
+) -> int:
+    """Move the store at `path` and its key file one generation past anything seen at
+    `record_at` (default: `path`, the same place); record both there."""
+    where = place(key_file.store_id, record_at or path)
+    was = seen(where)
     with engine.begin() as conn:
         new = max(read_store_generation(conn), was.store) + 1
         conn.exec_driver_sql(
@@ -147,6 +159,6 @@ def advance(engine: Any, key_file: Any, key_path: Path, data_key: bytes) -> int:
             (SETTING, str(new)),
         )
     key_file.generation = max(key_file.generation, was.keys)
-    key_file.save(key_path, data_key)
-    record(key_file.store_id, new, key_file.generation, key_file.erasures, key_file.removed)
+    key_file.save(paths.key_file_path(Path(path)), data_key)
+    record(where, new, key_file.generation, key_file.erasures, key_file.removed)
     return int(new)

@@ -230,7 +230,8 @@ class Store:
         if self._data_key is None:
             return
         kf = self.key_file
-        generations.record(kf.store_id, self.generation, kf.generation, kf.erasures, kf.removed)
+        where = generations.place(kf.store_id, self.path)
+        generations.record(where, self.generation, kf.generation, kf.erasures, kf.removed)
         try:
             with contextlib.suppress(DatabaseError, OperationalError):
                 checkpoint_and_dispose(self.engine)
@@ -419,9 +420,9 @@ def open_store(
             attempts.note("key_changed", slot.username)
         engine = _open_engine(path, data_key, full_check=full_check)
         migrate.upgrade(engine)
-        generation, older = generations.check(engine, key_file, accept_older=accept_older)
+        generation, older = generations.check(engine, key_file, path, accept_older=accept_older)
         if not older:
-            generation = generations.advance(engine, key_file, paths.key_file_path(path), data_key)
+            generation = generations.advance(engine, key_file, path, data_key)
     except BaseException:
         if "engine" in locals():
             engine.dispose()
@@ -458,8 +459,8 @@ def open_with_recovery(path: Path, code: str, *, full_check: bool | None = None)
         data_key, _rotated = rotation.rotate_if_due(path, key_file, data_key)
         engine = _open_engine(path, data_key, full_check=full_check)
         migrate.upgrade(engine)
-        generation, _older = generations.check(engine, key_file, accept_older=False)
-        generation = generations.advance(engine, key_file, paths.key_file_path(path), data_key)
+        generation, _older = generations.check(engine, key_file, path, accept_older=False)
+        generation = generations.advance(engine, key_file, path, data_key)
     except BaseException:
         if "engine" in locals():
             engine.dispose()
@@ -520,7 +521,7 @@ def change_passphrase(
             raise
         assert slot is not None
         key_file.check_mac(data_key)
-        was = generations.seen(key_file.store_id)
+        was = generations.seen(generations.place(key_file.store_id, path))
         if key_file.generation < was.keys:
             raise generations.OlderGeneration(
                 generations.older_message(was.store, key_file.generation, was)
@@ -534,7 +535,7 @@ def change_passphrase(
             Slot.seal(key_file.store_id, slot.user_id, slot.username, new, data_key, params)
         )
         key_file.save(key_path, data_key)
-        generations.record(key_file.store_id, 0, key_file.generation)
+        generations.record(generations.place(key_file.store_id, path), 0, key_file.generation)
         attempts.note("passphrase_changed", slot.username)
     finally:
         lock.release()
