@@ -7,7 +7,13 @@ import sys
 
 import pytest
 
-HEADLESS = ["caseapp.services", "caseapp.store", "caseapp.export", "caseapp.models"]
+HEADLESS = [
+    "caseapp.services",
+    "caseapp.sync",
+    "caseapp.store",
+    "caseapp.export",
+    "caseapp.models",
+]
 
 
 @pytest.mark.parametrize("package", HEADLESS)
