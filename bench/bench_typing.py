@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
+import itertools
 import os
 import random
 import statistics
@@ -77,13 +79,19 @@ class Probe:
     drawn_at: float | None = None
     shown: asyncio.Event = field(default_factory=asyncio.Event)
     shown_at: float = 0.0
+    cpu_shown_at: float = 0.0
     applied: list[tuple[float, str]] = field(default_factory=list)
+    current: str = ""
+    built_past: int = 0
+    stamps: dict[str, float] = field(default_factory=dict)
+    stages: dict[str, list[float]] = field(default_factory=dict)
     queries: list[tuple[str, float, float]] = field(default_factory=list)
 
     def arm(self, expected: set[str]) -> None:
         """Wait for results for one of `expected` texts."""
         self.expected = expected
         self.applied_at = self.drawn_at = None
+        self.stamps = {}
         self.shown.clear()
 
     def on_applied(self, search: str) -> None:
@@ -102,6 +110,7 @@ class Probe:
         """A frame went to the terminal."""
         if self.drawn_at is not None and not self.shown.is_set():
             self.shown_at = time.perf_counter()
+            self.cpu_shown_at = time.process_time()
             self.expected = None
             self.shown.set()
 
@@ -135,6 +144,13 @@ def hooks(probe: Probe) -> Iterator[None]:
     show_page = screen_cls.show_page
     render_lines = DataTable.render_lines
     service = screen_module.caseload
+    search = screen_cls.search
+
+    def timed_search(self: Any) -> None:
+        probe.current = self.query_state.search
+        if probe.expected is not None and probe.current in probe.expected:
+            probe.stamps.setdefault("search", time.perf_counter())
+        search(self)
 
     def timed_show_page(self: Any, page: CaseloadPage) -> None:
         show_page(self, page)
@@ -149,10 +165,17 @@ def hooks(probe: Probe) -> Iterator[None]:
     def timed_service(*args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
         page = service(*args, **kwargs)
-        probe.queries.append((page.query.search, started, time.perf_counter()))
+        ended = time.perf_counter()
+        probe.queries.append((page.query.search, started, ended))
+        if probe.expected is not None and page.query.search in probe.expected:
+            probe.stamps.setdefault("query", started)
+            probe.stamps.setdefault("queried", ended)
+        # Built although the box had already moved on (a cancelled query raises instead).
+        probe.built_past += page.query.search != probe.current
         return page
 
     screen_cls.show_page = timed_show_page  # type: ignore[method-assign]
+    screen_cls.search = timed_search  # type: ignore[method-assign]
     DataTable.render_lines = timed_render_lines  # type: ignore[method-assign]
     screen_module.caseload = timed_service  # type: ignore[assignment]
     PROBE = probe
@@ -160,6 +183,7 @@ def hooks(probe: Probe) -> Iterator[None]:
         yield
     finally:
         screen_cls.show_page = show_page  # type: ignore[method-assign]
+        screen_cls.search = search  # type: ignore[method-assign]
         DataTable.render_lines = render_lines  # type: ignore[method-assign]
         screen_module.caseload = service
         PROBE = None
@@ -187,11 +211,30 @@ async def settle(pilot: Any) -> None:
         await pilot.pause()
 
 
-async def keystroke(app: CaseApp, probe: Probe, key: str, char: str | None, text: str) -> float:
-    """Post one key and wait for the frame showing results for `text`; the latency in s."""
+async def keystroke(
+    app: CaseApp,
+    probe: Probe,
+    key: str,
+    char: str | None,
+    text: str,
+    cpu: list[float] | None = None,
+) -> float:
+    """Post one key and wait for the frame showing results for `text`; the latency in s.
+
+    With `cpu`, the CPU time the whole process (every thread) spent meanwhile is added to it:
+    on a machine shared with other work, that is the part of the latency that is ours.
+    """
     probe.arm({text})
+    cpu_started = time.process_time()
     started = post_key(app, key, char)
     await asyncio.wait_for(probe.shown.wait(), WAIT)
+    if cpu is not None:
+        cpu.append(probe.cpu_shown_at - cpu_started)
+        marks = [("key", started), *((k, probe.stamps.get(k)) for k in ("search", "query",
+                 "queried")), ("applied", probe.applied_at), ("shown", probe.shown_at)]  # fmt: skip
+        known = [(k, t) for k, t in marks if t is not None]
+        for (name, at), (next_name, next_at) in itertools.pairwise(known):
+            probe.stages.setdefault(f"{name} -> {next_name}", []).append(next_at - at)
     return probe.shown_at - started
 
 
@@ -206,7 +249,7 @@ def words_to_type(rng: random.Random, names: list[tuple[str, str]]) -> list[str]
 
 
 async def type_words(
-    app: CaseApp, probe: Probe, words: list[str], rng: random.Random
+    app: CaseApp, probe: Probe, words: list[str], rng: random.Random, cpu: list[float]
 ) -> list[float]:
     """Type each word key by key, then clear the box (ctrl+u); every key is timed."""
     search = app.screen.query_one(Input)
@@ -214,9 +257,9 @@ async def type_words(
     for word in words:
         for n, ch in enumerate(word, start=1):
             key, char = key_for(ch)
-            latencies.append(await keystroke(app, probe, key, char, word[:n]))
+            latencies.append(await keystroke(app, probe, key, char, word[:n], cpu))
             await asyncio.sleep(rng.uniform(*TYPING_GAP))
-        latencies.append(await keystroke(app, probe, "ctrl+u", None, ""))
+        latencies.append(await keystroke(app, probe, "ctrl+u", None, "", cpu))
         assert search.value == "", search.value
         await asyncio.sleep(rng.uniform(*TYPING_GAP))
     return latencies
@@ -225,10 +268,12 @@ async def type_words(
 async def type_fast(app: CaseApp, probe: Probe, words: list[str]) -> tuple[list[float], int, int]:
     """Type at FAST_GAP a key without waiting; (latencies, results for text typed past, stale).
 
-    A key's latency runs to the first frame showing its results or a later key's.
+    A key's latency runs to the first results applied for it or for a later key. A result
+    built for text the box had already moved past counts once (a cancelled query does not).
     """
     latencies: list[float] = []
-    built_past = stale = 0
+    stale = 0
+    built_before = probe.built_past
     for word in words:
         probe.queries.clear()
         probe.applied.clear()
@@ -252,13 +297,9 @@ async def type_fast(app: CaseApp, probe: Probe, words: list[str]) -> tuple[list[
             if s in order:
                 stale += order[s] < last
                 last = max(last, order[s])
-        typed_at = dict(posted)
-        for text, _started, ended in probe.queries:
-            later = [t for s, t in typed_at.items() if len(s) > len(text)]
-            built_past += bool(later) and min(later) < ended and text in order
         await keystroke(app, probe, "ctrl+u", None, "")
         await asyncio.sleep(0.2)
-    return latencies, built_past, stale
+    return latencies, probe.built_past - built_before, stale
 
 
 async def settle_app(app: CaseApp) -> None:
@@ -275,11 +316,34 @@ async def open_caseload(app: CaseApp, probe: Probe) -> float:
     return probe.shown_at - started
 
 
+@contextmanager
+def full_collections(pauses: list[float]) -> Iterator[None]:
+    """Record how long each full (generation 2) garbage collection took, while inside."""
+    started: list[float] = []
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            started.append(time.perf_counter())
+        elif started:
+            pauses.append(time.perf_counter() - started.pop())
+
+    gc.callbacks.append(callback)
+    try:
+        yield
+    finally:
+        gc.callbacks.remove(callback)
+
+
 @dataclass
 class Run:
     """What one signed-in person's session measured."""
 
     typing: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    collections: list[float] = field(default_factory=list)
+    stages: dict[str, list[float]] = field(default_factory=dict)
     queries: list[float] = field(default_factory=list)
     fast: list[float] = field(default_factory=list)
     built_past: int = 0
@@ -316,10 +380,12 @@ async def session(store: Path, username: str, passphrase: str, words: list[str],
                 await asyncio.sleep(0.3)
             await open_caseload(app, probe)
             await settle(pilot)
-            await type_words(app, probe, words[:2], rng)  # warm the caches
+            await type_words(app, probe, words[:2], rng, [])  # warm the caches
             probe.queries.clear()
-            run.typing = await type_words(app, probe, words, rng)
+            with full_collections(run.collections):
+                run.typing = await type_words(app, probe, words, rng, run.cpu)
             run.queries = [end - start for _s, start, end in probe.queries]
+            run.stages = dict(probe.stages)
             if fast:
                 run.fast, run.built_past, run.stale = await type_fast(app, probe, words)
             await settle(pilot)
@@ -342,6 +408,15 @@ def figures(who: str, run: Run, median_target: float, *, p90_target: float | Non
            ok=worst <= 100)  # fmt: skip
     if query is not None:
         report(f"query alone, {who} (median, in the worker)", query, "ms")
+    if run.cpu:
+        report(f"CPU per keystroke, {who} (median, all threads)",
+               statistics.median(run.cpu) * 1000, "ms")  # fmt: skip
+    for stage, times in run.stages.items():
+        report(f"  of which {stage}, {who} (median)", statistics.median(times) * 1000, "ms")
+    gcs = run.collections
+    report(f"full garbage collections while typing, {who}", len(gcs), "n")
+    if gcs:
+        report(f"longest full garbage collection, {who}", max(gcs) * 1000, "ms")
     return ok_median and ok_p90 and worst <= 100
 
 
@@ -376,10 +451,10 @@ def main(argv: list[str] | None = None) -> int:
     ok &= figures("manager, whole provider", managed, 33, p90_target=50)
     fast_ms = [t * 1000 for t in managed.fast]
     if fast_ms:
-        report(f"typing at {FAST_GAP * 1000:.0f} ms a key, manager (median)",
+        report(f"typing at {FAST_GAP * 1000:.0f} ms a key, key -> rows applied (median)",
                statistics.median(fast_ms), "ms")  # fmt: skip
-        report(f"typing at {FAST_GAP * 1000:.0f} ms a key, manager (max)", max(fast_ms), "ms",
-               target="<= 100 ms", ok=max(fast_ms) <= 100)  # fmt: skip
+        report(f"typing at {FAST_GAP * 1000:.0f} ms a key, key -> rows applied (max)",
+               max(fast_ms), "ms", target="<= 100 ms", ok=max(fast_ms) <= 100)  # fmt: skip
         report("results built for text already typed past", managed.built_past, "n",
                target="0", ok=managed.built_past == 0)  # fmt: skip
         report("stale results shown after newer ones", managed.stale, "n", target="0",

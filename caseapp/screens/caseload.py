@@ -17,7 +17,9 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
@@ -70,6 +72,17 @@ def row_cells(row: WomanRow) -> Cells:
         Text(show_date(row.last_contact) or "never"),
         badges(row.flags),
     )
+
+
+class SearchBox(SafeInput):
+    """The search box: its text growing never needs the screen laid out again.
+
+    `Input` sets its virtual size from its text on every key, and a widget's virtual size
+    asks for a layout of the whole screen, which then redraws every widget (the table too)
+    just to echo a letter. The box is one line of fixed width, so a repaint of it is enough.
+    """
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
 
 class CaseloadScreen(CaseScreen):
@@ -140,7 +153,7 @@ class CaseloadScreen(CaseScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield SafeInput(
+        yield SearchBox(
             placeholder="Type a name, reference or date of birth",
             id="caseload-search",
             max_length=100,

@@ -119,3 +119,37 @@ async def test_keys_faster_than_the_app_never_show_an_older_result(manager: Ctx,
         # Never an older prefix after a newer one.
         lengths = [len(text) for text in shown]
         assert lengths == sorted(lengths), shown
+
+
+async def test_the_next_page_arrives_as_the_cursor_nears_the_end(manager: Ctx) -> None:
+    from caseapp.screens.caseload import PAGE
+
+    for n in range(PAGE + 12):
+        add_woman(manager, f"Ann{n:03d}", "Page", born=None)
+    app = make_app(manager)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        table = app.screen.query_one("#caseload-table", DataTable)
+        assert table.row_count == PAGE
+        await pilot.press("down", "ctrl+end")
+        await settle(pilot)
+        assert table.row_count == PAGE + 12
+        assert names_listed(app)[-1] == f"Ann{PAGE + 11:03d} Page"
+        assert f"{PAGE + 12} women" in str(app.screen.query_one("#caseload-filters").render())
+
+
+async def test_a_long_search_still_scrolls_in_its_box(manager: Ctx) -> None:
+    app = make_app(manager)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        await type_text(pilot, "q" * 90)
+        await settle(pilot)
+        search = app.screen.query_one(Input)
+        assert search.value == "q" * 90
+        # The end of what she typed, and the cursor after it, are in view.
+        assert search.scroll_x > 0
+        assert search.cursor_screen_offset.x < 80
