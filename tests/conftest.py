@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from caseapp import clock as the_clock
+from caseapp.clock import FrozenClock
 from caseapp.services import users
 from caseapp.services.context import Actor, Ctx
 from caseapp.store.keyslots import FAST_KDF
 from caseapp.store.store import Store, create_store
+from tests.harness.clock import NOW, TODAY
 
 MANAGER = "mgr"
 PASSPHRASE = "correct horse battery"
@@ -31,6 +34,20 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("CASEAPP_USER", "CASEAPP_PASSPHRASE", "CASEAPP_NEW_PASSPHRASE"):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def clock() -> Iterator[FrozenClock]:
+    """Freeze the one clock at 24/11/2026 10:30 (far from midnight) for every test.
+
+    Every service, screen and timestamp reads it. A test that needs another day or hour
+    asks for this fixture and calls `clock.set(...)`, `clock.set_utc(...)` or
+    `clock.advance(...)`; nothing patches a module's attributes.
+    """
+    frozen = FrozenClock(TODAY, NOW)
+    previous = the_clock.install(frozen)
+    yield frozen
+    the_clock.install(previous)
 
 
 @pytest.fixture

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import Column, String
 from sqlmodel import Field
 
+from caseapp.clock import current
+
 
 def utcnow() -> datetime:
-    """Return the current time in UTC (aware; stored as UTC text)."""
-    return datetime.now(UTC)
+    """Return the current time in UTC by the one clock (aware; stored as UTC text)."""
+    return current().utcnow()
 
 
 def nocase(max_length: int, *, index: bool = False, nullable: bool = True) -> object:

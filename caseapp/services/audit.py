@@ -116,6 +116,7 @@ def record(
         subject_id=subject_id,
         subject_ref=subject_ref,
         detail=extra,
+        at=ctx.clock.utcnow(),
     )
 
 

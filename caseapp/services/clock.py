@@ -1,19 +1,24 @@
-"""Today's date and the time of day as people at the hub see them (local time).
+"""Today's date and the time of day for screens and forms, read from the one clock.
 
-Every screen asks here rather than calling `date.today()` itself, so tests and snapshots can
-fix "today" in one place and see the same dates on every run.
+Services use `ctx.clock`; screens, forms and widgets that have no context ask here. Both
+reach `caseapp.clock`, the only module that reads the computer's clock, so a test that
+freezes it fixes "today" everywhere at once.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, time
+
+from caseapp.clock import Clock, FrozenClock, current, install
+
+__all__ = ["Clock", "FrozenClock", "current", "install", "now", "today"]
 
 
 def today() -> date:
     """The local date."""
-    return date.today()
+    return current().today()
 
 
 def now() -> time:
     """The local time of day, to the minute."""
-    return datetime.now().time().replace(second=0, microsecond=0)
+    return current().now()

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from caseapp.errors import NotFound, ValidationError
 from caseapp.models import Consent, User
-from caseapp.services import clock, settings
+from caseapp.services import settings
 from caseapp.services.access import get_visible_woman
 from caseapp.services.checks import Checker
 from caseapp.services.context import Ctx
@@ -61,7 +61,9 @@ def record_consent(
     require(ctx, "women.edit", subject_id=woman_id)
     entered = entered or ConsentInput()
     check = Checker()
-    given = check.date(entered.given_on, "given_on", today=today or clock.today(), required=True)
+    given = check.date(
+        entered.given_on, "given_on", today=today or ctx.clock.today(), required=True
+    )
     agencies = check.text(entered.sharing_agencies, "sharing_agencies", limit=500)
     version = check.text(entered.privacy_notice_version, "privacy_notice_version", limit=20)
     if entered.sharing and not agencies:
@@ -100,7 +102,7 @@ def withdraw_consent(
     """Record that she withdrew a consent (the record of it is kept)."""
     require(ctx, "women.edit")
     check = Checker()
-    when = check.date(withdrawn_on, "withdrawn_on", today=today or clock.today(), required=True)
+    when = check.date(withdrawn_on, "withdrawn_on", today=today or ctx.clock.today(), required=True)
     why = check.text(reason, "reason", limit=500, multiline=True)
     with ctx.write() as session:
         consent = session.get(Consent, consent_id)

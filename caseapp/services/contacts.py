@@ -15,7 +15,6 @@ from sqlmodel import Session, col, func, select
 from caseapp.errors import NotFound, ValidationError
 from caseapp.models import Engagement, Hub, User
 from caseapp.models.codes import ATTENDANCE, ATTENDED, DELIVERY_MODES, ENGAGEMENT_TYPES, NEED_AREAS
-from caseapp.services import clock
 from caseapp.services.access import get_visible_woman
 from caseapp.services.checks import Checker
 from caseapp.services.context import Ctx
@@ -99,7 +98,7 @@ def log_contact(
     """Log a contact with her; the first attended one makes a referred woman active."""
     require(ctx, "women.edit", subject_id=woman_id)
     entered = entered or ContactInput()
-    values = _check(entered, today=today or clock.today(), now=now or clock.now())
+    values = _check(entered, today=today or ctx.clock.today(), now=now or ctx.clock.now())
     with ctx.write() as session:
         woman = get_visible_woman(session, ctx, woman_id)
         if woman.status == "closed":
@@ -132,7 +131,7 @@ def edit_contact(
 ) -> ContactInfo:
     """Correct a contact: whoever logged it, or a manager."""
     require(ctx, "women.edit")
-    values = _check(entered, today=today or clock.today(), now=now or clock.now())
+    values = _check(entered, today=today or ctx.clock.today(), now=now or ctx.clock.now())
     with ctx.write() as session:
         engagement = session.get(Engagement, contact_id)
         if engagement is None:

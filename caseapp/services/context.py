@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
+from caseapp.clock import Clock, current
 from caseapp.store.store import Store
 
 
@@ -28,10 +29,14 @@ class Actor:
 
 @dataclass
 class Ctx:
-    """A service context: the unlocked store and the actor. Drop it to lock."""
+    """A service context: the unlocked store, the actor and the clock. Drop it to lock.
+
+    Every service reads "today" and "now" from `clock` and never from the computer itself.
+    """
 
     store: Store
     actor: Actor
+    clock: Clock = field(default_factory=current)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from caseapp.clock import current
 from caseapp.errors import ValidationError
 from caseapp.models import (
     Activity,
@@ -856,7 +857,7 @@ def populate(
     if size not in SIZES:
         raise ValidationError(f"Size must be one of: {', '.join(SIZES)}.")
     say = progress or (lambda _message: None)
-    day = today or date.today()
+    day = today or current().today()
     with store.write() as session:
         conn = session.connection()
         if conn.execute(select(func.count()).select_from(table_of(Woman))).scalar():

@@ -15,7 +15,6 @@ from sqlmodel import Session, col, select
 from caseapp.errors import NotFound, ValidationError
 from caseapp.models import Flag, User
 from caseapp.models.codes import FLAG_TYPES
-from caseapp.services import clock
 from caseapp.services.access import get_visible_woman
 from caseapp.services.checks import Checker
 from caseapp.services.context import Ctx
@@ -60,7 +59,7 @@ def raise_flag(
     check = Checker()
     code = check.code(flag_type, FLAG_TYPES, "type", required=True)
     why = check.text(reason, "reason", limit=2000, multiline=True, required=REASON_HINT)
-    when = check.date(raised_on, "date", today=today or clock.today(), required=True)
+    when = check.date(raised_on, "date", today=today or ctx.clock.today(), required=True)
     check.done()
     assert code is not None and when is not None
     with ctx.write() as session:
@@ -102,7 +101,7 @@ def clear_flag(
     require(ctx, "women.edit")
     check = Checker()
     why = check.text(reason, "reason", limit=2000, multiline=True, required=REASON_HINT)
-    when = check.date(cleared_on, "date", today=today or clock.today(), required=True)
+    when = check.date(cleared_on, "date", today=today or ctx.clock.today(), required=True)
     with ctx.write() as session:
         flag = session.get(Flag, flag_id)
         if flag is None:

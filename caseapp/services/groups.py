@@ -305,6 +305,7 @@ def _clean_session(
     facilitator_id: int | None,
     today: date | None,
 ) -> tuple[str, date, int | None, int]:
+    today = today or ctx.clock.today()
     text = clean_field(title, "Title", "title", limit=TITLE_LIMIT)
     if not text:
         raise ValidationError(
@@ -314,7 +315,7 @@ def _clean_session(
         day = parse_date(when, "Date", today=today)
     if day is None:
         raise ValidationError("Date: required.", {"date": "required"})
-    if day > (today or date.today()) + PLAN_AHEAD:
+    if day > today + PLAN_AHEAD:
         raise ValidationError("Date: more than a year ahead; check the year.", {"date": "far"})
     facilitator = ctx.actor.user_id if facilitator_id is None else facilitator_id
     if facilitator != ctx.actor.user_id:

@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 from sqlmodel import Session
 
 from caseapp.models import Woman
-from caseapp.models.base import utcnow
 from caseapp.services import audit
 from caseapp.services.access import get_visible_woman
 from caseapp.services.context import Ctx
@@ -46,7 +45,7 @@ def mark_changed(
     **detail: Any,
 ) -> None:
     """Stamp her record's `updated_at` and audit `action` naming the fields (never values)."""
-    woman.updated_at = utcnow()
+    woman.updated_at = ctx.clock.utcnow()
     session.add(woman)
     audit.record(
         session,

@@ -11,7 +11,6 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from caseapp.errors import NotFound, ValidationError
 from caseapp.models import PlanGoal, Woman, WomanShare
-from caseapp.models.base import utcnow
 from caseapp.models.codes import GOAL_STATUSES, NEED_AREAS
 from caseapp.services import audit
 from caseapp.services.access import get_visible_woman, visible_women
@@ -70,7 +69,7 @@ def _view(goal: PlanGoal, names: dict[int, str]) -> GoalView:
 
 
 def _clean(
-    need_area: str, description: str, target_date: str | date | None, today: date | None
+    need_area: str, description: str, target_date: str | date | None, today: date
 ) -> tuple[str, str, date]:
     area = check_code(need_area, NEED_AREAS, "Need area")
     text = clean_field(description, "Goal", "description", limit=DESCRIPTION_LIMIT, multiline=True)
@@ -80,7 +79,7 @@ def _clean(
         target = parse_date(target_date, "Target date", today=today)
     if target is None:
         raise ValidationError("Target date: required.", {"target_date": "required"})
-    if target > (today or date.today()) + TARGET_HORIZON:
+    if target > today + TARGET_HORIZON:
         raise ValidationError(
             "Target date: more than five years ahead; check the year.", {"target_date": "far"}
         )
@@ -110,7 +109,7 @@ def add_goal(
         PermissionDenied: she is not on the actor's caseload (audited).
     """
     require(ctx, "women.edit", subject_id=woman_id)
-    area, text, target = _clean(need_area, description, target_date, today)
+    area, text, target = _clean(need_area, description, target_date, today or ctx.clock.today())
     with ctx.write() as session:
         woman = get_visible_woman(session, ctx, woman_id)
         goal = PlanGoal(
@@ -153,7 +152,7 @@ def update_goal(
         PermissionDenied: she is not on the actor's caseload (audited).
     """
     require(ctx, "women.edit")
-    area, text, target = _clean(need_area, description, target_date, today)
+    area, text, target = _clean(need_area, description, target_date, today or ctx.clock.today())
     status = check_code(status, GOAL_STATUSES, "Status")
     changes = {"need_area": area, "description": text, "target_date": target, "status": status}
     return _change(ctx, goal_id, changes)
@@ -173,7 +172,7 @@ def _change(ctx: Ctx, goal_id: int, changes: dict[str, object]) -> GoalView:
         if fields:
             for name, value in changes.items():
                 setattr(goal, name, value)
-            goal.updated_at = utcnow()
+            goal.updated_at = ctx.clock.utcnow()
             session.add(goal)
             audit.record(
                 session,
@@ -236,7 +235,7 @@ def overdue_goals(
         caseload_only: only women allocated to the actor (a manager's own caseload).
         limit: at most this many, the longest overdue first (None for all).
     """
-    today = today or date.today()
+    today = today or ctx.clock.today()
     query = (
         select(PlanGoal, Woman)
         .join(Woman, col(Woman.id) == col(PlanGoal.woman_id))

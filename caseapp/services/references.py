@@ -14,9 +14,9 @@ def floor_key(stem: str) -> str:
     return f"reference_floor:{stem}"[:60]
 
 
-def next_reference(session: Session, *, today: date | None = None) -> str:
-    """The next free reference for this year (call inside the write that inserts her)."""
-    year = (today or date.today()).year
+def next_reference(session: Session, *, today: date) -> str:
+    """The next free reference for `today`'s year (call inside the write that inserts her)."""
+    year = today.year
     setting = session.get(Setting, "reference_prefix")
     prefix = setting.value if setting else "MIN"
     stem = f"{prefix}-{year}-"

@@ -9,7 +9,7 @@ ago" cannot be trusted) unless the manager confirms the clock explicitly.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -18,7 +18,6 @@ from sqlmodel import col, func, select
 
 from caseapp.errors import CaseappError, ValidationError
 from caseapp.models import AuditEvent, User, Woman
-from caseapp.models.base import utcnow
 from caseapp.services import settings
 from caseapp.services.context import Ctx
 from caseapp.services.erasure import ErasureResult, erase_women, normalise_reference
@@ -84,16 +83,11 @@ def _newest_entry_at(ctx: Ctx) -> datetime | None:
         return session.exec(select(func.max(col(AuditEvent.at)))).one()
 
 
-def wall_clock() -> datetime:
-    """The current UTC time (one place for tests and snapshots to fix it)."""
-    return utcnow()
-
-
-def review(ctx: Ctx, *, clock: Callable[[], datetime] | None = None) -> Review:
+def review(ctx: Ctx) -> Review:
     """Who is past the retention period today (managers)."""
     require(ctx, "retention")
     years = settings.get_int(ctx, "retention_years")
-    now = (clock or wall_clock)()
+    now = ctx.clock.utcnow()
     today = now.date()
     newest = _newest_entry_at(ctx)
     clock_ok = newest is None or now >= newest - CLOCK_SLACK
@@ -140,7 +134,6 @@ def purge(
     *,
     confirmation: str,
     clock_confirmed: bool = False,
-    clock: Callable[[], datetime] | None = None,
 ) -> ErasureResult:
     """Erase women past the retention period (managers), all in one transaction.
 
@@ -150,7 +143,6 @@ def purge(
         confirmation: what the manager typed; must be `confirmation_phrase(len(references))`.
         clock_confirmed: the manager has checked the date although the clock reads earlier
             than the newest audit entry.
-        clock: the wall clock (tests move it).
 
     Raises:
         ClockBehind: the clock has gone backwards and `clock_confirmed` is False.
@@ -166,7 +158,7 @@ def purge(
         raise ValidationError(
             f"Type “{expected}” to confirm; nothing was erased.", {"confirmation": expected}
         )
-    current = review(ctx, clock=clock)
+    current = review(ctx)
     if not current.clock_ok and not clock_confirmed:
         raise ClockBehind(current.clock_message + " Nothing was erased.")
     due = {c.reference.upper() for c in current.candidates}

@@ -42,7 +42,6 @@ from caseapp.models import (
     WomanShare,
 )
 from caseapp.models import codes as c
-from caseapp.models.base import utcnow
 from caseapp.services import audit, settings
 from caseapp.services.audit_log import AuditEntry, about_woman
 from caseapp.services.context import Ctx
@@ -246,7 +245,7 @@ def collect(session: Session, ctx: Ctx, woman: Woman) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "version": VERSION,
-        "generated_at": _plain(utcnow()),
+        "generated_at": _plain(ctx.clock.utcnow()),
         "generated_by": ctx.actor.display_name or ctx.actor.username,
         "provider": settings.get(ctx, "provider_name"),
         "app_version": __version__,
@@ -423,7 +422,7 @@ def export_pack(ctx: Ctx, reference: str, out_dir: Path) -> SarResult:
         assert woman.id is not None
         folder = check_out_dir(Path(out_dir), create=True)
         pack = collect(session, ctx, woman)
-        stem = _file_stem(woman.reference, utcnow().date())
+        stem = _file_stem(woman.reference, ctx.clock.utcnow().date())
         html_path = check_target(folder, f"{stem}.html")
         json_path = check_target(folder, f"{stem}.json")
         json_bytes = json.dumps(pack, indent=1, ensure_ascii=False).encode("utf-8")

@@ -12,7 +12,6 @@ from sqlmodel import col, select
 
 from caseapp.errors import NotFound, PermissionDenied, ValidationError
 from caseapp.models import User
-from caseapp.models.base import utcnow
 from caseapp.models.codes import ROLES
 from caseapp.services import audit
 from caseapp.services.context import Actor, Ctx
@@ -162,7 +161,7 @@ def remove_user(ctx: Ctx, username: str, *, progress: Progress = quiet) -> None:
             if managers <= 1:
                 raise ValidationError("You cannot remove the last manager.")
         user.active = False
-        user.removed_at = utcnow()
+        user.removed_at = ctx.clock.utcnow()
         session.add(user)
         ctx.store.remove_slot(user.username)
         audit.record(session, ctx, "user_removed", target=user.username)
@@ -184,7 +183,7 @@ def reapply_removals(ctx: Ctx, user_ids: frozenset[int]) -> tuple[str, ...]:
         )
         for user in again:
             user.active = False
-            user.removed_at = utcnow()
+            user.removed_at = ctx.clock.utcnow()
             session.add(user)
             ctx.store.remove_slot(user.username)
             audit.record(

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from datetime import date, timedelta
 
+from caseapp.clock import current
 from caseapp.errors import ValidationError
 
 _NAME_LIMIT = 200
@@ -67,7 +68,7 @@ def parse_date(
     text = value.strip().lower()
     if not text:
         return None
-    today = today or date.today()
+    today = today or current().today()
     if text in ("today", "t"):
         result = today
     elif text in ("yesterday", "y"):

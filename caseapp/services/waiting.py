@@ -15,7 +15,6 @@ from sqlmodel import col, select
 
 from caseapp.models import Consent, Engagement, Flag, PlanGoal, Referral, Woman, WomanShare
 from caseapp.models.codes import ATTENDED, FLAG_BADGES
-from caseapp.services import clock
 from caseapp.services.access import visible_women
 from caseapp.services.caseload import UNALLOCATED, WomanRow, order_by, row_select, to_rows
 from caseapp.services.context import Ctx
@@ -113,7 +112,7 @@ def waiting_for_me(
     women with no keyworker. For keyworkers it is ignored: they see only their own.
     """
     require(ctx, "women.view")
-    today = today or clock.today()
+    today = today or ctx.clock.today()
     scope = _scope(ctx, keyworker_id)
     is_open = col(Woman.status).in_(("referred", "active"))
     since = today - timedelta(days=OVERDUE_DAYS)

@@ -27,7 +27,7 @@ from caseapp.models.codes import (
     YES_NO,
     YES_NO_DECLINED,
 )
-from caseapp.services import audit, clock
+from caseapp.services import audit
 from caseapp.services.access import get_visible_woman
 from caseapp.services.ages import unlikely_age, unlikely_age_message
 from caseapp.services.caseload import display_name
@@ -348,7 +348,7 @@ def create_woman(
     date of birth is held, unless `confirm_duplicate`.
     """
     require(ctx, "women.edit")
-    today = today or clock.today()
+    today = today or ctx.clock.today()
     referral = referral or ReferralDetails()
     if not ctx.actor.is_manager:
         if keyworker_id not in (None, ctx.actor.user_id):
@@ -531,7 +531,7 @@ def edit_woman(
     """Change her details and equality monitoring; the audit names the fields changed."""
     require(ctx, "women.edit", subject_id=woman_id)
     check = Checker()
-    values = _check_details(check, details, today or clock.today())
+    values = _check_details(check, details, today or ctx.clock.today())
     with ctx.write() as session:
         _check_hub(check, session, details.hub_id)
         check.done()
@@ -551,7 +551,7 @@ def edit_referral(
     """Correct a referral's date, source, criminal-justice status or referrer."""
     require(ctx, "women.edit")
     check = Checker()
-    values = _check_referral(check, referral, today or clock.today())
+    values = _check_referral(check, referral, today or ctx.clock.today())
     check.done()
     with ctx.write() as session:
         row = session.get(Referral, referral_id)
@@ -579,7 +579,7 @@ def close_woman(
     """Close her case with a reason (kept as a closure; her flags and history stay)."""
     check = Checker()
     code = check.code(reason, CLOSURE_REASONS, "reason", required=True)
-    when = check.date(closed_on, "closed_on", today=today or clock.today(), required=True)
+    when = check.date(closed_on, "closed_on", today=today or ctx.clock.today(), required=True)
     text = check.text(note, "note", limit=2000, multiline=True)
     with ctx.write() as session:
         woman = _for_change(session, ctx, woman_id)
@@ -616,7 +616,7 @@ def reopen_woman(
     today: date | None = None,
 ) -> WomanDetail:
     """Reopen her case; with a new referral she starts again as `referred`."""
-    today = today or clock.today()
+    today = today or ctx.clock.today()
     check = Checker()
     when = check.date(reopened_on, "reopened_on", today=today, required=True)
     referral_values = _check_referral(check, referral, today) if referral else None

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from caseapp.clock import FrozenClock
 from caseapp.errors import ExportError, StoreWriteFailed
 from caseapp.models import Hub
 from caseapp.services import audit
@@ -355,13 +356,15 @@ def test_second_instance_is_told_the_store_is_in_use(
 
 
 def test_retention_purge_on_a_clock_moved_back_needs_confirmation_at_the_cli(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    clock: FrozenClock,
 ) -> None:
     from datetime import date, timedelta
 
     from caseapp.cli.main import main
     from caseapp.models import Woman
-    from caseapp.models.base import utcnow
     from caseapp.services import retention
 
     path = tmp_path / "s" / "c.db"
@@ -380,7 +383,7 @@ def test_retention_purge_on_a_clock_moved_back_needs_confirmation_at_the_cli(
         audit.record(s, outcome.ctx, "woman_created", subject_ref="OLD-1")
     lock(outcome.ctx)
     # The computer's clock now reads a day earlier than the newest audit entry.
-    monkeypatch.setattr(retention, "wall_clock", lambda: utcnow() - timedelta(days=1))
+    clock.advance(timedelta(days=-1))
     monkeypatch.setenv("CASEAPP_PASSPHRASE", PASS)
     argv = ["retention", "purge", "--yes", "--store", str(path), "--user", "m"]
 

@@ -7,39 +7,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from sqlmodel import col, func, select
 
 from caseapp.cli.main import main
+from caseapp.clock import FrozenClock
 from caseapp.errors import PermissionDenied, ValidationError
 from caseapp.models import AuditEvent, Woman
-from caseapp.models.base import utcnow
 from caseapp.services import audit, audit_log, retention, settings
 from caseapp.services.context import Ctx
 from tests.conftest import MANAGER, PASSPHRASE
 from tests.harness.women import insert_woman_with_every_record
 
 TODAY = date(2026, 11, 24)
-
-
-def _at(day: date) -> Callable[[], datetime]:
-    """A wall clock that reads noon UTC on `day`."""
-    moment = datetime(day.year, day.month, day.day, 12, tzinfo=utcnow().tzinfo)
-    return lambda: moment
-
-
-@pytest.fixture
-def audit_on_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Audit entries are written at 11:00 on TODAY, an hour before `_at(TODAY)` reads.
-
-    Without it the entries carry the real time, and a run after TODAY would make the fixed
-    clock look as if it had gone backwards.
-    """
-    moment = datetime(TODAY.year, TODAY.month, TODAY.day, 11, tzinfo=utcnow().tzinfo)
-    monkeypatch.setattr("caseapp.services.audit.utcnow", lambda: moment)
 
 
 def _women(manager: Ctx) -> None:
@@ -59,9 +42,9 @@ def _refs(review: retention.Review) -> list[str]:
     return [c.reference for c in review.candidates]
 
 
-def test_review_lists_closed_women_past_the_policy(audit_on_today: None, manager: Ctx) -> None:
+def test_review_lists_closed_women_past_the_policy(manager: Ctx) -> None:
     _women(manager)
-    review = retention.review(manager, clock=_at(TODAY))
+    review = retention.review(manager)
     assert review.years == 6 and review.clock_ok and review.clock_message == ""
     assert _refs(review) == ["MIN-2018-00001", "MIN-2020-00001"]
     first = review.candidates[0]
@@ -69,7 +52,7 @@ def test_review_lists_closed_women_past_the_policy(audit_on_today: None, manager
     assert first.name == "Ada Lovelace" and first.keyworker == "Maria Manager"
 
     retention.set_policy(manager, 5)
-    assert _refs(retention.review(manager, clock=_at(TODAY))) == [
+    assert _refs(retention.review(manager)) == [
         "MIN-2018-00001",
         "MIN-2020-00001",
         "MIN-2020-00002",
@@ -89,24 +72,20 @@ def test_due_date_handles_leap_days() -> None:
     assert retention.due_date(date(2020, 2, 29), 4) == date(2024, 2, 29)
 
 
-def test_purge_needs_the_typed_phrase_and_only_takes_due_records(
-    audit_on_today: None, manager: Ctx
-) -> None:
+def test_purge_needs_the_typed_phrase_and_only_takes_due_records(manager: Ctx) -> None:
     _women(manager)
     due = ["MIN-2018-00001", "MIN-2020-00001"]
     with pytest.raises(ValidationError, match="erase 2"):
-        retention.purge(manager, due, confirmation="yes", clock=_at(TODAY))
+        retention.purge(manager, due, confirmation="yes")
     with pytest.raises(ValidationError, match="MIN-2021-00001"):
-        retention.purge(
-            manager, ["MIN-2018-00001", "MIN-2021-00001"], confirmation="erase 2", clock=_at(TODAY)
-        )
+        retention.purge(manager, ["MIN-2018-00001", "MIN-2021-00001"], confirmation="erase 2")
     with manager.read() as session:
         assert session.exec(select(func.count()).select_from(Woman)).one() == 5
 
-    result = retention.purge(manager, due, confirmation="Erase 2", clock=_at(TODAY))
+    result = retention.purge(manager, due, confirmation="Erase 2")
 
     assert result.references == tuple(due) and result.scrubbed
-    assert _refs(retention.review(manager, clock=_at(TODAY))) == []
+    assert _refs(retention.review(manager)) == []
     with manager.read() as session:
         assert session.exec(select(func.count()).select_from(Woman)).one() == 3
         tombs = session.exec(select(AuditEvent).where(col(AuditEvent.action) == "erased")).all()
@@ -116,12 +95,11 @@ def test_purge_needs_the_typed_phrase_and_only_takes_due_records(
 
 
 def test_case22_clock_moved_back_keeps_audit_order_and_blocks_purge(
-    manager: Ctx, monkeypatch: pytest.MonkeyPatch
+    manager: Ctx, clock: FrozenClock
 ) -> None:
     _women(manager)
-    real_now = utcnow()
     # The computer's clock goes back a day; people keep working.
-    monkeypatch.setattr("caseapp.services.audit.utcnow", lambda: utcnow() - timedelta(days=1))
+    clock.advance(timedelta(days=-1))
     for years in (7, 8):
         settings.set_value(manager, "retention_years", str(years))
     settings.set_value(manager, "retention_years", "6")
@@ -131,21 +109,18 @@ def test_case22_clock_moved_back_keeps_audit_order_and_blocks_purge(
     page = audit_log.query(manager, limit=4).entries
     assert [e.seq for e in page] == sorted((e.seq for e in page), reverse=True)
     assert page[0].at < page[-1].at  # written later, stamped earlier
-    yesterday = lambda: real_now - timedelta(days=1)  # noqa: E731
 
-    behind = retention.review(manager, clock=yesterday)
+    behind = retention.review(manager)
     assert not behind.clock_ok and "gone backwards" in behind.clock_message
     # The list is still shown (it changes nothing), but nothing is purged on that clock.
     due = _refs(behind)
     assert due
     with pytest.raises(retention.ClockBehind, match="Nothing was erased"):
-        retention.purge(manager, due, confirmation=f"erase {len(due)}", clock=yesterday)
+        retention.purge(manager, due, confirmation=f"erase {len(due)}")
     with manager.read() as session:
         assert session.exec(select(func.count()).select_from(Woman)).one() == 5
 
-    result = retention.purge(
-        manager, due, confirmation=f"erase {len(due)}", clock=yesterday, clock_confirmed=True
-    )
+    result = retention.purge(manager, due, confirmation=f"erase {len(due)}", clock_confirmed=True)
     assert result.references == tuple(due)
     with manager.read() as session:
         tomb = session.exec(select(AuditEvent).where(col(AuditEvent.action) == "erased")).first()

@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from textual.pilot import Pilot
 
+from caseapp.clock import FrozenClock
 from caseapp.services import audit
 from caseapp.services.context import Ctx
 from tests.dataprot import utc
 from tests.harness.app import make_app, settle, type_text, unlock
 from tests.harness.women import insert_woman_with_every_record
 
-NOW = utc(2026, 11, 24, 10)
-
 
 @pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every entry is stamped 24/11/2026 09:00 UTC and the review runs at 10:00."""
-    monkeypatch.setattr("caseapp.services.retention.wall_clock", lambda: NOW)
-    monkeypatch.setattr("caseapp.services.audit.utcnow", lambda: NOW - timedelta(hours=1))
+def stamped_at_nine(clock: FrozenClock) -> None:
+    """Every entry is stamped 24/11/2026 09:00 UTC, and the review runs then too."""
+    clock.set_utc(utc(2026, 11, 24, 9))
 
 
 def _open(key: str, *then: str) -> Callable[[Pilot[int]], object]:

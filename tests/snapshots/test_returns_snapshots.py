@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 
 import pytest
 from textual.pilot import Pilot
 
-from caseapp.services import clock
 from caseapp.services.context import Ctx
 from tests.export import return_sample
 from tests.harness.app import make_app, settle, unlock
 
 
 @pytest.fixture(autouse=True)
-def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Today is 24/11/2026: the screen opens on October 2026; the export path is fixed."""
-    monkeypatch.setattr(clock, "today", lambda: date(2026, 11, 24))
+def fixed_home(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The export path is fixed (the frozen clock's 24/11/2026 opens the screen on October)."""
     monkeypatch.setenv("HOME", "/home/maria")  # the default export path starts here
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
-import pytest
 from sqlmodel import col, func, select
 from textual.app import App
 from textual.pilot import Pilot
@@ -24,15 +23,6 @@ from caseapp.services.context import Ctx
 from tests.dataprot import utc
 from tests.harness.app import make_app, screen_text, settle, type_text, unlock
 from tests.harness.women import insert_woman_with_every_record
-
-NOW = utc(2026, 11, 24, 10)
-
-
-@pytest.fixture(autouse=True)
-def fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The review's "today" is 24/11/2026; the log was written an hour before (in order)."""
-    monkeypatch.setattr("caseapp.services.retention.wall_clock", lambda: NOW)
-    monkeypatch.setattr("caseapp.services.audit.utcnow", lambda: NOW - timedelta(hours=1))
 
 
 def _closed(manager: Ctx) -> None:

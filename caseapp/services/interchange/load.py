@@ -591,7 +591,7 @@ def run_import(
     """
     require(ctx, "data.import")
     tell = progress or _no_progress
-    day = today or dt.date.today()
+    day = today or ctx.clock.today()
     source = Path(path)
     try:
         bundle = open_source(source, limits)
