@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import App
@@ -18,25 +18,39 @@ from textual.command import Provider
 from caseapp.logsetup import log_exception
 from caseapp.modals.discard import DraftOfferModal
 from caseapp.modals.field_form import FieldForm
-from caseapp.modals.help import HelpModal
-from caseapp.models.codes import ROLES, label
 from caseapp.palette.actions import CaseCommands
-from caseapp.palette.women import WomanSearchCommands
 from caseapp.screens.base import CaseScreen
 from caseapp.screens.navigation import DESTINATIONS
 from caseapp.screens.unlock import UnlockScreen
-from caseapp.services import settings
-from caseapp.services.context import Ctx
-from caseapp.services.drafts import DraftView
-from caseapp.services.session import UnlockOutcome, lock, unlock
 from caseapp.widgets.safe import safe
+
+if TYPE_CHECKING:
+    # The store, SQLAlchemy and the models load after the unlock screen is up (the screen
+    # warms them up while she types), so caseapp shows its first screen sooner.
+    from caseapp.services.context import Ctx
+    from caseapp.services.drafts import DraftView
+    from caseapp.services.session import UnlockOutcome
 
 DEFAULT_IDLE_MINUTES = 5
 
 # How the unlock screen turns a store path, username and passphrase into an open store.
-UnlockFn = Callable[[Path, str, str], UnlockOutcome]
+UnlockFn = Callable[[Path, str, str], "UnlockOutcome"]
 DOUBLE_TAP_SECONDS = 0.5
 """A key repeated this soon after it opened a screen is ignored there."""
+
+
+def _woman_search() -> type[Provider]:
+    """The palette's jump to a woman, loaded when the palette first opens."""
+    from caseapp.palette.women import WomanSearchCommands
+
+    return WomanSearchCommands
+
+
+def _unlock(path: Path, username: str, passphrase: str) -> UnlockOutcome:
+    """Open the store (loads the store and SQLAlchemy on first use, in the unlock worker)."""
+    from caseapp.services.session import unlock
+
+    return unlock(path, username, passphrase)
 
 
 class CaseApp(App[int]):
@@ -44,7 +58,7 @@ class CaseApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = "caseapp"
-    COMMANDS: ClassVar[set[type[Provider]]] = {CaseCommands, WomanSearchCommands}  # type: ignore[assignment]
+    COMMANDS: ClassVar[set[type[Provider]]] = {CaseCommands, _woman_search}  # type: ignore[assignment,arg-type]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+l", "lock", "Lock", id="lock", priority=True),
         Binding("f1", "help", "Help", id="help"),
@@ -67,7 +81,7 @@ class CaseApp(App[int]):
         self.initial_username = username
         self.demo_hint = demo_hint
         self.wall_clock = clock
-        self.unlock_fn = unlock_fn or unlock
+        self.unlock_fn = unlock_fn or _unlock
         self.ctx: Ctx | None = None
         self.idle_seconds = DEFAULT_IDLE_MINUTES * 60.0
         self.last_activity = clock()
@@ -132,7 +146,9 @@ class CaseApp(App[int]):
 
     def on_unlocked(self, outcome: UnlockOutcome) -> None:
         """Called by the unlock screen: keep the context and open the home screen."""
+        from caseapp.models.codes import ROLES, label
         from caseapp.screens.home import HomeScreen
+        from caseapp.services import settings
 
         self.ctx = outcome.ctx
         # What is loaded by now (modules, mappers, styles) lives as long as the app. Frozen, it
@@ -218,6 +234,7 @@ class CaseApp(App[int]):
     ) -> None:
         """In a worker: keep each open form as a draft, audit the lock, drop the key."""
         from caseapp.services.drafts import save_draft
+        from caseapp.services.session import lock
 
         try:
             for form, payload in forms:
@@ -291,6 +308,7 @@ class CaseApp(App[int]):
 
     def action_help(self) -> None:
         """F1: help for the current screen."""
+        from caseapp.modals.help import HelpModal  # Markdown: loaded at the first F1
         screen = self.screen
         text = getattr(screen, "HELP", CaseScreen.HELP)
         keys = [

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from caseapp import paths
 from caseapp.errors import CaseappError
 
 if TYPE_CHECKING:
@@ -21,7 +20,11 @@ if TYPE_CHECKING:
 def store_path(args: argparse.Namespace) -> Path:
     """The store named by `--store`, else `$CASEAPP_STORE`, else the platform default."""
     given = getattr(args, "store", None)
-    return Path(given).expanduser() if given else paths.default_store_path()
+    if given:
+        return Path(given).expanduser()
+    from caseapp import paths  # platformdirs: only when the default is needed
+
+    return paths.default_store_path()
 
 
 def ask_username(args: argparse.Namespace) -> str:

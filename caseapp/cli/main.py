@@ -7,7 +7,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from caseapp import __version__, logsetup
+from caseapp import __version__
 from caseapp.cli.common import add_store_argument, store_path
 from caseapp.errors import CaseappError
 
@@ -105,10 +105,14 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run caseapp; return the exit status."""
-    log_path = logsetup.configure()
     arguments = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(arguments)
     args = parser.parse_args(arguments)
+    # Logging is set up only once there is something to do: `--help` and `--version` have
+    # left by now without loading it (or platformdirs).
+    from caseapp import logsetup
+
+    log_path = logsetup.configure()
     try:
         if getattr(args, "func", None) is None:
             from caseapp.app import run_app

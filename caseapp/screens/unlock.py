@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -15,8 +15,10 @@ from textual.widgets import Button, Footer, Input, LoadingIndicator, Static
 
 from caseapp.errors import CaseappError, PassphraseIncorrect
 from caseapp.screens.base import CaseScreen
-from caseapp.services.session import UnlockOutcome, attempts_note, store_availability
 from caseapp.widgets.safe import safe
+
+if TYPE_CHECKING:
+    from caseapp.services.session import UnlockOutcome
 
 STORE_PATH_WIDTH = 47
 
@@ -90,8 +92,10 @@ class UnlockScreen(CaseScreen):
         self.query_one("#unlock-busy").display = False
         target = "#passphrase" if self.initial_username else "#username"
         self.query_one(target, Input).focus()
-        self._warn_if_in_use()
-        self._warm_up()
+        # After the first paint: importing the store and the home screen in a thread holds
+        # the interpreter often enough to delay drawing this screen by a second or more.
+        self.call_after_refresh(self._warn_if_in_use)
+        self.call_after_refresh(self._warm_up)
 
     @work(thread=True, exit_on_error=False, group="warm-up")
     def _warm_up(self) -> None:
@@ -103,6 +107,8 @@ class UnlockScreen(CaseScreen):
         # Tell a second instance at once, not only after a passphrase has been typed. A lock
         # of this app may still be closing the store in its worker: that is not another window.
         self.case_app.lock_finished.wait(timeout=120)
+        from caseapp.services.session import store_availability
+
         problem = store_availability(self.store_path)
         if problem:
             self.app.call_from_thread(self._say, problem)
@@ -143,6 +149,8 @@ class UnlockScreen(CaseScreen):
             outcome = self.case_app.open_store(self.store_path, username, passphrase)
         except PassphraseIncorrect as exc:
             # Warn before the pause starts rather than surprise her with it.
+            from caseapp.services.session import attempts_note
+
             note = attempts_note(self.store_path)
             self.post_message(self.UnlockFailed(f"{exc} {note}".strip()))
         except CaseappError as exc:
