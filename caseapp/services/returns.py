@@ -20,7 +20,16 @@ from caseapp import __version__
 from caseapp.errors import ExportError, ValidationError
 from caseapp.export import anonymise, csv_return, json_return, xlsx
 from caseapp.export import manifest as manifest_mod
-from caseapp.export.files import check_out_dir, check_out_file, check_target, write_all
+from caseapp.export.files import (
+    FileExists as FileExists,  # re-exported: the returns screen tells this refusal apart
+)
+from caseapp.export.files import (
+    check_out_dir,
+    check_out_file,
+    check_target,
+    refuse_existing,
+    write_all,
+)
 from caseapp.export.tables import ReturnDocument, Table
 from caseapp.models import ExportEvent
 from caseapp.models.base import utcnow
@@ -155,7 +164,7 @@ def _result(
         adds_up=False,
     )
     raw = (people, *raw_tables(found))
-    clashes = releases.forced(_raw_cells(raw, found), earlier, threshold)
+    clashes, compared = releases.forced(_raw_cells(raw, found), period, earlier, threshold)
     forced = {
         anonymise.CellRef(*key.split("/", 1)): f"release for {release.label}"
         for key, release in clashes.items()
@@ -204,7 +213,7 @@ def _result(
         outcomes=tuple(outcome_rows),
         tables=shown,
         suppressed=(*hidden, *extra),
-        compared=earlier,
+        compared=compared,
     )
 
 
@@ -221,7 +230,7 @@ def compute(ctx: Ctx, period: Period, *, threshold: int | None = None) -> Return
     provider = settings.get(ctx, "provider_name")
     with ctx.read() as session:
         found = figures(session.connection(), period.start, period.end)
-        earlier = releases.earlier(session, period)
+        earlier = releases.released(session)
     return _result(period, found, level, source, provider, earlier)
 
 
@@ -351,8 +360,20 @@ class _Plan:
     manifest: Path
 
 
-def _plan(out: Path, fmt: str, period: Period) -> _Plan:
-    """Check where the export goes before any work: CSV into a folder, one file otherwise."""
+def _plan(out: Path, fmt: str, period: Period, *, overwrite: bool = False) -> _Plan:
+    """Check where the export goes before any work: CSV into a folder, one file otherwise.
+
+    Files already there are refused unless `overwrite`. A single file's manifest is named
+    after the whole file name (`ret.xlsx.manifest.json`), so a JSON and an XLSX export of
+    one stem each keep their own.
+    """
+    plan = _plan_paths(out, fmt, period)
+    if not overwrite:
+        refuse_existing((*plan.main, plan.manifest))
+    return plan
+
+
+def _plan_paths(out: Path, fmt: str, period: Period) -> _Plan:
     out = Path(out).expanduser()
     if ".." in out.parts:
         raise ExportError(f"{out} contains '..'; give a path without it.")
@@ -378,7 +399,7 @@ def _plan(out: Path, fmt: str, period: Period) -> _Plan:
         target,
         False,
         (target,),
-        check_target(folder, f"{target.stem}.manifest.json"),
+        check_target(folder, f"{target.name}.manifest.json"),
     )
 
 
@@ -406,13 +427,15 @@ def export(
     threshold: int | None = None,
     progress: Progress | None = None,
     now: datetime | None = None,
+    overwrite: bool = False,
 ) -> ExportResult:
     """Compute, anonymise and write the return, then record the export (managers only).
 
     CSV goes into the folder `out` (created if its parent exists): one file per table and
     `manifest.json`. XLSX and JSON go to the file `out` (or a default name inside `out` when
-    it is a folder) with `<name>.manifest.json` beside it. Every file is written to a temporary
-    name and renamed only when all are complete.
+    it is a folder) with `<name>.<ext>.manifest.json` beside it. Files already there are
+    refused (`FileExists`) unless `overwrite`. Every file is written to a temporary name and
+    renamed only when all are complete.
 
     Raises:
         PermissionDenied: not a manager. ValidationError: a bad format or threshold.
@@ -429,7 +452,7 @@ def export(
             progress(number, steps, text)
 
     step(0, "Checking where to write")
-    plan = _plan(out, fmt, period)
+    plan = _plan(out, fmt, period, overwrite=overwrite)
     try:
         step(1, "Counting")
         result = compute(ctx, period, threshold=threshold)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -51,44 +52,57 @@ def nested(a: Period, b: Period) -> bool:
     )
 
 
-def earlier(session: Session, period: Period) -> tuple[Release, ...]:
-    """Every release whose period nests with `period`, oldest first."""
-    rows = session.exec(
-        select(ReturnRelease)
-        .where(col(ReturnRelease.period_from) <= period.end)
-        .where(col(ReturnRelease.period_to) >= period.start)
-        .order_by(col(ReturnRelease.id))
-    ).all()
+def released(session: Session) -> tuple[Release, ...]:
+    """Every release in the register, oldest first (a few dozen a year)."""
     found = []
-    for row in rows:
+    for row in session.exec(select(ReturnRelease).order_by(col(ReturnRelease.id))).all():
         kind = row.period_kind if row.period_kind in KINDS else "range"
-        then = Period(row.period_from, row.period_to, kind)
-        if nested(then, period):
-            found.append(Release(then, json.loads(row.cells)))
+        found.append(Release(Period(row.period_from, row.period_to, kind), json.loads(row.cells)))
     return tuple(found)
 
 
-def forced(
-    raw: Mapping[str, int], releases: Iterable[Release], threshold: int
-) -> dict[str, Release]:
-    """The cells (of `raw`, counts of women) an earlier release would give away.
+def remainder(a: Period, b: Period) -> tuple[date, date] | None:
+    """The days in one of two nested periods but not the other, when they form one span."""
+    if a == b:
+        return None
+    longer, shorter = (a, b) if (a.end - a.start) > (b.end - b.start) else (b, a)
+    if longer.start == shorter.start:
+        return shorter.end + timedelta(days=1), longer.end
+    if longer.end == shorter.end:
+        return longer.start, shorter.start - timedelta(days=1)
+    return None
 
-    A cell already from 1 to threshold - 1 is hidden anyway; a cell suppressed in the earlier
-    release gives nothing away there. Returns each cell with the first release it clashes with.
+
+def forced(
+    raw: Mapping[str, int], period: Period, releases: Iterable[Release], threshold: int
+) -> tuple[dict[str, Release], tuple[Release, ...]]:
+    """The cells (of `raw`, counts of women) earlier releases would give away, and those compared.
+
+    A cell is hidden when it differs by 1 to threshold - 1 from the same shown cell of a release
+    whose period nests with `period` (rule 4a); and when the difference between the two would be
+    the cell of a third release that hid it (the year to date at the end of October, less the
+    year to date at the end of September, is October). A cell already from 1 to threshold - 1 is
+    hidden anyway. Returns each cell with the release it clashes with.
     """
+    every = tuple(releases)
+    compared = tuple(r for r in every if nested(r.period, period))
+    hid = {(r.period.start, r.period.end): r for r in every}
     out: dict[str, Release] = {}
-    releases = tuple(releases)
     for key, value in raw.items():
         if 1 <= value < threshold:
             continue
-        for release in releases:
+        for release in compared:
             before = release.cells.get(key)
             if isinstance(before, bool) or not isinstance(before, int):
                 continue
-            if 1 <= abs(value - before) < threshold:
+            rest = remainder(release.period, period)
+            third = hid.get(rest) if rest is not None else None
+            if 1 <= abs(value - before) < threshold or (
+                third is not None and third.cells.get(key) == "[c]"
+            ):
                 out[key] = release
                 break
-    return out
+    return out, compared
 
 
 def record(

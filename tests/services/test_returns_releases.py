@@ -111,8 +111,19 @@ def test_periods_that_do_not_nest_are_not_compared(manager: Ctx, tmp_path: Path)
 
 def test_a_cell_suppressed_in_either_release_gives_nothing_away() -> None:
     before = Release(TO_SEPTEMBER, {"t/a": "[c]", "t/b": 12, "t/c": None})
-    assert forced({"t/a": 14, "t/b": 5, "t/c": 20, "t/d": 30}, [before], 10) == {}
-    assert forced({"t/b": 13}, [before], 10) == {"t/b": before}
+    raw = {"t/a": 14, "t/b": 5, "t/c": 20, "t/d": 30}
+    assert forced(raw, TO_OCTOBER, [before], 10)[0] == {}
+    assert forced({"t/b": 13}, TO_OCTOBER, [before], 10)[0] == {"t/b": before}
+
+
+def test_a_difference_that_is_a_cell_hidden_in_a_third_release_is_hidden() -> None:
+    # October hid a cell of 12 (to protect a small one beside it); the year to date moves by
+    # exactly 12 from September's: shown both times, the difference would give it back.
+    october = Release(month_period(2026, 10), {"t/a": "[c]", "t/b": 40})
+    september = Release(TO_SEPTEMBER, {"t/a": 30, "t/b": 100})
+    clashes, compared = forced({"t/a": 42, "t/b": 140}, TO_OCTOBER, [october, september], 10)
+    assert clashes == {"t/a": september}
+    assert compared == (october, september)
 
 
 def test_the_register_holds_every_published_cell_and_nothing_about_anyone(
