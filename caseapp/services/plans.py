@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import union
+from sqlalchemy import ColumnElement, and_, union
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -37,7 +37,7 @@ class GoalView:
     created_by: str
 
     def is_overdue(self, today: date) -> bool:
-        """Open and past its target date."""
+        """Open and past its target date (as `overdue_condition` says in SQL)."""
         return self.status == "open" and self.target_date is not None and self.target_date < today
 
 
@@ -224,6 +224,15 @@ def _caseload_ids(user_id: int) -> SelectOfScalar[int | None]:
     return select(col(Woman.id)).where(col(Woman.keyworker_id) == user_id)
 
 
+def overdue_condition(today: date) -> ColumnElement[bool]:
+    """The one definition of an overdue goal (a `PlanGoal` condition), for lists and home.
+
+    Open, and its target date has passed: a goal due today is not overdue yet. Only women
+    whose case is open are listed; the callers add that and who may see her.
+    """
+    return and_(col(PlanGoal.status) == "open", col(PlanGoal.target_date) < today)
+
+
 def overdue_goals(
     ctx: Ctx, *, today: date | None = None, caseload_only: bool = False, limit: int | None = 100
 ) -> list[OverdueGoal]:
@@ -239,12 +248,7 @@ def overdue_goals(
     query = (
         select(PlanGoal, Woman)
         .join(Woman, col(Woman.id) == col(PlanGoal.woman_id))
-        .where(
-            col(PlanGoal.status) == "open",
-            col(PlanGoal.target_date) < today,
-            col(Woman.status) != "closed",
-            visible_women(ctx),
-        )
+        .where(overdue_condition(today), col(Woman.status) != "closed", visible_women(ctx))
         .order_by(col(PlanGoal.target_date), col(PlanGoal.id))
     )
     if caseload_only:

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 
 from caseapp.models import Consent, Engagement, Flag, PlanGoal, Referral, Woman, WomanShare
 from caseapp.models.codes import ATTENDED, FLAG_BADGES
+from caseapp.services import plans
 from caseapp.services.access import visible_women
 from caseapp.services.caseload import UNALLOCATED, WomanRow, order_by, row_select, to_rows
 from caseapp.services.context import Ctx
@@ -167,23 +168,15 @@ def waiting_for_me(
 
 
 def _goal_overdue(today: date) -> ColumnElement[bool]:
-    """She has an open support-plan goal past its target date."""
-    return exists().where(
-        col(PlanGoal.woman_id) == col(Woman.id),
-        col(PlanGoal.status) == "open",
-        col(PlanGoal.target_date) < today,
-    )
+    """She has an overdue support-plan goal (as `plans.overdue_goals` lists them)."""
+    return exists().where(col(PlanGoal.woman_id) == col(Woman.id), plans.overdue_condition(today))
 
 
 def _earliest_overdue(today: date) -> ScalarSelect[Any]:
     """The target date of her longest-overdue open goal."""
     return (
         select(func.min(col(PlanGoal.target_date)))
-        .where(
-            col(PlanGoal.woman_id) == col(Woman.id),
-            col(PlanGoal.status) == "open",
-            col(PlanGoal.target_date) < today,
-        )
+        .where(col(PlanGoal.woman_id) == col(Woman.id), plans.overdue_condition(today))
         .scalar_subquery()
     )
 

@@ -9,7 +9,7 @@ import pytest
 
 from caseapp.errors import NotFound, PermissionDenied, ValidationError
 from caseapp.models import WomanShare
-from caseapp.services import plans
+from caseapp.services import plans, waiting
 from caseapp.services.context import Ctx
 from tests.harness.audit import audit_events
 from tests.harness.women import insert_woman, reference_of
@@ -117,6 +117,31 @@ def test_overdue_goals_only_open_past_target_and_visible(
     assert [g.goal_id for g in everyone] == [oldest, lees, newer]
     assert plans.overdue_goals(manager, today=TODAY, caseload_only=True) == []
     assert len(plans.overdue_goals(manager, today=TODAY, limit=1)) == 1
+
+
+def test_the_home_screen_lists_exactly_the_women_with_overdue_goals(
+    manager: Ctx, make_user: Callable[..., Ctx]
+) -> None:
+    kim = make_user("kim")
+    ama = insert_woman(manager.store, "Ama", "Owusu", keyworker_id=kim.actor.user_id)
+    bea = insert_woman(manager.store, "Bea", "Smith", keyworker_id=kim.actor.user_id)
+    cat = insert_woman(manager.store, "Cat", "Jones", keyworker_id=kim.actor.user_id)
+    gone = insert_woman(
+        manager.store, "Dee", "Brown", keyworker_id=kim.actor.user_id, status="closed"
+    )
+    _goal(kim, ama, date(2026, 10, 1), text="Oldest")
+    _goal(kim, ama, date(2026, 11, 20), text="Newer")
+    _goal(kim, bea, date(2026, 11, 24), text="Due today, not overdue")
+    done = _goal(kim, cat, date(2026, 9, 1), text="Done")
+    plans.set_goal_status(kim, done, "achieved")
+    _goal(manager, gone, date(2026, 9, 1), text="Closed case")
+
+    for ctx in (kim, manager):
+        overdue = plans.overdue_goals(ctx, today=TODAY, limit=None)
+        section = next(s for s in waiting.waiting_for_me(ctx).sections if s.code == "goals")
+        listed = {item.woman.id for item in section.items}
+        assert listed == {g.woman_id for g in overdue} == {ama}
+        assert section.items[0].why == "goal due 01/10/2026 (54 days overdue)"
 
 
 def test_keyworker_cannot_touch_another_caseload(
