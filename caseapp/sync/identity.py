@@ -20,17 +20,21 @@ def ensure_uids(conn: Connection, origin: str) -> int:
     for spec in SPECS:
         if spec.natural:
             continue
+        after = -1
         while True:
+            # Walks the table by id, a chunk at a time, looking each mapping up by its key.
             ids_ = [
                 int(r[0])
                 for r in conn.exec_driver_sql(
-                    f"SELECT id FROM {quote(spec.name)} WHERE id NOT IN "
-                    "(SELECT local_id FROM sync_row WHERE tbl = ?) LIMIT ?",
-                    (spec.name, CHUNK),
+                    f"SELECT t.id FROM {quote(spec.name)} t LEFT JOIN sync_row s "
+                    "ON s.tbl = ? AND s.local_id = t.id "
+                    "WHERE t.id > ? AND s.uid IS NULL ORDER BY t.id LIMIT ?",
+                    (spec.name, after, CHUNK),
                 )
             ]
             if not ids_:
                 break
+            after = ids_[-1]
             stamp = capture.now()
             conn.exec_driver_sql(
                 "INSERT INTO sync_row (tbl, local_id, uid, origin) VALUES (?, ?, ?, ?)",
