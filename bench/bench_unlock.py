@@ -127,12 +127,12 @@ def bench_raw_open(path: Path, folder: Path) -> None:
 async def _ui_once(path: Path) -> tuple[float, float, float]:
     from textual.widgets import Input
 
-    from caseapp.app import CaseApp
+    from caseapp.app import build_app
     from caseapp.screens.home import HomeScreen
     from caseapp.screens.unlock import UnlockScreen
 
     started = time.perf_counter()
-    app = CaseApp(path, username=DEMO_USER)
+    app = build_app(path, username=DEMO_USER)
     async with app.run_test(size=(80, 24)) as pilot:
         while not isinstance(app.screen, UnlockScreen):
             await pilot.pause()
