@@ -24,7 +24,7 @@ from caseapp.services.access import visible_women
 from caseapp.services.cancel import Cancel
 from caseapp.services.context import Ctx
 from caseapp.services.permissions import require
-from caseapp.services.validation import fold
+from caseapp.services.validation import fold, read_date
 
 UNALLOCATED = 0
 """`keyworker_id` filter value meaning "no keyworker yet"."""
@@ -45,8 +45,6 @@ SORTS = {
 }
 _REFERENCE = re.compile(r"^[A-Za-z]{1,10}-[0-9-]*$")  # MIN-, MIN-2026-0
 _DIGITS = re.compile(r"^\d{1,5}$")
-_DATE_UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
 @dataclass(frozen=True)
@@ -120,15 +118,10 @@ def _prefix(column: Any, text: str) -> ColumnElement[bool]:
 
 
 def _exact_date(text: str) -> date | None:
-    for pattern, order in ((_DATE_UK, "dmy"), (_DATE_ISO, "ymd")):
-        match = pattern.match(text)
-        if match:
-            parts = dict(zip(order, (int(g) for g in match.groups()), strict=True))
-            try:
-                return date(parts["y"], parts["m"], parts["d"])
-            except ValueError:
-                return None
-    return None
+    try:
+        return read_date(text)
+    except ValueError:  # 31/02/2026 matches no one's date of birth; search names instead
+        return None
 
 
 def search_clause(text: str) -> ColumnElement[bool] | None:

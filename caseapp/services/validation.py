@@ -55,6 +55,23 @@ def fold(text: str) -> str:
     return " ".join(stripped.casefold().split())
 
 
+def read_date(text: str) -> date | None:
+    """A date written `DD/MM/YYYY` or `YYYY-MM-DD`, the two forms caseapp reads anywhere.
+
+    None when `text` is in neither form; `ValueError` when it is in one but names no real
+    day (31/02/2026). Forms, search and the import each say so in their own words.
+    """
+    match = _DATE_ISO.match(text)
+    if match:
+        year, month, day = (int(g) for g in match.groups())
+    else:
+        match = _DATE_UK.match(text)
+        if not match:
+            return None
+        day, month, year = (int(g) for g in match.groups())
+    return date(year, month, day)
+
+
 def parse_date(
     value: str | date | None,
     field: str = "date",
@@ -74,23 +91,18 @@ def parse_date(
     elif text in ("yesterday", "y"):
         result = today - timedelta(days=1)
     else:
-        match = _DATE_ISO.match(text)
-        if match:
-            year, month, day = (int(g) for g in match.groups())
-        else:
-            match = _DATE_UK.match(text)
-            if not match:
-                raise ValidationError(
-                    f"{field}: type a date as 24/11/2026, 2026-11-24, today or yesterday.",
-                    {field: "date"},
-                )
-            day, month, year = (int(g) for g in match.groups())
         try:
-            result = date(year, month, day)
+            read = read_date(text)
         except ValueError as exc:
             raise ValidationError(
                 f"{field}: {text} is not a real date.", {field: "not a real date"}
             ) from exc
+        if read is None:
+            raise ValidationError(
+                f"{field}: type a date as 24/11/2026, 2026-11-24, today or yesterday.",
+                {field: "date"},
+            )
+        result = read
     if not allow_future and result > today:
         raise ValidationError(f"{field}: cannot be in the future.", {field: "future"})
     return result

@@ -25,13 +25,11 @@ from caseapp.services.hubs import BoroughInfo, resolve_borough
 from caseapp.services.interchange.bulk import table_of
 from caseapp.services.interchange.read import Bundle, Refused
 from caseapp.services.interchange.spec import COLUMNS, LOAD_ORDER, REQUIRED
-from caseapp.services.validation import fold
+from caseapp.services.validation import fold, read_date
 from caseapp.textsafe import visible
 
 ERROR, WARNING, NOTE = "error", "warning", "note"
 
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::\d{2})?$")
 _MISS = object()
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -165,19 +163,15 @@ class _Cells:
 
     # -- converters: each takes trimmed text that is not empty (memoised per file column) ----
 
-    def to_date(self, text: str) -> date:
-        match = _ISO.match(text)
-        if match:
-            year, month, day = (int(g) for g in match.groups())
-        else:
-            match = _UK.match(text)
-            if not match:
-                raise Bad(f"{show(text)} is not a date; write YYYY-MM-DD or DD/MM/YYYY")
-            day, month, year = (int(g) for g in match.groups())
+    @staticmethod
+    def to_date(text: str) -> date:
         try:
-            return date(year, month, day)
+            value = read_date(text)
         except ValueError:
             raise Bad(f"{show(text)} is not a real date") from None
+        if value is None:
+            raise Bad(f"{show(text)} is not a date; write YYYY-MM-DD or DD/MM/YYYY")
+        return value
 
     def past_date(self, text: str) -> date:
         value = self.to_date(text)
