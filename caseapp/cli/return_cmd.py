@@ -28,7 +28,7 @@ earlier releases it was checked against) and writes nothing.
 
 --out: for csv a folder (created if its parent exists) that receives one file per table and
 manifest.json; for xlsx and json a file (or a folder to receive return-FROM-to-TO.xlsx) with
-NAME.manifest.json beside it.
+NAME.EXT.manifest.json beside it. Files already there are refused unless --force.
 """
 
 
@@ -58,6 +58,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="suppress counts from 1 to N-1 (default: the store's setting)",
     )
     p.add_argument("--out", metavar="PATH", help="where to write (see below)")
+    p.add_argument("--force", action="store_true", help="replace files already there")
     p.add_argument(
         "--dry-run",
         action="store_true",
@@ -90,7 +91,14 @@ def cmd_return(args: argparse.Namespace) -> int:
         if args.dry_run:
             show_dry_run(returns.compute(ctx, period, threshold=args.threshold))
             return 0
-        result = returns.export(ctx, period, args.format, Path(args.out), threshold=args.threshold)
+        result = returns.export(
+            ctx,
+            period,
+            args.format,
+            Path(args.out),
+            threshold=args.threshold,
+            overwrite=args.force,
+        )
     print(f"Return for {period.label} ({period.span}) written as {result.format}:")
     for path in (*result.files, result.manifest):
         print(f"  {path}")

@@ -19,6 +19,21 @@ from caseapp.textsafe import visible
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+class FileExists(ExportError):
+    """An output file is already there and replacing it was not asked for."""
+
+
+def refuse_existing(paths: Iterable[Path]) -> None:
+    """Raise `FileExists` naming what is already there (nothing has been written)."""
+    there = [p.name for p in paths if p.exists() or p.is_symlink()]
+    if there:
+        more = " ..." if len(there) > 3 else ""
+        raise FileExists(
+            f"{', '.join(there[:3])}{more} already there: nothing was written. Replace it only "
+            "on purpose (--force on the command line; export again to confirm in the app)."
+        )
+
+
 def neutralise(value: object) -> object:
     """Prefix text that a spreadsheet would run as a formula with `'`; leave numbers alone."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):

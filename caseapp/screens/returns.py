@@ -148,6 +148,10 @@ class ReturnsScreen(CaseScreen):
         self.figure_index = returns.HEADLINE_CODES.index("women_supported")
         self.exporting = False
         self.out_edited = False
+        # The format and place an export was refused for because files were there: exporting
+        # the same again confirms replacing them.
+        self.refused_for: tuple[str, Path] | None = None
+        self.exporting_to: tuple[str, Path] | None = None
 
     # -- layout --------------------------------------------------------------------------
 
@@ -364,14 +368,16 @@ class ReturnsScreen(CaseScreen):
         self.refresh_bindings()
         self.query_one("#returns-progress").remove_class("hidden")
         self.query_one("#returns-progress-bar", ProgressBar).update(progress=0)
-        self._export(self.period, self._format, Path(text).expanduser())
+        where = (self._format, Path(text).expanduser())
+        self.exporting_to = where
+        self._export(self.period, *where, overwrite=self.refused_for == where)
 
     @work(thread=True, exit_on_error=False, group="returns-export")
-    def _export(self, period: Period, fmt: str, out: Path) -> None:
+    def _export(self, period: Period, fmt: str, out: Path, *, overwrite: bool = False) -> None:
         def progress(step: int, total: int, text: str) -> None:
             self.post_message(self.ExportProgressed(step, total, text))
 
-        result = returns.export(self.ctx, period, fmt, out, progress=progress)
+        result = returns.export(self.ctx, period, fmt, out, progress=progress, overwrite=overwrite)
         self.post_message(self.ReturnExported(result))
 
     def on_returns_screen_export_progressed(self, message: ExportProgressed) -> None:
@@ -399,6 +405,15 @@ class ReturnsScreen(CaseScreen):
             WorkerState.CANCELLED,
         ):
             self._export_finished()
+            refused = isinstance(event.worker.error, returns.FileExists)
+            self.refused_for = self.exporting_to if refused else None
+            if refused:
+                self.notify(
+                    "Press Enter again on where to write to replace what is there.",
+                    title="Replace?",
+                    severity="warning",
+                    markup=False,
+                )
         super().on_worker_state_changed(event)
 
     def _export_finished(self) -> None:

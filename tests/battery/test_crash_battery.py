@@ -120,7 +120,7 @@ def export_loop_child(
     conn.send(("ready", 0))
     for n in count(first):
         fmt, out = EXPORT_TARGETS[n % len(EXPORT_TARGETS)]
-        argv = ["return", "--store", store, "--user", DEMO_USER, "--year", YEAR]
+        argv = ["return", "--store", store, "--user", DEMO_USER, "--year", YEAR, "--force"]
         status = main([*argv, "--format", fmt, "--out", str(Path(out_dir) / out)])
         conn.send(("exported" if status == 0 else "failed", status))
 

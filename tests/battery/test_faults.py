@@ -446,7 +446,7 @@ def test_a_kill_between_renames_leaves_no_manifest_beside_other_files(
     path = tmp_path / "s" / "c.db"
     _make(path)
     target = tmp_path / "ret.json"
-    manifest = tmp_path / "ret.manifest.json"
+    manifest = tmp_path / "ret.json.manifest.json"
     outcome = unlock(path, "m", PASS)
     try:
         period = parse_year("2025")
@@ -464,13 +464,13 @@ def test_a_kill_between_renames_leaves_no_manifest_beside_other_files(
 
         monkeypatch.setattr(os, "replace", killed_after_the_first_rename)
         with pytest.raises(Killed):
-            returns.export(outcome.ctx, period, "json", target)
+            returns.export(outcome.ctx, period, "json", target, overwrite=True)
         monkeypatch.undo()
         # The new return is whole; the old manifest, which no longer matches it, is gone.
         json.loads(target.read_bytes())
         assert not manifest.exists()
 
-        returns.export(outcome.ctx, period, "json", target)
+        returns.export(outcome.ctx, period, "json", target, overwrite=True)
     finally:
         lock(outcome.ctx)
     listed = json.loads(manifest.read_bytes())["files"]

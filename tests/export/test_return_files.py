@@ -15,6 +15,7 @@ from sqlmodel import col, select
 
 from caseapp.errors import ExportError, PermissionDenied
 from caseapp.export import csv_return, xlsx
+from caseapp.export.files import FileExists
 from caseapp.export.tables import ReturnDocument, Table
 from caseapp.models import AuditEvent, ExportEvent
 from caseapp.services import returns, settings
@@ -69,7 +70,7 @@ def test_manifest_records_period_rules_files_and_the_audit_head(
     head_before = dict(sample.store.key_file.audit_head)
     result = returns.export(sample, PERIOD, "xlsx", tmp_path / "oct.xlsx", threshold=12)
     manifest = json.loads(result.manifest.read_text("utf-8"))
-    assert result.manifest.name == "oct.manifest.json"
+    assert result.manifest.name == "oct.xlsx.manifest.json"
     assert manifest["period"] == {"from": "2026-10-01", "to": "2026-10-31", "label": "October 2026"}
     assert manifest["provider"] == "Women's Centre"
     assert manifest["generated_by"] == {"role": "manager", "user_id": 1}
@@ -253,6 +254,22 @@ def test_a_keyworker_is_refused_and_nothing_is_written(
 def test_an_existing_folder_for_xlsx_gets_a_dated_file_name(sample: Ctx, tmp_path: Path) -> None:
     result = returns.export(sample, PERIOD, "xlsx", tmp_path)
     assert result.target.name == "return-2026-10-01-to-2026-10-31.xlsx"
-    assert result.manifest.name == "return-2026-10-01-to-2026-10-31.manifest.json"
+    assert result.manifest.name == "return-2026-10-01-to-2026-10-31.xlsx.manifest.json"
     assert result.target.exists() and result.manifest.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_an_export_never_overwrites_unless_asked_and_each_file_keeps_its_manifest(
+    sample: Ctx, tmp_path: Path
+) -> None:
+    as_json = returns.export(sample, PERIOD, "json", tmp_path / "ret.json", threshold=12)
+    as_xlsx = returns.export(sample, PERIOD, "xlsx", tmp_path / "ret.xlsx", threshold=12)
+    assert as_json.manifest != as_xlsx.manifest and as_json.manifest.exists()
+    before = as_json.target.read_bytes()
+    with pytest.raises(FileExists, match="already there"):
+        returns.export(sample, PERIOD, "json", tmp_path / "ret.json", threshold=12)
+    assert as_json.target.read_bytes() == before
+    again = returns.export(
+        sample, PERIOD, "json", tmp_path / "ret.json", threshold=12, overwrite=True
+    )
+    assert again.manifest == as_json.manifest

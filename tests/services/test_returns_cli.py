@@ -49,7 +49,7 @@ def test_each_kind_of_period(
     assert f'"from": "{first}"' in out.read_text("utf-8")
     assert f'"to": "{last}"' in out.read_text("utf-8")
     printed = capsys.readouterr().out
-    assert str(out) in printed and "out.manifest.json" in printed
+    assert str(out) in printed and "out.json.manifest.json" in printed
 
 
 def test_a_keyworker_is_refused_with_exit_5(
@@ -152,7 +152,7 @@ def test_a_dry_run_shows_the_return_and_releases_nothing(
     out = tmp_path / "q4.json"
     args = ["--quarter", "2026Q4", "--format", "json", "--out", str(out)]
     assert run(closed_store, MANAGER, *args, monkeypatch=monkeypatch) == 0
-    manifest = (tmp_path / "q4.manifest.json").read_text("utf-8")
+    manifest = (tmp_path / "q4.json.manifest.json").read_text("utf-8")
     assert '"compared": []' in manifest
     # Released now: the dry run of October names the quarter it was checked against.
     assert (

@@ -57,7 +57,7 @@ def test_the_2019_20_return_reproduces_the_published_figures(
             "denominator": counted,
             "percent": reference_year.EXPECTED_PERCENT[question],
         }
-    assert (tmp_path / "return-2019-20.manifest.json").exists()
+    assert (tmp_path / "return-2019-20.json.manifest.json").exists()
 
 
 def test_the_financial_year_option_gives_the_same_year(

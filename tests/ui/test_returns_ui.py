@@ -171,9 +171,9 @@ async def test_export_writes_the_file_and_names_it(
         await pilot.press("enter")
         await settle(pilot)
         assert target.exists()
-        assert (tmp_path / "oct.manifest.json").exists()
+        assert (tmp_path / "oct.xlsx.manifest.json").exists()
         notes = notices(app)
-        assert any("oct.xlsx" in note and "oct.manifest.json" in note for note in notes)
+        assert any("oct.xlsx" in note and "oct.xlsx.manifest.json" in note for note in notes)
         assert screen.query_one("#returns-progress").has_class("hidden")
         assert screen.query_one("#returns-progress-bar", ProgressBar).progress == 4
         assert screen.query_one("#returns-export-bar").has_class("hidden")
@@ -236,3 +236,28 @@ async def test_a_keyworker_cannot_open_returns(manager: Ctx, make_user: Callable
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
         assert "Returns" not in screen_text(app)
+
+
+async def test_export_over_an_existing_file_asks_first_and_a_second_enter_replaces_it(
+    sample: Ctx, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "oct.xlsx"
+    target.write_bytes(b"someone else's workbook")
+    app = make_app(sample)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await open_returns(app, pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("right", "tab", "ctrl+u")
+        await type_text(pilot, "oct")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert target.read_bytes() == b"someone else's workbook"
+        notes = notices(app)
+        assert any("already there" in note for note in notes)
+        assert any("Press Enter again" in note for note in notes)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert target.read_bytes().startswith(b"PK")
+        assert (tmp_path / "oct.xlsx.manifest.json").exists()
