@@ -20,7 +20,7 @@ from caseapp.modals.discard import DraftOfferModal
 from caseapp.modals.field_form import FieldForm
 from caseapp.palette.actions import CaseCommands
 from caseapp.screens.base import CaseScreen
-from caseapp.screens.navigation import DESTINATIONS
+from caseapp.screens.navigation import DESTINATIONS, back_home
 from caseapp.screens.unlock import UnlockScreen
 from caseapp.widgets.safe import safe
 
@@ -294,8 +294,7 @@ class CaseApp(App[int]):
         self.sub_title = ""
         # Toasts outlive screens and can name a woman ("Saved Jane's contact"): drop them too.
         self.clear_notifications()
-        while len(self.screen_stack) > 2:
-            self.pop_screen()
+        back_home(self)
         screen = UnlockScreen(
             self.store_path,
             username=ctx.actor.username if ctx else "",
@@ -324,8 +323,7 @@ class CaseApp(App[int]):
         """Return to the home screen, closing whatever is on top of it."""
         if self.ctx is None:
             return
-        while len(self.screen_stack) > 2:
-            self.pop_screen()
+        back_home(self)
 
     def palette_commands(self) -> list[tuple[str, str, str]]:
         """Commands for the palette available from every unlocked screen."""
@@ -346,8 +344,7 @@ class CaseApp(App[int]):
             if destination.name == name and self.ctx.actor.role in destination.roles:
                 module_name, class_name = destination.screen.split(":")
                 screen_class = getattr(importlib.import_module(module_name), class_name)
-                while len(self.screen_stack) > 2:
-                    self.pop_screen()
+                back_home(self)
                 self.push_screen(screen_class())
                 return
         self.notify("That is not available to your role.", severity="warning", markup=False)

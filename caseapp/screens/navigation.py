@@ -7,6 +7,10 @@ nothing heavy and the home screen and palette stay in step.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 
 @dataclass(frozen=True)
@@ -19,6 +23,16 @@ class Destination:
     screen: str
     roles: frozenset[str]
     help: str
+
+
+def back_home(app: App[Any]) -> None:
+    """Close every screen above the home screen: the one way back home, or to lock.
+
+    Textual's default screen is at the bottom of the stack and home (or the unlock screen)
+    above it, so whatever is above those two goes.
+    """
+    while len(app.screen_stack) > 2:
+        app.pop_screen()
 
 
 KEYWORKERS_AND_MANAGERS = frozenset({"keyworker", "manager"})

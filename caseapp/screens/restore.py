@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from caseapp.screens.base import CaseScreen
+from caseapp.screens.navigation import back_home
 from caseapp.services.drafts import DraftView
 
 
@@ -35,7 +36,6 @@ def restore(app: Any, draft: DraftView) -> bool:
     if screen is None:
         return False
     screen.pending_draft = draft
-    while len(app.screen_stack) > 2:
-        app.pop_screen()
+    back_home(app)
     app.push_screen(screen)
     return True

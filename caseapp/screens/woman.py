@@ -50,6 +50,7 @@ from caseapp.models.codes import (
 )
 from caseapp.screens.base import CaseScreen
 from caseapp.screens.distance import DistanceScreen
+from caseapp.screens.navigation import back_home
 from caseapp.screens.plan import PlanScreen
 from caseapp.screens.subject_requests import SubjectRequestsScreen
 from caseapp.services import clock, permissions
@@ -822,6 +823,5 @@ def open_woman_screen(app: Any, woman_id: int) -> None:
     """Open her record over the home screen (from the palette or anywhere)."""
     if getattr(app, "ctx", None) is None:
         return
-    while len(app.screen_stack) > 2:
-        app.pop_screen()
+    back_home(app)
     app.push_screen(WomanScreen(woman_id))
