@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from caseapp.export.anonymise import CellRef, RawTable, suppress
 from caseapp.services import returns
 from caseapp.services.context import Ctx
-from caseapp.services.demo_data import populate
+from caseapp.services.demo.data import populate
 from caseapp.services.returns_periods import Period, financial_year, month_period, quarter_period
 from caseapp.services.returns_sql import figures
 from tests.export import return_sample

@@ -11,7 +11,7 @@ from sqlmodel import select
 from caseapp.models import ReturnRelease
 from caseapp.services import returns
 from caseapp.services.context import Ctx
-from caseapp.services.demo_data import populate
+from caseapp.services.demo.data import populate
 from caseapp.services.returns_metrics import HEADLINE_CODES, WOMEN_COUNTS
 from caseapp.services.returns_periods import Period, date_range, month_period, quarter_period
 from caseapp.services.returns_releases import Release, nested, released, remainder

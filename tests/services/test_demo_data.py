@@ -26,7 +26,8 @@ from caseapp.models.codes import ATTENDED
 from caseapp.services import returns, users
 from caseapp.services.context import Ctx
 from caseapp.services.demo import DEMO_PASSPHRASE, create_demo_store
-from caseapp.services.demo_data import KEYWORKERS_WITH_SLOTS, SIZES, populate
+from caseapp.services.demo.data import populate
+from caseapp.services.demo.shape import KEYWORKERS_WITH_SLOTS, SIZES
 from caseapp.services.export_data import export_data
 from caseapp.services.returns_periods import financial_year
 from caseapp.store.keyslots import FAST_KDF

@@ -18,7 +18,7 @@ from caseapp.export.files import FORMULA_STARTS
 from caseapp.models import AuditEvent, ExportEvent, Outcome, User
 from caseapp.services import returns, users
 from caseapp.services.context import Actor, Ctx
-from caseapp.services.demo_data import populate
+from caseapp.services.demo.data import populate
 from caseapp.services.export_data import export_data, reversible
 from caseapp.services.interchange.spec import COLUMNS, LOAD_ORDER
 from caseapp.services.interchange.validate import unneutralise

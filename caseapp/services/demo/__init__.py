@@ -21,13 +21,13 @@ def default_demo_path() -> Path:
 def create_demo_store(
     path: Path, *, seed: int = 2026, size: str = "small", kdf: KdfParams | None = None
 ) -> None:
-    """Create a demo store with the demo manager (synthetic data is added by `demo_data`)."""
+    """Create a demo store with the demo manager (synthetic data is added by `demo.data`)."""
     store, _code = create_store(path, DEMO_USER, DEMO_PASSPHRASE, kdf=kdf)
     try:
         create_first_manager(store, DEMO_USER, "Demo Manager")
         # Imported here: the synthetic provider is large and only the demo needs it.
-        from caseapp.services import demo_data
+        from caseapp.services.demo import data
 
-        demo_data.populate(store, seed=seed, size=size)
+        data.populate(store, seed=seed, size=size)
     finally:
         store.close()

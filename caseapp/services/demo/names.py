@@ -1,6 +1,6 @@
 """Word lists for the synthetic demo provider: names by heritage, notes, goals, group titles.
 
-Kept apart from `demo_data` so the generator reads as logic rather than as lists. Every name
+Kept apart from the generator (`demo.provider`) so it reads as logic, not lists. Every name
 here is a common given name or surname; combinations are random and belong to nobody.
 """
 
