@@ -167,12 +167,13 @@ def bench_app_session(path: Path) -> bool:
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     try:
         started = time.perf_counter()
-        if not _read_until(fd, b"Passphrase", started + 60):
+        # Generous deadlines: on a shared machine under load an unlock can take a while.
+        if not _read_until(fd, b"Passphrase", started + 120):
             raise SystemExit("the app never showed its unlock screen")
         os.write(fd, DEMO_USER.encode() + b"\r")
         time.sleep(0.2)  # a person takes longer than this to move to the next field
         os.write(fd, DEMO_PASSPHRASE.encode() + b"\r")
-        if not _read_until(fd, b"Signed in as", time.perf_counter() + 60):
+        if not _read_until(fd, b"Signed in as", time.perf_counter() + 120):
             raise SystemExit("the app never showed its home screen")
         _settle(fd, 3, 30)
         for keys in (b"r", b"y", b"\x1b", b"c"):  # returns, the year, back, the caseload
