@@ -16,9 +16,10 @@ _KEYS: weakref.WeakKeyDictionary[Engine, bytearray] = weakref.WeakKeyDictionary(
 # Memory, sized for what the work needs: no command or app session above 300 MB on the large
 # store (a 64 MiB cache on each of seven connections once let an export peak at 340 MB). A
 # command (an export, an import, the demo build, a backup) works on one thread, so on one
-# connection: it gets the main cache. On the large demo build, 32 MiB took 3% more CPU than
-# 64 MiB and 8 MiB 31% more; each MiB of cache was about 1.8 MB of peak, beside an Argon2id
-# derivation of 64-128 MiB (calibrated per machine) that the build's peak also holds.
+# connection: it gets the main cache. On the large demo build each MiB of cache was about
+# 1.8 MB of peak, beside an Argon2id derivation of 64-128 MiB (calibrated per machine) that
+# the peak also holds; its CPU time did not grow from 64 MiB down to 16 MiB (8 MiB took a third
+# more), so 16 MiB it is.
 # The app's thread workers overlap only briefly (a screen loading two panels at once): each
 # connection opened beside the first gets a small cache. Worst case, every connection open:
 # CACHE_KIB + (MAX_CONNECTIONS - 1) * EXTRA_CACHE_KIB = 40 MiB.
