@@ -203,7 +203,13 @@ class Store:
         with self._write_lock:
             checkpoint_and_dispose(self.engine)
             forget_key(self.engine)
-            new_key = rotation.rotate(self.path, self.key_file, self.data_key, progress)
+            old_key = self.data_key
+            try:
+                new_key = rotation.rotate(self.path, self.key_file, old_key, progress)
+            except BaseException:
+                # Failed before the rekey committed (a full disk): go on with the old key.
+                self.engine = make_engine(self.path, old_key)
+                raise
             self.engine = make_engine(self.path, new_key)
             self._data_key = new_key
 

@@ -394,3 +394,20 @@ def test_a_copy_in_another_folder_is_another_place_not_an_older_store(
     _copy_files(with_keyworker, tmp_path / "copy")
     lock(unlock(with_keyworker, MANAGER, PASSPHRASE).ctx)
     lock(unlock(tmp_path / "copy" / with_keyworker.name, MANAGER, PASSPHRASE).ctx)
+
+
+def test_a_rekey_that_fails_before_it_commits_leaves_the_open_store_working(
+    with_keyworker: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    ctx = unlock(with_keyworker, MANAGER, PASSPHRASE).ctx
+    with monkeypatch.context() as patch:
+        patch.setattr(rotation, "_keep_stable_keys", disk_full)
+        with pytest.raises(OSError):
+            users.rekey(ctx)
+    with ctx.write() as session:
+        audit.record(session, ctx, "woman_viewed")
+    lock(ctx)
+    assert maintenance.verify(with_keyworker, MANAGER, PASSPHRASE).ok
