@@ -11,7 +11,7 @@ from typing import TextIO
 from caseapp.cli.common import add_store_argument, add_user_argument, unlocked
 from caseapp.errors import ValidationError
 from caseapp.services.interchange.load import run_import
-from caseapp.services.interchange.report import write_report_csv
+from caseapp.services.interchange.report import report_target, write_report_csv
 
 EPILOG = """\
 PATH is a folder of CSV files (women.csv, engagements.csv, group_sessions.csv,
@@ -64,12 +64,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("path", metavar="PATH", help="a folder, a .zip or an .xlsx")
     p.add_argument("--dry-run", action="store_true", help="check and count; write nothing")
     p.add_argument("--report", metavar="FILE", help="also write the report as a CSV file")
+    p.add_argument("--force", action="store_true", help="replace the --report file if there")
     p.set_defaults(func=cmd_import)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Run the import, print the report; non-zero status when anything is wrong."""
     progress = TextProgress(sys.stderr) if sys.stderr.isatty() else None
+    if args.report:  # refused before the import runs, not after it has written
+        report_target(Path(args.report), overwrite=args.force)
     with unlocked(args) as ctx:
         try:
             report = run_import(ctx, Path(args.path), dry_run=args.dry_run, progress=progress)
@@ -79,6 +82,6 @@ def cmd_import(args: argparse.Namespace) -> int:
     for line in report.lines():
         print(line)
     if args.report:
-        write_report_csv(report, Path(args.report))
+        write_report_csv(report, Path(args.report), overwrite=args.force)
         print(f"Report written to {args.report}.")
     return 0 if report.ok else ValidationError.exit_code

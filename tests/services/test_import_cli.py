@@ -101,3 +101,19 @@ def test_keyworkers_are_refused(cli: Cli, closed: Path, tmp_path: Path) -> None:
 def test_a_missing_path(cli: Cli, closed: Path, tmp_path: Path) -> None:
     ran = cli("import", "--store", str(closed), str(tmp_path / "nothing"), **CREDS)
     assert ran.code == 6 and "does not exist" in ran.err
+
+
+def test_an_existing_report_file_is_refused_before_the_import_runs(
+    cli: Cli, closed: Path, tmp_path: Path
+) -> None:
+    before = _fingerprint(closed)
+    report = tmp_path / "report.csv"
+    report.write_text("kept", "utf-8")
+    ran = cli("import", "--store", str(closed), str(VALID), "--report", str(report), **CREDS)
+    assert ran.code != 0 and "already there" in ran.err
+    assert report.read_text("utf-8") == "kept"
+    assert _fingerprint(closed) == before
+    args = ("import", "--store", str(closed), str(VALID), "--report", str(report), "--force")
+    ran = cli(*args, **CREDS)
+    assert ran.code == 0, ran.err
+    assert report.read_text("utf-8") != "kept"

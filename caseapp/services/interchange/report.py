@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from caseapp.export.files import check_out_file, csv_bytes, write_bytes
+from caseapp.export.files import check_out_file, csv_bytes, refuse_existing, write_bytes
 from caseapp.services.interchange.validate import ERROR, WARNING, Problem
 from caseapp.textsafe import visible
 
@@ -78,12 +78,21 @@ class ImportReport:
         return out
 
 
-def write_report_csv(report: ImportReport, path: Path) -> str:
+def report_target(path: Path, *, overwrite: bool = False) -> Path:
+    """Check where the report CSV goes (before the import runs): a file already there is
+    refused unless `overwrite`."""
+    target = check_out_file(path)
+    if not overwrite:
+        refuse_existing([target])
+    return target
+
+
+def write_report_csv(report: ImportReport, path: Path, *, overwrite: bool = False) -> str:
     """Write every problem (and each file's counts) as a CSV; return its SHA-256.
 
     Cells are neutralised, so a hostile value quoted in a problem cannot run as a formula.
     """
-    target = check_out_file(path)
+    target = report_target(path, overwrite=overwrite)
     rows: list[list[object]] = [
         [p.severity, p.file, p.line, p.column, p.message] for p in report.problems
     ]
@@ -102,4 +111,4 @@ def write_report_csv(report: ImportReport, path: Path) -> str:
     return write_bytes(target, csv_bytes(["severity", "file", "line", "column", "problem"], rows))
 
 
-__all__ = ["ERROR", "WARNING", "FileSummary", "ImportReport", "write_report_csv"]
+__all__ = ["ERROR", "WARNING", "FileSummary", "ImportReport", "report_target", "write_report_csv"]
