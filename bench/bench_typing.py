@@ -16,9 +16,12 @@ keystroke is timed with event hooks, never by polling and never by timing `pilot
 Between keys it waits as a person types (100-200 ms), and the results must be on screen
 before the next key. A second run types at 60 ms a key regardless, and counts results built
 for text already typed past and stale results shown. "Query alone" is the service call the
-screen's worker makes, timed in the same run. Targets: manager median <= 33 ms,
-p90 <= 50 ms; keyworker median <= 25 ms; no keystroke over 100 ms; `c` on the home screen to
-the caseload shown <= 100 ms median.
+screen's worker makes, timed in the same run. On a machine shared with other work the wall
+times include waiting for a CPU, so each keystroke's CPU time (every thread of the process)
+is reported too, with the median of each step (key -> search started -> query started ->
+query done -> rows applied -> frame shown) and the full garbage collections met while typing.
+Targets: manager median <= 33 ms, p90 <= 50 ms; keyworker median <= 25 ms; no keystroke over
+100 ms; `c` on the home screen to the caseload shown <= 100 ms median.
 """
 
 from __future__ import annotations
@@ -308,11 +311,14 @@ async def settle_app(app: CaseApp) -> None:
     await asyncio.sleep(0.05)
 
 
-async def open_caseload(app: CaseApp, probe: Probe) -> float:
+async def open_caseload(app: CaseApp, probe: Probe, cpu: list[float] | None = None) -> float:
     """`c` on the home screen to the first frame showing the caseload's rows; seconds."""
     probe.arm({""})
+    cpu_started = time.process_time()
     started = post_key(app, "c", "c")
     await asyncio.wait_for(probe.shown.wait(), WAIT)
+    if cpu is not None:
+        cpu.append(probe.cpu_shown_at - cpu_started)
     return probe.shown_at - started
 
 
@@ -349,6 +355,7 @@ class Run:
     built_past: int = 0
     stale: int = 0
     openings: list[float] = field(default_factory=list)
+    openings_cpu: list[float] = field(default_factory=list)
 
 
 async def session(store: Path, username: str, passphrase: str, words: list[str], *,
@@ -372,7 +379,7 @@ async def session(store: Path, username: str, passphrase: str, words: list[str],
             assert isinstance(app.screen, HomeScreen), app.screen
             await asyncio.sleep(0.5)
             for _ in range(openings):
-                run.openings.append(await open_caseload(app, probe))
+                run.openings.append(await open_caseload(app, probe, run.openings_cpu))
                 assert isinstance(app.screen, CaseloadScreen)
                 await settle(pilot)
                 await pilot.press("escape")
@@ -398,7 +405,7 @@ def figures(who: str, run: Run, median_target: float, *, p90_target: float | Non
     query = statistics.median(run.queries) * 1000 if run.queries else None
     median, p90, worst = statistics.median(ms), percentile(ms, 90), max(ms)
     ok_median = median <= median_target
-    report(f"keystroke -> redrawn, {who} (median, n={len(ms)})", median, "ms", query,
+    report(f"keystroke -> redrawn, {who} (median, n={len(ms)})", median, "ms", None,
            target=f"<= {median_target:.0f} ms", ok=ok_median)  # fmt: skip
     ok_p90 = p90_target is None or p90 <= p90_target
     report(f"keystroke -> redrawn, {who} (p90)", p90, "ms", None,
@@ -466,6 +473,8 @@ def main(argv: list[str] | None = None) -> int:
         report(f"c on home -> caseload shown, manager (median, n={len(opened)})", median, "ms",
                target="<= 100 ms", ok=median <= 100)  # fmt: skip
         report("c on home -> caseload shown, manager (max)", max(opened), "ms")
+        report("CPU for c -> caseload shown, manager (median, all threads)",
+               statistics.median(managed.openings_cpu) * 1000, "ms")  # fmt: skip
         ok &= median <= 100
     kw = asyncio.run(session(args.store, BENCH_KEYWORKER, "bench-passphrase", her_words, fast=False,
                              openings=0))  # fmt: skip
