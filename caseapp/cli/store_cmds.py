@@ -18,6 +18,7 @@ from caseapp.errors import StoreDamaged
 from caseapp.services import maintenance
 from caseapp.services.users import check_passphrase, check_username, create_first_manager
 from caseapp.store.store import change_passphrase, create_store, open_with_recovery
+from caseapp.sync.exchange import sync_checks
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -113,7 +114,11 @@ def cmd_rekey(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     """Exit 0 when the store and its audit chain are whole, non-zero naming what is wrong."""
     report = maintenance.verify(
-        store_path(args), ask_username(args), ask_passphrase(), accept_older=args.accept_older
+        store_path(args),
+        ask_username(args),
+        ask_passphrase(),
+        accept_older=args.accept_older,
+        extra=sync_checks,
     )
     for line in report.lines:
         print(line)

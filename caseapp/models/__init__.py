@@ -7,6 +7,8 @@ from caseapp.models.groups import Activity, GroupAttendance, GroupSession
 from caseapp.models.reference import Borough, Hub, HubBorough, Setting
 from caseapp.models.releases import ReturnRelease
 from caseapp.models.sync import (
+    SyncAuditBatch,
+    SyncAuditEntry,
     SyncBundle,
     SyncChange,
     SyncClock,
@@ -42,6 +44,8 @@ __all__ = [
     "Referral",
     "ReturnRelease",
     "Setting",
+    "SyncAuditBatch",
+    "SyncAuditEntry",
     "SyncBundle",
     "SyncChange",
     "SyncClock",

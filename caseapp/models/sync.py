@@ -43,6 +43,8 @@ class SyncPeer(SQLModel, table=True):
     users: str = Field(default="[]", max_length=100_000)
     # A hub's women as it last reported them: the centre sends who enters or leaves its scope.
     held: str = Field(default="[]", max_length=10_000_000)
+    # The highest entry of this store's audit log the peer has reported holding a copy of.
+    audit_acked: int = 0
     last_sent: str = Field(default="", max_length=40)
     last_received: str = Field(default="", max_length=40)
     revoked: bool = False
@@ -157,3 +159,27 @@ class SyncBundle(SQLModel, table=True):
     sender: str = Field(max_length=32)
     applied: str = Field(default="", max_length=40)
     changes: int = 0
+
+
+class SyncAuditEntry(SQLModel, table=True):
+    """A copy of an entry of another store's audit chain, as its bundle brought it."""
+
+    __tablename__ = "sync_audit_entry"
+
+    origin: str = Field(primary_key=True, max_length=32)
+    seq: int = Field(primary_key=True)
+    entry: str = Field(max_length=100_000)
+    prev_hmac: str = Field(max_length=64)
+    hmac: str = Field(max_length=64)
+
+
+class SyncAuditBatch(SQLModel, table=True):
+    """The signed summary of a run of copied entries: their range, digest and last link."""
+
+    __tablename__ = "sync_audit_batch"
+
+    origin: str = Field(primary_key=True, max_length=32)
+    first_seq: int = Field(primary_key=True)
+    last_seq: int
+    digest: str = Field(max_length=64)
+    signature: str = Field(max_length=128)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from caseapp.services import audit, backup_record
+from caseapp.services.context import Ctx
 from caseapp.services.session import lock, unlock
 from caseapp.store.store import check_integrity
 
@@ -20,9 +22,18 @@ class VerifyReport:
 
 
 def verify(
-    path: Path, username: str, passphrase: str, *, accept_older: bool = False
+    path: Path,
+    username: str,
+    passphrase: str,
+    *,
+    accept_older: bool = False,
+    extra: Callable[[Ctx], list[tuple[bool, str]]] | None = None,
 ) -> VerifyReport:
-    """Unlock (which already refuses a damaged or older store) and run every check in full."""
+    """Unlock (which already refuses a damaged or older store) and run every check in full.
+
+    `extra` adds checks from a layer above this one (sync's copies of hubs' audit chains):
+    each gives whether it passed and a line to print.
+    """
     outcome = unlock(path, username, passphrase, full_check=True, accept_older=accept_older)
     ctx = outcome.ctx
     try:
@@ -44,9 +55,14 @@ def verify(
             )
         else:
             lines.append(f"backups: {counted} counted, each with its audit entry")
-        ok = not problems and chain.ok and not missing
+        more = extra(ctx) if extra is not None else []
+        lines.extend(line for _good, line in more)
+        failed = [line for good, line in more if not good]
+        ok = not problems and chain.ok and not missing and not failed
         if ok:
             return VerifyReport(True, "Store verified: no damage found.", lines)
+        if not problems and chain.ok and failed:
+            return VerifyReport(False, f"Damage found: {failed[0]}", lines)
         if not problems and chain.ok:
             return VerifyReport(
                 False,

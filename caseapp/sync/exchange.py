@@ -20,7 +20,7 @@ from caseapp.services.context import Ctx
 from caseapp.services.references import floor_key
 from caseapp.store import migrate
 from caseapp.store.atomic import atomic_write_bytes
-from caseapp.sync import capture, pack
+from caseapp.sync import capture, pack, replica
 from caseapp.sync.bundle import SUFFIX, Header, Refused, open_bundle, read_header, seal
 from caseapp.sync.capture import Me, load_me
 from caseapp.sync.merge import Applied, Merger, version_vector
@@ -58,7 +58,7 @@ def _peers(conn: Connection) -> list[Any]:
     return list(
         conn.exec_driver_sql(
             "SELECT store_uid, name, role, kx_public, sign_public, acked, revoked, last_sent, "
-            "last_received, users, held FROM sync_peer ORDER BY name"
+            "last_received, users, held, audit_acked FROM sync_peer ORDER BY name"
         )
     )
 
@@ -111,6 +111,11 @@ def make_bundle(session: Session, me: Me, peer: Any) -> tuple[bytes, int, Header
     if scope is not None:
         payload["enter"] = scope.entering()
         payload["leave"] = scope.leaving()
+    copied = replica.outgoing(conn, me, str(peer[2]), int(peer[11]))
+    if copied is not None:
+        payload["audit"] = copied
+    if str(peer[2]) == "hub":
+        payload["audit_held"] = replica.held(conn, str(peer[0]))
     sign = conn.exec_driver_sql("SELECT sign_private FROM sync_self WHERE id = 1").one()[0]
     return seal(payload, header, str(peer[3]), str(sign)), len(changes), header
 
@@ -203,6 +208,13 @@ def apply_bundle(ctx: Ctx, blob: bytes, *, name: str = "") -> tuple[str, Applied
                 conn.exec_driver_sql(
                     "UPDATE sync_peer SET held = ? WHERE store_uid = ?",
                     (dumps(payload.get("held") or []), header.sender),
+                )
+                if payload.get("audit"):
+                    replica.receive(conn, header.sender, payload["audit"])
+            else:
+                conn.exec_driver_sql(
+                    "UPDATE sync_peer SET audit_acked = max(audit_acked, ?) WHERE store_uid = ?",
+                    (int(payload.get("audit_held") or 0), header.sender),
                 )
             assert peer is not None  # open_bundle refuses an unknown sender
             acked = json.loads(peer[2])
@@ -482,6 +494,15 @@ def resolve(ctx: Ctx, conflict_id: int, value: Any) -> None:
             "UPDATE sync_conflict SET status = 'resolved', resolved_by = ? WHERE id = ?",
             (ctx.actor.username, conflict_id),
         )
+
+
+def sync_checks(ctx: Ctx) -> list[tuple[bool, str]]:
+    """For `caseapp verify`: the copies of every hub's audit chain held here."""
+    with ctx.read() as session:
+        conn = session.connection()
+        if load_me(conn) is None:
+            return []
+        return replica.verify(conn)
 
 
 def revoke(ctx: Ctx, name_or_id: str) -> str:
