@@ -124,7 +124,7 @@ class CaseApp(App[int]):
             | events.Paste,
         ):
             self.last_activity = self.wall_clock()
-        if isinstance(event, events.Key) and self._second_tap(event.key):
+        if isinstance(event, events.Key) and self._second_tap(event):
             # The same key again, right after it opened this screen: a double tap, not a
             # choice made on the new screen (`p p` must not mark a plan goal).
             event.stop()
@@ -132,8 +132,13 @@ class CaseApp(App[int]):
             return
         await super().on_event(event)
 
-    def _second_tap(self, key: str) -> bool:
-        """Whether `key` repeats, within the double-tap time, the key that opened this screen."""
+    def _second_tap(self, event: events.Key) -> bool:
+        """Whether a key repeats, within the double-tap time, the key that opened this screen.
+
+        Only keys that can choose or change something count (letters, digits, space, Enter):
+        F1 twice still opens and closes help, Esc twice still goes back twice.
+        """
+        key = event.key
         now = self.tap_clock()
         screen, depth = self.screen, len(self.screen_stack)
         last_key, last_at, last_screen, last_depth = self._last_key
@@ -142,7 +147,8 @@ class CaseApp(App[int]):
             self._opened_by = (last_key, screen, last_at)
         self._last_key = (key, now, screen, depth)
         opener, opened, at = self._opened_by
-        return key == opener and screen is opened and now - at < DOUBLE_TAP_SECONDS
+        choosing = event.is_printable or key == "enter"
+        return choosing and key == opener and screen is opened and now - at < DOUBLE_TAP_SECONDS
 
     # -- unlock and lock ---------------------------------------------------------------
 
@@ -286,6 +292,10 @@ class CaseApp(App[int]):
         """Hide Lock from the footer while there is nothing unlocked to lock."""
         if action == "lock":
             return self.ctx is not None
+        if action == "go" and parameters and self.ctx is not None:
+            # A destination of another role is not offered at all (footer, help, palette).
+            role = self.ctx.actor.role
+            return any(d.name == parameters[0] and role in d.roles for d in DESTINATIONS)
         return True
 
     def action_lock(self) -> None:
@@ -316,8 +326,13 @@ class CaseApp(App[int]):
     def action_help(self) -> None:
         """F1: help for the current screen."""
         from caseapp.modals.help import HelpModal  # Markdown: loaded at the first F1
+
         screen = self.screen
-        text = getattr(screen, "HELP", CaseScreen.HELP)
+        text = (
+            screen.help_text()
+            if isinstance(screen, CaseScreen)
+            else getattr(screen, "HELP", CaseScreen.HELP)
+        )
         keys = [
             (b.key_display or self.get_key_display(b), b.description)
             for (_node, b, enabled, _tip) in screen.active_bindings.values()

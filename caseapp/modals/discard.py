@@ -21,7 +21,7 @@ class DiscardModal(ModalScreen[bool]):
     DEFAULT_CSS = """
     DiscardModal { align: center middle; }
     DiscardModal > Vertical {
-        width: 50; height: auto; border: round $warning; background: $surface; padding: 0 1;
+        width: 64; height: auto; border: round $warning; background: $surface; padding: 0 1;
     }
     DiscardModal .discard-keys { color: $text-muted; margin-top: 1; }
     """

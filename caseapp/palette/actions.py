@@ -27,7 +27,9 @@ class CaseCommands(Provider):
         if app.ctx is None:
             return [c for c in APP_COMMANDS if c[1] in ("app.help", "app.quit")]
         screen = self.screen
-        extra: tuple[tuple[str, str, str], ...] = getattr(screen, "PALETTE", ())
+        entries = getattr(screen, "palette_entries", None)
+        # A screen offers only what applies to the actor (a keyworker is not offered erasure).
+        extra = entries() if callable(entries) else getattr(screen, "PALETTE", ())
         return [*extra, *app.palette_commands(), *APP_COMMANDS]
 
     def _runner(self, action: str) -> Callable[[], Any]:

@@ -25,6 +25,14 @@ class CaseScreen(Screen[None]):
     PALETTE: ClassVar[tuple[tuple[str, str, str], ...]] = ()
     """(title, action, help) triples this screen adds to the command palette."""
 
+    def help_text(self) -> str:
+        """F1's text for this screen (screens leave out what the actor's role cannot do)."""
+        return self.HELP
+
+    def palette_entries(self) -> list[tuple[str, str, str]]:
+        """This screen's palette entries whose action applies to the actor now."""
+        return [entry for entry in self.PALETTE if self.check_action(entry[1], ())]
+
     pending_draft: DraftView | None = None
     """A draft to open again once the screen is ready (set when restoring after an unlock)."""
 

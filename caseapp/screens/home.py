@@ -45,6 +45,17 @@ class HomeScreen(CaseScreen):
         "jumps to a woman by name or reference. **ctrl+l** locks caseapp at once (it also "
         "locks itself when left idle)."
     )
+    MANAGER_HELP = (
+        "Managers see the whole provider, with unallocated referrals; **k** narrows it to "
+        "one keyworker.\n\n"
+    )
+
+    def help_text(self) -> str:
+        """F1: what a manager's home adds is left out for anyone else."""
+        if self.ctx.actor.is_manager:
+            return self.HELP
+        return self.HELP.replace(self.MANAGER_HELP, "")
+
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(d.key, f"app.go('{d.name}')", d.title, id=f"go-{d.name}") for d in DESTINATIONS),
         Binding("slash", "app.go('caseload')", "Search", show=False, id="home-search"),

@@ -379,11 +379,17 @@ class WomanScreen(CaseScreen):
         "a contact shows all of it with the whole note; **e** there corrects it.\n\n"
         "**c** log a contact · **e** edit her details · **d** correct her referral · "
         "**f** raise a flag · **x** clear a flag · **o** record consent · **w** withdraw "
-        "consent · **z** close her case · **u** reopen it · **a** allocate her to a "
-        "keyworker (managers) · **s** share her record · **m** needs assessments and "
-        "distance travelled · **p** support plan · **r** outcome answers · **ctrl+r** subject "
-        "access pack or erasure (managers) · **Esc** back.\n\n"
+        "consent · **z** close her case · **u** reopen it · "
+        "**a** allocate her to a keyworker (managers) · "
+        "**s** share her record · **m** needs assessments and "
+        "distance travelled · **p** support plan · **r** outcome answers · "
+        "**ctrl+r** subject access pack or erasure (managers) · "
+        "**Esc** back.\n\n"
         "Opening her record is written to the audit log, as is every change."
+    )
+    MANAGER_HELP = (
+        "**a** allocate her to a keyworker (managers) · ",
+        "**ctrl+r** subject access pack or erasure (managers) · ",
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="woman-back"),
@@ -548,19 +554,29 @@ class WomanScreen(CaseScreen):
             "reopen": not open_case,
             "allocate": permissions.allowed(self.ctx, "women.allocate"),
             "referral": record.referral is not None,
-            "share": self.ctx.actor.is_manager
-            or record.woman.keyworker_id == self.ctx.actor.user_id,
+            "share": permissions.allowed_for(
+                self.ctx, "women.share", owner_id=record.woman.keyworker_id
+            ),
             "unshare": bool(record.shared_with),
             "requests": permissions.allowed(self.ctx, "sar"),
         }
-        if action in ("close_case", "reopen"):
-            # One key of the pair applies at a time; the other is hidden, not dimmed.
+        if action in ("close_case", "reopen", "allocate", "requests"):
+            # One key of the pair applies at a time; the other is hidden, not dimmed. Keys
+            # of another role are not hers at all: hidden from the footer, help and palette.
             return bool(rules[action])
         if action in rules:
             return True if rules[action] else None
         return True
 
     # -- actions -------------------------------------------------------------------------
+
+    def help_text(self) -> str:
+        """F1: the manager-only keys are left out for anyone else."""
+        text = self.HELP
+        if not self.ctx.actor.is_manager:
+            for part in self.MANAGER_HELP:
+                text = text.replace(part, "")
+        return text
 
     def draft_route(self) -> dict[str, Any] | None:
         """Her record opens again from her id."""
