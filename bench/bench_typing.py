@@ -150,10 +150,11 @@ def hooks(probe: Probe) -> Iterator[None]:
     search = screen_cls.search
 
     def timed_search(self: Any) -> None:
-        probe.current = self.query_state.search
-        if probe.expected is not None and probe.current in probe.expected:
+        if probe.expected is not None and self.query_state.search in probe.expected:
             probe.stamps.setdefault("search", time.perf_counter())
         search(self)
+        # From here the older search is cancelled: a result for it built after this is waste.
+        probe.current = self.query_state.search
 
     def timed_show_page(self: Any, page: CaseloadPage) -> None:
         show_page(self, page)
