@@ -19,7 +19,7 @@ from caseapp.services.access import get_visible_woman
 from caseapp.services.checks import Checker
 from caseapp.services.context import Ctx
 from caseapp.services.her_record import mark_changed, read_part
-from caseapp.services.permissions import deny, require
+from caseapp.services.permissions import require, require_for
 
 MAX_MINUTES = 12 * 60
 
@@ -137,14 +137,14 @@ def edit_contact(
         if engagement is None:
             raise NotFound("No such contact.")
         woman = get_visible_woman(session, ctx, engagement.woman_id)
-        if not ctx.actor.is_manager and engagement.keyworker_id != ctx.actor.user_id:
-            deny(
-                ctx,
-                "contacts.edit_others",
-                subject_id=woman.id,
-                subject_ref=woman.reference,
-                message="Only whoever logged a contact, or a manager, may correct it.",
-            )
+        require_for(
+            ctx,
+            "contacts.edit_others",
+            owner_id=engagement.keyworker_id,
+            subject_id=woman.id,
+            subject_ref=woman.reference,
+            message="Only whoever logged a contact, or a manager, may correct it.",
+        )
         if entered.hub_id is not None:
             if not _hub_exists(session, entered.hub_id):
                 raise ValidationError("Hub: choose one of the hubs listed.", {"hub_id": "unknown"})

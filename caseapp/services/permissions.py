@@ -19,6 +19,8 @@ PERMISSIONS = MappingProxyType(
         "women.view_all": frozenset({MANAGER}),
         "women.edit": frozenset({KEYWORKER, MANAGER}),
         "women.allocate": frozenset({MANAGER}),
+        "women.share": frozenset({MANAGER}),
+        "contacts.edit_others": frozenset({MANAGER}),
         "groups.manage": frozenset({KEYWORKER, MANAGER}),
         "activities.record": frozenset({KEYWORKER, MANAGER}),
         "return.export": frozenset({MANAGER}),
@@ -34,10 +36,16 @@ PERMISSIONS = MappingProxyType(
     }
 )
 
+# Permissions over one record that its owner has whatever her role: her keyworker shares her
+# record, whoever logged a contact corrects it. The roles above may do it to anyone's.
+OWNER_MAY_TOO = frozenset({"women.share", "contacts.edit_others"})
+
 DESCRIPTIONS = MappingProxyType(
     {
         "women.view_all": "see every woman in the provider",
         "women.allocate": "allocate a woman to a keyworker",
+        "women.share": "share a woman's record",
+        "contacts.edit_others": "correct a contact someone else logged",
         "return.export": "export the commissioner's return",
         "data.export": "export the store's data",
         "data.import": "import records",
@@ -55,6 +63,31 @@ DESCRIPTIONS = MappingProxyType(
 def allowed(ctx: Ctx, permission: str) -> bool:
     """Whether the actor's role carries `permission` (unknown permissions are refused)."""
     return ctx.actor.role in PERMISSIONS.get(permission, frozenset())
+
+
+def allowed_for(ctx: Ctx, permission: str, *, owner_id: int | None) -> bool:
+    """Whether the actor may do this to one record whose owner is `owner_id`.
+
+    Her role's permission covers anyone's record; for `OWNER_MAY_TOO` permissions her own
+    record (she is its owner) is hers to act on too.
+    """
+    if allowed(ctx, permission):
+        return True
+    return permission in OWNER_MAY_TOO and owner_id is not None and owner_id == ctx.actor.user_id
+
+
+def require_for(
+    ctx: Ctx,
+    permission: str,
+    *,
+    owner_id: int | None,
+    subject_id: int | None = None,
+    subject_ref: str = "",
+    message: str | None = None,
+) -> None:
+    """Raise `PermissionDenied` (audited) unless `allowed_for` says the actor may."""
+    if not allowed_for(ctx, permission, owner_id=owner_id):
+        deny(ctx, permission, subject_id=subject_id, subject_ref=subject_ref, message=message)
 
 
 def require(

@@ -38,7 +38,7 @@ from caseapp.services.context import Ctx
 from caseapp.services.flags import FlagInfo, load_flags
 from caseapp.services.her_record import mark_changed
 from caseapp.services.hubs import borough_name, resolve_borough
-from caseapp.services.permissions import deny, require
+from caseapp.services.permissions import require, require_for
 from caseapp.services.references import next_reference
 from caseapp.services.skeleton import skeleton
 from caseapp.services.validation import fold, show_date
@@ -693,11 +693,10 @@ def allocate(ctx: Ctx, woman_id: int, keyworker_id: int | None) -> WomanDetail:
 
 
 def _may_share(ctx: Ctx, woman: Woman) -> None:
-    if ctx.actor.is_manager or woman.keyworker_id == ctx.actor.user_id:
-        return
-    deny(
+    require_for(
         ctx,
         "women.share",
+        owner_id=woman.keyworker_id,
         subject_id=woman.id,
         subject_ref=woman.reference,
         message="Only her keyworker or a manager may share her record.",

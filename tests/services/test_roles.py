@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -17,6 +18,7 @@ from caseapp.models import AuditEvent
 from caseapp.services import (
     audit_log,
     backup,
+    contacts,
     erasure,
     export_data,
     permissions,
@@ -41,6 +43,8 @@ EXPECTED: dict[str, set[str]] = {
     "women.view_all": {M},
     "women.edit": {K, M},
     "women.allocate": {M},
+    "women.share": {M},  # and her keyworker (OWNED)
+    "contacts.edit_others": {M},  # and whoever logged the contact (OWNED)
     "groups.manage": {K, M},
     "activities.record": {K, M},
     "return.export": {M},
@@ -56,10 +60,30 @@ EXPECTED: dict[str, set[str]] = {
 }
 
 
+# Permissions over one record that its owner has too, whatever her role.
+OWNED = {"women.share", "contacts.edit_others"}
+
+
 def test_the_permission_table_is_the_promised_one() -> None:
     assert set(permissions.PERMISSIONS) == set(EXPECTED)
     for name, roles in EXPECTED.items():
         assert set(permissions.PERMISSIONS[name]) == roles, name
+    assert permissions.OWNER_MAY_TOO == OWNED
+
+
+def test_every_inline_rule_is_in_the_table() -> None:
+    """Every permission a service or screen names is one the table (and this test) knows."""
+    root = Path(permissions.__file__).parents[1]
+    named = set()
+    for path in root.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        named |= set(
+            re.findall(
+                r"(?:deny|require|require_for|allowed|allowed_for)\(\s*[\w.]+,\s*\"([a-z_.]+)\"",
+                text,
+            )
+        )
+    assert named and named <= set(EXPECTED), named - set(EXPECTED)
 
 
 @dataclass
@@ -162,6 +186,37 @@ def test_edit_own_not_another_keyworkers(team: Team) -> None:
     )
     refused(team.admin, lambda: women.edit_woman(team.admin, team.own, details), "women.edit")
     assert women.edit_woman(team.mgr, team.other, details).first_name == "Changed"
+
+
+def test_her_keyworker_or_a_manager_shares_her(team: Team) -> None:
+    kw1_id = team.kw1.actor.user_id
+    assert women.share_woman(team.kw1, team.own, team.kw2.actor.user_id).id
+    message = refused(
+        team.kw1,
+        lambda: women.share_woman(team.kw1, team.shared, kw1_id),
+        "women.share",
+        subject=team.shared,
+    )
+    assert "her keyworker or a manager" in message
+    assert women.share_woman(team.mgr, team.other, kw1_id).id == kw1_id
+    assert permissions.allowed_for(team.kw1, "women.share", owner_id=kw1_id)
+    assert not permissions.allowed_for(team.kw1, "women.share", owner_id=None)
+    assert not permissions.allowed_for(team.admin, "women.share", owner_id=None)
+    # Owning a record gives nothing beyond the permissions marked as owned.
+    assert not permissions.allowed_for(team.kw1, "women.allocate", owner_id=kw1_id)
+
+
+def test_whoever_logged_a_contact_or_a_manager_corrects_it(team: Team) -> None:
+    theirs = contacts.log_contact(team.kw2, team.shared, contacts.ContactInput())
+    fixed = contacts.ContactInput(note="corrected")
+    refused(
+        team.kw1,
+        lambda: contacts.edit_contact(team.kw1, theirs.id, fixed),
+        "contacts.edit_others",
+        subject=team.shared,
+    )
+    assert contacts.edit_contact(team.kw2, theirs.id, fixed).note == "corrected"
+    assert contacts.edit_contact(team.mgr, theirs.id, fixed).note == "corrected"
 
 
 def test_only_managers_allocate(team: Team) -> None:
