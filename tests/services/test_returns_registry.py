@@ -13,7 +13,7 @@ from caseapp.services.context import Ctx
 from caseapp.services.returns_metrics import ALL, HEADLINE_CODES, METRICS, WOMEN_COUNTS
 from caseapp.services.returns_periods import month_period
 
-DOMAIN = Path(__file__).resolve().parents[2] / "docs" / "domain.md"
+DOMAIN = Path(__file__).resolve().parents[2] / "docs/domain.md"
 
 
 def test_every_metric_has_a_label_a_definition_and_a_query() -> None:
