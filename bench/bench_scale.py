@@ -177,9 +177,17 @@ def bench_app_session(path: Path) -> bool:
         if not _read_until(fd, b"Signed in as", time.perf_counter() + 120):
             raise SystemExit("the app never showed its home screen")
         _settle(fd, 3, 30)
-        for keys in (b"r", b"y", b"\x1b", b"c"):  # returns, the year, back, the caseload
+        os.write(fd, b"r")  # the returns screen (it opens on the last month)
+        if not _read_until(fd, b"Previous", time.perf_counter() + 60):
+            raise SystemExit("the app never showed the returns screen")
+        _settle(fd, 3, 90)
+        os.write(fd, b"y")  # the year: figures and the twelve-month trend, side by side
+        if not _read_until(fd, b"Women supported", time.perf_counter() + 120):
+            raise SystemExit("the app never showed the year's return")
+        _settle(fd, 3, 90)
+        for keys in (b"\x1b", b"c"):  # back home, then the caseload
             os.write(fd, keys)
-            _settle(fd, 3, 90)
+            _settle(fd, 3, 30)
         took = time.perf_counter() - started
         peak = _peak_of(pid)
         os.write(fd, b"\x11")  # ctrl+q
