@@ -106,8 +106,8 @@ class Suppression:
             )
         elif self.rule == "release":
             reason = (
-                f"rule 4a: it differs by 1 to {threshold - 1} from the same cell of the "
-                f"{self.reason}, which would give a small number away"
+                f"rule 4a: set beside the same cell of the {self.reason}, it would give away "
+                f"a difference of 1 to {threshold - 1} or a cell another release hid"
             )
         elif self.table == "headline":
             reason = f"rule 2: a headline count of women from 1 to {threshold - 1}"
