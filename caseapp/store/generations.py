@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
+from sqlalchemy.exc import OperationalError
 
 from caseapp import paths
 from caseapp.errors import CaseappError
@@ -149,15 +150,20 @@ def advance(
 ) -> int:
     """Move the store at `path` and its key file one generation past anything seen at
     `record_at` (default: `path`, the same place); record both there."""
+    from caseapp.store.store import storage_error  # here: store.py imports this module
+
     where = place(key_file.store_id, record_at or path)
     was = seen(where)
-    with engine.begin() as conn:
-        new = max(read_store_generation(conn), was.store) + 1
-        conn.exec_driver_sql(
-            "INSERT INTO setting (key, value) VALUES (?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (SETTING, str(new)),
-        )
+    try:
+        with engine.begin() as conn:
+            new = max(read_store_generation(conn), was.store) + 1
+            conn.exec_driver_sql(
+                "INSERT INTO setting (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (SETTING, str(new)),
+            )
+    except OperationalError as exc:
+        raise storage_error(exc) from exc  # a read-only store or a full disk, said plainly
     key_file.generation = max(key_file.generation, was.keys)
     key_file.save(paths.key_file_path(Path(path)), data_key)
     record(where, new, key_file.generation, key_file.erasures, key_file.removed)
