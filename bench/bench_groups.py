@@ -28,7 +28,7 @@ from bench.bench_keyworker import build, measure
 from bench.common import OUT_DIR, heading, machine_note, median_time, report, write_results
 from bench.plain import plain_connect, plain_copy, plain_engine
 from caseapp.models import Assessment, GroupSession, User, Woman
-from caseapp.services import assessments, groups, outcomes, plans
+from caseapp.services import assessments, group_register, groups, outcomes, plans
 from caseapp.services.context import Actor, Ctx
 from caseapp.services.demo import DEMO_PASSPHRASE, DEMO_USER
 from caseapp.services.session import unlock
@@ -75,8 +75,10 @@ def register_of_thirty(manager: Ctx, keyworker: Ctx) -> int:
     assert len(women) == REGISTER_SIZE, f"she has only {len(women)} open cases"
     created = groups.create_session(keyworker, title=TITLE, date="today", copy_previous=False)
     ids = [w for w in women if w is not None]
-    groups.add_to_register(keyworker, created.session.id, ids)
-    groups.mark_register(keyworker, created.session.id, {ids[0]: "late", ids[1]: "did_not_attend"})
+    group_register.add_to_register(keyworker, created.session.id, ids)
+    group_register.mark_register(
+        keyworker, created.session.id, {ids[0]: "late", ids[1]: "did_not_attend"}
+    )
     return created.session.id
 
 
@@ -134,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         keyworker = facilitator(manager)
         session_id = register_of_thirty(manager, keyworker)
         woman_id = most_assessed(manager, keyworker)
-        register = groups.get_register(keyworker, session_id)
+        register = group_register.get_register(keyworker, session_id)
         history = assessments.distance_travelled(keyworker, woman_id).assessments
         print(f"  register: {len(register.entries)} women; distance: {len(history)} assessments")
 
@@ -147,15 +149,15 @@ def main(argv: list[str] | None = None) -> int:
 
         # A cold first read after the copy (the pool was disposed), for the record only.
         started = time.perf_counter()
-        groups.get_register(keyworker, session_id)
+        group_register.get_register(keyworker, session_id)
         report("register of 30, first read after unlock", (time.perf_counter() - started) * 1000,
                "ms")  # fmt: skip
 
         cases: list[tuple[str, Ctx, Callable[[], object]]] = [
             ("register of 30 (facilitator)", keyworker,
-             lambda: groups.get_register(keyworker, session_id)),
+             lambda: group_register.get_register(keyworker, session_id)),
             ("register of 30 (manager)", manager,
-             lambda: groups.get_register(manager, session_id)),
+             lambda: group_register.get_register(manager, session_id)),
             ("distance travelled + outcomes (her keyworker)", keyworker,
              distance_screen(keyworker, woman_id)),
             ("distance travelled + outcomes (manager)", manager,
@@ -173,8 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         plain_kw = Ctx(unencrypted, keyworker.actor)
         for name, ours_call, plain_call in [
             ("register of 30: encrypted vs plain, same service",
-             lambda: groups.get_register(keyworker, session_id),
-             lambda: groups.get_register(plain_kw, session_id)),
+             lambda: group_register.get_register(keyworker, session_id),
+             lambda: group_register.get_register(plain_kw, session_id)),
             ("distance: encrypted vs plain, same service",
              distance_screen(keyworker, woman_id), distance_screen(plain_kw, woman_id)),
         ]:  # fmt: skip
@@ -192,12 +194,13 @@ def main(argv: list[str] | None = None) -> int:
             report(name, ours * 1000, "ms", base * 1000)
 
         # Marking one woman is a write with its audit entry and fsync (not a target; for scale).
-        marks = iter(groups.REGISTER_CYCLE * RUNS)
+        marks = iter(group_register.REGISTER_CYCLE * RUNS)
         first = register.entries[2].woman_id
         ours, base = measure(
             keyworker,
             plain,
-            [lambda: groups.mark_register(keyworker, session_id, {first: next(marks)})] * RUNS,
+            [lambda: group_register.mark_register(keyworker, session_id, {first: next(marks)})]
+            * RUNS,
         )
         report("mark one woman on the register (audited write)", ours * 1000, "ms", base * 1000)
         plain.close()

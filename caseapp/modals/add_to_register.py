@@ -14,8 +14,9 @@ from textual.widgets.option_list import Option
 
 from caseapp.errors import CaseappError, ValidationError
 from caseapp.modals.field_form import FieldForm, FieldRow
-from caseapp.services import groups
-from caseapp.services.groups import GroupSessionView, WomanPick
+from caseapp.services import group_register
+from caseapp.services.group_register import WomanPick
+from caseapp.services.groups import GroupSessionView
 from caseapp.widgets.safe import safe
 from caseapp.widgets.text_fields import CompactInput
 
@@ -90,9 +91,9 @@ class AddToRegisterModal(FieldForm[int]):
     def _search(self, typed: str) -> None:
         try:
             if typed.strip():
-                picks = groups.search_women(self.ctx, typed, session_id=self.session_id)
+                picks = group_register.search_women(self.ctx, typed, session_id=self.session_id)
             else:
-                picks = groups.recent_attendees(self.ctx, self.session_id)
+                picks = group_register.recent_attendees(self.ctx, self.session_id)
         except CaseappError as error:
             self.post_message(self.Failed(error))
         else:
@@ -123,7 +124,7 @@ class AddToRegisterModal(FieldForm[int]):
         return self.picks[index].woman_id
 
     def perform(self, data: Any) -> int:
-        groups.add_to_register(self.ctx, self.session_id, [data])
+        group_register.add_to_register(self.ctx, self.session_id, [data])
         return int(data)
 
     def on_field_form_saved(self, message: FieldForm.Saved) -> None:
@@ -178,4 +179,4 @@ class HeadCountModal(FieldForm[GroupSessionView]):
         return str(self.value("count") or "0")
 
     def perform(self, data: Any) -> GroupSessionView:
-        return groups.set_head_count(self.ctx, self.session.id, data)
+        return group_register.set_head_count(self.ctx, self.session.id, data)

@@ -17,7 +17,7 @@ from caseapp.modals.confirm import ConfirmModal
 from caseapp.modals.group_session_form import GroupSessionForm
 from caseapp.models.codes import ATTENDED
 from caseapp.screens.base import CaseScreen
-from caseapp.services import groups
+from caseapp.services import group_register, groups
 from caseapp.services.groups import GroupSessionView, Register, SessionChoices
 from caseapp.services.validation import show_date
 from caseapp.widgets.fast_table import FastTable
@@ -128,7 +128,9 @@ class RegisterScreen(CaseScreen):
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="register-read")
     def _load(self) -> None:
-        self.post_message(self.RegisterLoaded(groups.get_register(self.ctx, self.session_id)))
+        self.post_message(
+            self.RegisterLoaded(group_register.get_register(self.ctx, self.session_id))
+        )
 
     def on_register_screen_register_loaded(self, message: RegisterLoaded) -> None:
         if message.after_write:
@@ -237,7 +239,7 @@ class RegisterScreen(CaseScreen):
         """Attended → late → did not attend → attended, without moving."""
         woman_id = self._current()
         if woman_id is not None:
-            self._set(woman_id, groups.next_attendance(self.marks[woman_id]))
+            self._set(woman_id, group_register.next_attendance(self.marks[woman_id]))
             self._flush()
 
     def action_all_attended(self) -> None:
@@ -258,7 +260,7 @@ class RegisterScreen(CaseScreen):
 
     @work(thread=True, exit_on_error=False, group="register-write")
     def _save_marks(self, batch: dict[int, str]) -> None:
-        register = groups.mark_register(self.ctx, self.session_id, batch)
+        register = group_register.mark_register(self.ctx, self.session_id, batch)
         self.post_message(self.RegisterLoaded(register, after_write=True))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -287,7 +289,7 @@ class RegisterScreen(CaseScreen):
         woman_id = self._current()
         if woman_id is not None:
             self._write_then_show(
-                lambda: groups.remove_from_register(self.ctx, self.session_id, woman_id)
+                lambda: group_register.remove_from_register(self.ctx, self.session_id, woman_id)
             )
 
     def action_copy_previous(self) -> None:
@@ -351,7 +353,9 @@ class RegisterScreen(CaseScreen):
             groups.reinstate_session(self.ctx, self.session_id)
         else:
             groups.cancel_session(self.ctx, self.session_id)
-        self.post_message(self.RegisterLoaded(groups.get_register(self.ctx, self.session_id)))
+        self.post_message(
+            self.RegisterLoaded(group_register.get_register(self.ctx, self.session_id))
+        )
 
     def action_back(self) -> None:
         """Back to the list of sessions."""

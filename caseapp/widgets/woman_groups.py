@@ -12,8 +12,8 @@ from textual.worker import Worker, WorkerState
 
 from caseapp.errors import CaseappError
 from caseapp.logsetup import log_exception
-from caseapp.services import groups
-from caseapp.services.groups import WomanGroup
+from caseapp.services import group_register
+from caseapp.services.group_register import WomanGroup
 from caseapp.services.validation import show_date
 from caseapp.widgets.safe import safe
 
@@ -21,7 +21,7 @@ SHOWN = {"attended": "Attended", "late": "Late", "did_not_attend": "Did not atte
 
 
 class WomanGroupsView(Vertical):
-    """Loads `groups.groups_for_woman` for one woman when mounted; `reload()` reads again."""
+    """Loads her groups (`group_register.groups_for_woman`) when mounted; `reload()` reads again."""
 
     DEFAULT_CSS = """
     WomanGroupsView { height: 1fr; }
@@ -59,7 +59,7 @@ class WomanGroupsView(Vertical):
         ctx = getattr(self.app, "ctx", None)
         if ctx is None:
             raise CaseappError("The store is locked.")
-        self.post_message(self.GroupsLoaded(groups.groups_for_woman(ctx, self.woman_id)))
+        self.post_message(self.GroupsLoaded(group_register.groups_for_woman(ctx, self.woman_id)))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A refusal (not her woman, or locked) is said here and as a notification."""

@@ -39,6 +39,7 @@ from caseapp.services import (
     contacts,
     export_data,
     flags,
+    group_register,
     groups,
     returns,
     sar,
@@ -241,7 +242,7 @@ def test_search_matches_sql_and_wildcards_literally_within_her_caseload(
     assert names(anna, "'; DROP TABLE woman;--") == set()
     assert names(anna, "';") == {"'; DROP TABLE woman;-- Anna"}
     # The register's search for women to add follows the same rule.
-    picks = {p.name for p in groups.search_women(anna, "%")}
+    picks = {p.name for p in group_register.search_women(anna, "%")}
     assert picks == {"%Percent Anna"}
     with manager.read() as session:  # the table is still there, all six in it
         assert session.exec(select(func.count()).select_from(Woman)).one() == 6
@@ -564,7 +565,7 @@ def _hostile_store(ctx: Ctx) -> tuple[int, int]:
     register = groups.create_session(
         ctx, title="[@click=app.quit]Art[/] \x1b]0;t\x07", date=TODAY, today=TODAY
     )
-    groups.add_to_register(ctx, register.session.id, ids)
+    group_register.add_to_register(ctx, register.session.id, ids)
     description = "[@click=app.quit]Bench[/] \x1b]52;c;aGk=\x07 Am\u202eina"
     entered = ActivityInput(type="judiciary_training", date=TODAY, description=description)
     activities.record_activity(ctx, entered, today=TODAY)

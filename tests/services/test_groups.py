@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from caseapp.errors import NotFound, PermissionDenied, ValidationError
-from caseapp.services import groups, users
+from caseapp.services import group_register, groups, users
 from caseapp.services.context import Ctx
 from tests.harness.audit import audit_events
 from tests.harness.women import add_hub, insert_woman, reference_of
@@ -81,9 +81,9 @@ def test_keyworker_facilitates_her_own_sessions_only(
     assert [s.id for s in groups.list_sessions(lee)] == [leads]
     assert {s.id for s in groups.list_sessions(manager)} == {own, leads}
     for call in (
-        lambda: groups.get_register(kim, leads),
+        lambda: group_register.get_register(kim, leads),
         lambda: groups.cancel_session(kim, leads),
-        lambda: groups.set_head_count(kim, leads, 3),
+        lambda: group_register.set_head_count(kim, leads, 3),
     ):
         with pytest.raises(PermissionDenied, match="facilitate"):
             call()
@@ -104,21 +104,21 @@ def test_take_a_register(manager: Ctx) -> None:
     sid = _session(manager)
     ama = insert_woman(manager.store, "Ama", "Owusu")
     bea = insert_woman(manager.store, "Bea", "Adams")
-    register = groups.add_to_register(manager, sid, [ama, bea, ama])
+    register = group_register.add_to_register(manager, sid, [ama, bea, ama])
     assert [(e.name, e.attendance) for e in register.entries] == [
         ("Ama Owusu", "attended"),
         ("Bea Adams", "attended"),
     ]
     assert (register.session.registered, register.session.attended) == (2, 2)
-    register = groups.mark_register(manager, sid, {bea: "late", ama: "did_not_attend"})
+    register = group_register.mark_register(manager, sid, {bea: "late", ama: "did_not_attend"})
     assert {e.woman_id: e.attendance for e in register.entries} == {
         ama: "did_not_attend",
         bea: "late",
     }
-    view = groups.set_head_count(manager, sid, "3")
+    view = group_register.set_head_count(manager, sid, "3")
     assert (view.registered, view.attended, view.anonymous_attendees) == (2, 1, 3)
     assert view.total_attendance == 4
-    register = groups.remove_from_register(manager, sid, ama)
+    register = group_register.remove_from_register(manager, sid, ama)
     assert [e.woman_id for e in register.entries] == [bea]
     # One audit entry per woman for each change, naming the field, never the mark.
     added = audit_events(manager.store, "register_added")
@@ -134,38 +134,38 @@ def test_register_rules(manager: Ctx) -> None:
     sid = _session(manager)
     ama = insert_woman(manager.store)
     other = insert_woman(manager.store)
-    groups.add_to_register(manager, sid, [ama])
+    group_register.add_to_register(manager, sid, [ama])
     with pytest.raises(ValidationError, match="Attendance"):
-        groups.mark_register(manager, sid, {ama: "cancelled_by_woman"})
+        group_register.mark_register(manager, sid, {ama: "cancelled_by_woman"})
     with pytest.raises(NotFound, match="register"):
-        groups.mark_register(manager, sid, {other: "late"})
+        group_register.mark_register(manager, sid, {other: "late"})
     with pytest.raises(NotFound):
-        groups.add_to_register(manager, sid, [999_999])
+        group_register.add_to_register(manager, sid, [999_999])
     for bad in (-1, 501, "lots"):
         with pytest.raises(ValidationError, match="Head count"):
-            groups.set_head_count(manager, sid, bad)
+            group_register.set_head_count(manager, sid, bad)
 
 
 def test_space_cycles_through_the_three_marks() -> None:
-    assert groups.next_attendance("attended") == "late"
-    assert groups.next_attendance("late") == "did_not_attend"
-    assert groups.next_attendance("did_not_attend") == "attended"
-    assert groups.next_attendance("cancelled_by_woman") == "attended"
+    assert group_register.next_attendance("attended") == "late"
+    assert group_register.next_attendance("late") == "did_not_attend"
+    assert group_register.next_attendance("did_not_attend") == "attended"
+    assert group_register.next_attendance("cancelled_by_woman") == "attended"
 
 
 def test_cancel_freezes_the_register_until_reinstated(manager: Ctx) -> None:
     sid = _session(manager)
     ama = insert_woman(manager.store)
-    groups.add_to_register(manager, sid, [ama])
+    group_register.add_to_register(manager, sid, [ama])
     assert groups.cancel_session(manager, sid).status == "cancelled"
-    register = groups.get_register(manager, sid)
+    register = group_register.get_register(manager, sid)
     assert not register.can_edit and len(register.entries) == 1
     with pytest.raises(ValidationError, match="cancelled"):
-        groups.mark_register(manager, sid, {ama: "late"})
+        group_register.mark_register(manager, sid, {ama: "late"})
     with pytest.raises(ValidationError, match="cancelled"):
-        groups.set_head_count(manager, sid, 2)
+        group_register.set_head_count(manager, sid, 2)
     assert groups.reinstate_session(manager, sid).status == "held"
-    assert groups.mark_register(manager, sid, {ama: "late"}).entries[0].attendance == "late"
+    assert group_register.mark_register(manager, sid, {ama: "late"}).entries[0].attendance == "late"
     assert [e[1] for e in audit_events(manager.store, "group_session_cancelled")] == [
         "GRP-2026-0001"
     ]
@@ -181,21 +181,21 @@ def test_keyworker_registers_only_women_she_may_see(
     not_hers = insert_woman(manager.store, "Bea", "Adams", keyworker_id=lee.actor.user_id)
     sid = _session(kim)
     with pytest.raises(PermissionDenied):
-        groups.add_to_register(kim, sid, [hers, not_hers])
-    assert groups.get_register(kim, sid).entries == ()  # all or nothing
+        group_register.add_to_register(kim, sid, [hers, not_hers])
+    assert group_register.get_register(kim, sid).entries == ()  # all or nothing
     [(subject, _ref, detail)] = audit_events(manager.store, "permission_denied")
     assert subject == not_hers and detail["permission"] == "women.view"
     # A manager may add anyone; the facilitator then sees a woman not hers without her name.
-    groups.add_to_register(kim, sid, [hers])
-    groups.add_to_register(manager, sid, [not_hers])
-    entries = groups.get_register(kim, sid).entries
+    group_register.add_to_register(kim, sid, [hers])
+    group_register.add_to_register(manager, sid, [not_hers])
+    entries = group_register.get_register(kim, sid).entries
     assert [(e.name, e.visible, e.reference) for e in entries] == [
         ("Ama Owusu", True, reference_of(manager.store, hers)),
         (groups.HIDDEN_NAME, False, ""),
     ]
     with pytest.raises(PermissionDenied):
-        groups.mark_register(kim, sid, {not_hers: "late"})
-    full = groups.get_register(manager, sid).entries
+        group_register.mark_register(kim, sid, {not_hers: "late"})
+    full = group_register.get_register(manager, sid).entries
     assert [e.name for e in full] == ["Ama Owusu", "Bea Adams"]
 
 
@@ -212,10 +212,10 @@ def test_new_session_starts_from_the_previous_register(
     )
     other = insert_woman(manager.store, "Other", "Lee")
     last_week = _session(manager, "Café club", date(2026, 11, 17), facilitator_id=kim.actor.user_id)
-    groups.add_to_register(manager, last_week, [*mine, closed, other])
+    group_register.add_to_register(manager, last_week, [*mine, closed, other])
     _session(manager, "Art", date(2026, 11, 20))  # another title: ignored
     cancelled = _session(manager, "Cafe Club", date(2026, 11, 21))
-    groups.add_to_register(manager, cancelled, [other])
+    group_register.add_to_register(manager, cancelled, [other])
     groups.cancel_session(manager, cancelled)
 
     created = groups.create_session(kim, title="CAFE CLUB", date=TODAY, today=TODAY)
@@ -245,15 +245,21 @@ def test_search_women_for_the_register(manager: Ctx, make_user: Callable[..., Ct
         manager.store, "Joanne", "Smith", keyworker_id=kim.actor.user_id, preferred="Jo"
     )
     sid = _session(kim)
-    groups.add_to_register(kim, sid, [jo])
-    assert [p.woman_id for p in groups.search_women(kim, "ame")] == [ama]
-    assert [p.name for p in groups.search_women(manager, "am")] == ["Amy Lee", "Amélie Owusu"]
-    assert [p.woman_id for p in groups.search_women(kim, "AM OW")] == [ama]
-    [pick] = groups.search_women(kim, "jo", session_id=sid)
+    group_register.add_to_register(kim, sid, [jo])
+    assert [p.woman_id for p in group_register.search_women(kim, "ame")] == [ama]
+    assert [p.name for p in group_register.search_women(manager, "am")] == [
+        "Amy Lee",
+        "Amélie Owusu",
+    ]
+    assert [p.woman_id for p in group_register.search_women(kim, "AM OW")] == [ama]
+    [pick] = group_register.search_women(kim, "jo", session_id=sid)
     assert (pick.woman_id, pick.name, pick.on_register) == (jo, "Jo Smith", True)
-    assert groups.search_women(kim, reference_of(manager.store, ama).lower())[0].woman_id == ama
+    assert (
+        group_register.search_women(kim, reference_of(manager.store, ama).lower())[0].woman_id
+        == ama
+    )
     for literal in ("%", "_", "'; DROP TABLE woman;--", "   "):
-        assert groups.search_women(kim, literal) == []
+        assert group_register.search_women(kim, literal) == []
 
 
 def test_groups_on_her_record(manager: Ctx, make_user: Callable[..., Ctx]) -> None:
@@ -265,19 +271,21 @@ def test_groups_on_her_record(manager: Ctx, make_user: Callable[..., Ctx]) -> No
     newer = _session(manager, "Yoga", date(2026, 11, 1))
     dropped = _session(manager, "Cooking", date(2026, 11, 5))
     for sid in (older, newer, dropped):
-        groups.add_to_register(manager, sid, [ama])
-    groups.mark_register(manager, newer, {ama: "did_not_attend"})
+        group_register.add_to_register(manager, sid, [ama])
+    group_register.mark_register(manager, newer, {ama: "did_not_attend"})
     groups.cancel_session(manager, dropped)
-    listed = groups.groups_for_woman(kim, ama)
+    listed = group_register.groups_for_woman(kim, ama)
     assert [(g.title, g.attendance, g.status) for g in listed] == [
         ("Cooking", "attended", "cancelled"),
         ("Yoga", "did_not_attend", "held"),
         ("Art", "attended", "held"),
     ]
     assert listed[2].hub == "North Hub" and listed[2].reference == "GRP-2026-0001"
-    assert [g.title for g in groups.groups_for_woman(kim, ama, attended_only=True)] == ["Art"]
+    assert [g.title for g in group_register.groups_for_woman(kim, ama, attended_only=True)] == [
+        "Art"
+    ]
     with pytest.raises(PermissionDenied):
-        groups.groups_for_woman(lee, ama)
+        group_register.groups_for_woman(lee, ama)
 
 
 def test_update_session_and_list_search(manager: Ctx) -> None:
@@ -314,15 +322,15 @@ def test_recent_attendees_for_a_first_register(manager: Ctx, make_user: Callable
     yoga = _session(kim, "Yoga", date(2026, 11, 12))
     yoga2 = _session(kim, "Yoga", date(2026, 11, 13))
     old = _session(kim, "Yoga", date(2026, 6, 1))
-    groups.add_to_register(kim, art, [ama, bea])
-    groups.add_to_register(kim, yoga, [cat, bea])
-    groups.add_to_register(kim, yoga2, [cat, dee])
-    groups.mark_register(kim, yoga2, {dee: "did_not_attend"})
-    groups.add_to_register(kim, old, [dee])
-    groups.add_to_register(manager, art, [lees])
+    group_register.add_to_register(kim, art, [ama, bea])
+    group_register.add_to_register(kim, yoga, [cat, bea])
+    group_register.add_to_register(kim, yoga2, [cat, dee])
+    group_register.mark_register(kim, yoga2, {dee: "did_not_attend"})
+    group_register.add_to_register(kim, old, [dee])
+    group_register.add_to_register(manager, art, [lees])
     today = _session(kim, "yoga", date(2026, 11, 17), copy_previous=False)
-    groups.add_to_register(kim, today, [ama])
-    picks = groups.recent_attendees(kim, today)
+    group_register.add_to_register(kim, today, [ama])
+    picks = group_register.recent_attendees(kim, today)
     # Same title first (Cat twice, Bea once), then other sessions; attended only, 90 days,
     # never a woman she may not see or one already on the register.
     assert [p.woman_id for p in picks] == [cat, bea]
@@ -341,5 +349,5 @@ def test_problems_name_the_form_field(manager: Ctx) -> None:
         assert list(caught.value.fields) == [field]
     sid = _session(manager)
     with pytest.raises(ValidationError) as caught:
-        groups.set_head_count(manager, sid, "lots")
+        group_register.set_head_count(manager, sid, "lots")
     assert list(caught.value.fields) == ["count"]

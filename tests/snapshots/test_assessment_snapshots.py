@@ -17,7 +17,7 @@ from textual.screen import Screen
 from caseapp.modals.assessment_form import AssessmentForm
 from caseapp.screens.distance import DistanceScreen
 from caseapp.screens.register import RegisterScreen
-from caseapp.services import assessments, groups, outcomes
+from caseapp.services import assessments, group_register, groups, outcomes
 from caseapp.services.assessments import ItemInput
 from caseapp.services.context import Ctx
 from tests.harness.app import make_app, settle, unlock
@@ -133,9 +133,11 @@ def test_group_register(manager: Ctx, snap_compare: Callable[..., bool]) -> None
         manager, title="Healthy relationships", date=TODAY, hub_id=hub, today=TODAY
     )
     sid = created.session.id
-    groups.add_to_register(manager, sid, list(women))
-    groups.mark_register(manager, sid, {wid: m for wid, m in women.items() if m != "attended"})
-    groups.set_head_count(manager, sid, 3)
+    group_register.add_to_register(manager, sid, list(women))
+    group_register.mark_register(
+        manager, sid, {wid: m for wid, m in women.items() if m != "attended"}
+    )
+    group_register.set_head_count(manager, sid, 3)
     app = make_app(manager)
     assert snap_compare(
         app, terminal_size=(80, 24), run_before=_showing(manager, lambda: RegisterScreen(sid))

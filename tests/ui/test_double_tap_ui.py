@@ -10,7 +10,7 @@ from sqlmodel import SQLModel
 from caseapp.screens.home import HomeScreen
 from caseapp.screens.plan import PlanScreen
 from caseapp.screens.woman import WomanScreen, open_woman_screen
-from caseapp.services import consent, flags, groups, plans
+from caseapp.services import consent, flags, group_register, groups, plans
 from caseapp.services.context import Ctx
 from tests.harness.app import make_app, settle, unlock
 from tests.harness.clock import TODAY, fixed_clock  # noqa: F401 (autouse: today is 24/11/2026)
@@ -59,7 +59,9 @@ def _her_world(manager: Ctx) -> int:
     flags.raise_flag(manager, woman.id, "marac", "Heard at MARAC", today=TODAY)
     consent.record_consent(manager, woman.id, consent.ConsentInput(service=True), today=TODAY)
     register = groups.create_session(manager, title="Craft club", date=TODAY, today=TODAY)
-    groups.add_to_register(manager, register.session.id, [woman.id], attendance="did_not_attend")
+    group_register.add_to_register(
+        manager, register.session.id, [woman.id], attendance="did_not_attend"
+    )
     return woman.id
 
 

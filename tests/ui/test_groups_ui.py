@@ -15,7 +15,7 @@ from caseapp.screens.activities import ActivitiesScreen
 from caseapp.screens.base import CaseScreen
 from caseapp.screens.groups import GroupsScreen
 from caseapp.screens.register import RegisterScreen
-from caseapp.services import activities, groups
+from caseapp.services import activities, group_register, groups
 from caseapp.services.activities import ActivityInput
 from caseapp.services.context import Ctx
 from caseapp.widgets.woman_groups import WomanGroupsView
@@ -35,14 +35,14 @@ def _women(ctx: Ctx, names: list[str], keyworker_id: int | None = None) -> list[
 
 
 def _marks(ctx: Ctx, session_id: int) -> dict[str, str]:
-    return {e.name: e.attendance for e in groups.get_register(ctx, session_id).entries}
+    return {e.name: e.attendance for e in group_register.get_register(ctx, session_id).entries}
 
 
 async def test_new_session_starts_from_the_last_register(manager: Ctx) -> None:
     add_hub(manager.store)
     women = _women(manager, NAMES[:3])
     last = groups.create_session(manager, title="Healthy relationships", date=date(2026, 1, 5))
-    groups.add_to_register(manager, last.session.id, women)
+    group_register.add_to_register(manager, last.session.id, women)
     screen = GroupsScreen()
     async with app_showing(manager, screen) as pilot:
         assert "Healthy relationships" in screen_text(pilot.app)
@@ -66,7 +66,7 @@ async def test_new_session_starts_from_the_last_register(manager: Ctx) -> None:
 async def test_twelve_women_in_twelve_keys(manager: Ctx) -> None:
     women = _women(manager, NAMES)
     last = groups.create_session(manager, title="Art", date=date(2026, 1, 5))
-    groups.add_to_register(manager, last.session.id, women)
+    group_register.add_to_register(manager, last.session.id, women)
     today = groups.create_session(manager, title="Art", date=date(2026, 1, 12))
     async with app_showing(manager, RegisterScreen(today.session.id)) as pilot:
         # One key per woman: it marks her and moves to the next.
@@ -82,7 +82,7 @@ async def test_register_keys(manager: Ctx) -> None:
     women = _women(manager, NAMES[:3])
     insert_woman(manager.store, "Zoe", "Young")
     sid = groups.create_session(manager, title="Yoga", date=date(2026, 1, 5)).session.id
-    groups.add_to_register(manager, sid, women, attendance="did_not_attend")
+    group_register.add_to_register(manager, sid, women, attendance="did_not_attend")
     screen = RegisterScreen(sid)
     async with app_showing(manager, screen) as pilot:
         await pilot.press("A")
@@ -149,7 +149,7 @@ async def test_facilitator_sees_other_women_without_names(
     hers = _women(manager, ["Ama Owusu"], keyworker_id=kim.actor.user_id)
     other = _women(manager, ["Bea Adams"])
     sid = groups.create_session(kim, title="Art", date=date(2026, 1, 5)).session.id
-    groups.add_to_register(manager, sid, hers + other)
+    group_register.add_to_register(manager, sid, hers + other)
     async with app_showing(kim, RegisterScreen(sid)) as pilot:
         text = screen_text(pilot.app)
         assert "Ama Owusu" in text and "Bea Adams" not in text
@@ -243,8 +243,8 @@ async def test_her_groups_tab(manager: Ctx, make_user: Callable[..., Ctx]) -> No
     missed = groups.create_session(manager, title="Yoga", date=date(2026, 1, 12)).session.id
     dropped = groups.create_session(manager, title="Cooking", date=date(2026, 1, 19)).session.id
     for sid in (held, missed, dropped):
-        groups.add_to_register(manager, sid, [ama])
-    groups.mark_register(manager, missed, {ama: "did_not_attend"})
+        group_register.add_to_register(manager, sid, [ama])
+    group_register.mark_register(manager, missed, {ama: "did_not_attend"})
     groups.cancel_session(manager, dropped)
     async with app_showing(kim, _HerRecord(ama)) as pilot:
         text = screen_text(pilot.app)
