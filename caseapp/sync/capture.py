@@ -27,6 +27,7 @@ from caseapp.sync.schema import BY_NAME, SPECS, Spec, columns, quote
 # Per engine (one per unlocked store): "on", "off" or "repair"; see `_after_begin`.
 _STATE: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
 PREFIX = "sync_capture_"
+SEQ_PER_MS = 1_000_000  # a change's number: its stamp's milliseconds, then its counter
 
 # The wall clock for stamps; tests replace it to run days in a second.
 clock: list[ids.Wall] = [time.time]
@@ -267,7 +268,10 @@ def _log(
     stamp: str | None = None,
 ) -> str:
     hlc = stamp or me.hlc.tick(now())
-    seq = me.next_seq
+    # Numbered from the clock, not by counting: a store restored from an old copy carries on
+    # above every number it sent before, so no new change is taken for one already held.
+    wall, count = ids.parse(hlc)
+    seq = max(me.next_seq, wall * SEQ_PER_MS + count)
     me.next_seq += 1
     conn.exec_driver_sql(
         "INSERT INTO sync_change (origin, seq, hlc, username, tbl, uid, owner, op, data) "

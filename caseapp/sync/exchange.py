@@ -182,7 +182,7 @@ def apply_bundle(ctx: Ctx, blob: bytes, *, name: str = "") -> tuple[str, Applied
             _check_can_sync(ctx, me)
             header = read_header(blob)
             peer = conn.exec_driver_sql(
-                "SELECT sign_public, revoked, acked FROM sync_peer WHERE store_uid = ?",
+                "SELECT sign_public, revoked FROM sync_peer WHERE store_uid = ?",
                 (header.sender,),
             ).first()
             signer = str(peer[0]) if peer is not None and not peer[1] else None
@@ -216,13 +216,12 @@ def apply_bundle(ctx: Ctx, blob: bytes, *, name: str = "") -> tuple[str, Applied
                     "UPDATE sync_peer SET audit_acked = max(audit_acked, ?) WHERE store_uid = ?",
                     (int(payload.get("audit_held") or 0), header.sender),
                 )
-            assert peer is not None  # open_bundle refuses an unknown sender
-            acked = json.loads(peer[2])
-            for origin, seq in payload["vv"].items():
-                acked[origin] = max(int(seq), int(acked.get(origin, 0)))
+            # What the peer holds, by its latest word: taken as it is, not merged upwards, so a
+            # peer restored from a backup is sent again what it lost (and gets its own back).
             conn.exec_driver_sql(
-                "UPDATE sync_peer SET acked = ?, last_received = ? WHERE store_uid = ?",
-                (dumps(acked), header.made, header.sender),
+                "UPDATE sync_peer SET acked = ?, last_received = ? "
+                "WHERE store_uid = ? AND last_received < ?",
+                (dumps(payload["vv"]), header.made, header.sender, header.made),
             )
             conn.exec_driver_sql(
                 "INSERT INTO sync_bundle (digest, sender, applied, changes) VALUES (?, ?, ?, ?)",

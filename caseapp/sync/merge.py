@@ -90,6 +90,9 @@ class Merger:
                 (origin, seq),
             )
         capture.process(self.conn, emit=False)  # what applying wrote is not a local change
+        # This store's own changes came back (it was restored from a backup): number new ones
+        # after them, so none is taken for one already sent.
+        self.me.next_seq = max(self.me.next_seq, vv.get(self.me.store_uid, 0) + 1)
         self.me.save(self.conn)
         return self.result
 
