@@ -322,6 +322,8 @@ def caseload(
             with cancel.attached(session):
                 result = session.execute(stmt).all()
     rows = to_rows(result)
+    if cancel is not None:
+        cancel.check()  # replaced while its rows were being made: they are not wanted
     return CaseloadPage(tuple(rows[: query.limit]), len(rows) > query.limit, query)
 
 
