@@ -121,7 +121,9 @@ def main(argv: list[str] | None = None) -> int:
         out = args.store.parent / "export"
         out.mkdir(exist_ok=True)
         export_time = median_time(
-            lambda: returns.export(ctx, year, "xlsx", out / "year.xlsx"), runs=3, warmup=0
+            lambda: returns.export(ctx, year, "xlsx", out / "year.xlsx", overwrite=True),
+            runs=3,
+            warmup=0,
         )
         report("year's return exported as XLSX with its manifest", export_time, "s")
         plain.dispose()
