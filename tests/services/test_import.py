@@ -187,7 +187,7 @@ def test_a_failure_while_writing_rolls_everything_back(
             raise OSError("disk full")
         return real(conn, model, rows, **kwargs)
 
-    monkeypatch.setattr("caseapp.services.interchange.load.insert_rows", failing)
+    monkeypatch.setattr("caseapp.services.interchange.loader.insert_rows", failing)
     before = fingerprint(manager.store)
     with pytest.raises(OSError):
         run(manager, VALID)

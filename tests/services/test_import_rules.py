@@ -20,8 +20,8 @@ from caseapp.models import (
     Woman,
 )
 from caseapp.services.context import Ctx
+from caseapp.services.interchange.cells import code_lookup
 from caseapp.services.interchange.spec import COLUMNS, REQUIRED, TABLES
-from caseapp.services.interchange.validate import _code_lookup
 from tests.services.import_kit import (
     MINIMAL,
     errors,
@@ -302,7 +302,7 @@ def test_a_register_takes_every_attendance_value(manager: Ctx, tmp_path: Path, g
 
 
 def test_a_label_naming_two_codes_is_ambiguous() -> None:
-    lookup = _code_lookup({"a": "Other", "b": "Other", "c": "Only"})
+    lookup = code_lookup({"a": "Other", "b": "Other", "c": "Only"})
     assert lookup["other"] is None
     assert lookup["only"] == "c"
     assert lookup["a"] == "a"

@@ -8,7 +8,8 @@ import pytest
 
 from caseapp.errors import ValidationError
 from caseapp.services import caseload
-from caseapp.services.interchange.validate import Bad, _Cells
+from caseapp.services.interchange.cells import Cells
+from caseapp.services.interchange.checked import Bad
 from caseapp.services.validation import parse_date, read_date
 
 TODAY = date(2026, 11, 24)
@@ -49,7 +50,7 @@ def test_forms_search_and_import_read_a_date_alike(text: str) -> None:
     assert typed == expected
     assert caseload._exact_date(text) == expected
     try:
-        imported = _Cells.to_date(text)
+        imported = Cells.to_date(text)
     except Bad:
         imported = None
     assert imported == expected

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from caseapp.export.files import check_out_file, csv_bytes, refuse_existing, write_bytes
-from caseapp.services.interchange.validate import ERROR, WARNING, Problem
+from caseapp.services.interchange.checked import ERROR, WARNING, Problem
 from caseapp.textsafe import visible
 
 
