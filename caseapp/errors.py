@@ -10,17 +10,27 @@ if TYPE_CHECKING:
 
 
 class CaseappError(Exception):
-    """Base for errors whose `str()` is safe and meaningful to show to the user."""
+    """Base for errors whose `str()` is safe and meaningful to show to the user.
 
-    exit_code = 1
+    `exit_code` is the command line's status, from the README's table: 2 passphrase or
+    attempts, 3 damage, 4 store in use, 5 permission, 6 invalid input (the default: what was
+    asked cannot be done as asked), 7 not found, 8 export failed, 74 a file cannot be used.
+    tests/cli/test_exit_codes.py checks every subclass against the README.
+    """
+
+    exit_code = 6
 
 
 class StoreNotFound(CaseappError):
     """No store exists at the given path."""
 
+    exit_code = 7
+
 
 class StoreExists(CaseappError):
     """A store already exists where a new one was asked for."""
+
+    exit_code = 6
 
 
 class StoreDamaged(CaseappError):
@@ -38,7 +48,7 @@ class StoreInUse(CaseappError):
 class StoreWriteFailed(CaseappError):
     """A write could not be saved (full disk, read-only store); the transaction was rolled back."""
 
-    exit_code = 9
+    exit_code = 74  # a file caseapp needs cannot be used: the message names it
 
 
 class PassphraseIncorrect(CaseappError):

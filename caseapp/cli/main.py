@@ -6,10 +6,11 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from caseapp import __version__
 from caseapp.cli.common import add_store_argument, store_path
-from caseapp.errors import CaseappError
+from caseapp.errors import CaseappError, StoreNotFound
 
 # Each module has `register(subparsers)`; add a line here for a new command group.
 COMMAND_MODULES = (
@@ -63,6 +64,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class CaseappParser(argparse.ArgumentParser):
+    """Usage errors are one line and exit 6 (invalid input, the README's table), not 2."""
+
+    def error(self, message: str) -> NoReturn:
+        """Say what is wrong in one line and where the usage is; exit 6."""
+        self.exit(6, f"{self.prog}: {message} (see `{self.prog} --help`).\n")
+
+
 def command_in(argv: Sequence[str]) -> str | None:
     """The command named in `argv` (skipping the top-level options), or None."""
     skip = False
@@ -81,7 +90,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
     Without `argv` every command module registers itself (what the tests compare with).
     """
-    parser = argparse.ArgumentParser(
+    parser = CaseappParser(
         prog="caseapp",
         description="Keywork records and the commissioner's anonymised returns, offline and "
         "encrypted. With no command, opens the app.",
@@ -120,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_app(store_path(args))
         return int(args.func(args) or 0)
     except CaseappError as exc:
-        print(f"caseapp: {exc}", file=sys.stderr)
+        print(f"caseapp: {exc}{_demo_hint(exc)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("caseapp: interrupted; nothing half-written was kept.", file=sys.stderr)
@@ -137,3 +146,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f" Details (no personal data) are in {log_path}." if log_path else ""
         print(f"caseapp: unexpected error ({type(exc).__name__}).{where}", file=sys.stderr)
         return 70
+
+
+def _demo_hint(exc: CaseappError) -> str:
+    """When the store is missing but the demo store exists, how to use the demo instead."""
+    if not isinstance(exc, StoreNotFound):
+        return ""
+    from caseapp.services.demo import DEMO_PASSPHRASE, DEMO_USER, default_demo_path
+
+    demo = default_demo_path()
+    if not demo.exists() or str(demo) in str(exc):
+        return ""
+    return (
+        f" The demo store exists: `caseapp demo` opens it, or add `--store {demo}` to any "
+        f"command (user {DEMO_USER} or kw.amina, passphrase {DEMO_PASSPHRASE})."
+    )

@@ -31,7 +31,7 @@ CLOCK_SLACK = timedelta(minutes=2)
 class ClockBehind(CaseappError):
     """The wall clock reads earlier than the newest audit entry."""
 
-    exit_code = 9
+    exit_code = 6  # invalid as asked: confirm the date with --clock-is-right
 
 
 @dataclass(frozen=True)

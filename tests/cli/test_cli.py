@@ -64,7 +64,7 @@ def test_init_refuses_to_overwrite(cli: Cli, store_path: Path) -> None:
     _init(cli, store_path)
     before = file_hashes(store_path)
     ran = cli("init", "--store", str(store_path), "--user", "other", CASEAPP_PASSPHRASE="x" * 12)
-    assert ran.code == 1
+    assert ran.code == 6
     assert "will not overwrite" in one_clean_line(ran.err)
     assert file_hashes(store_path) == before
 
@@ -217,8 +217,8 @@ def test_user_add_list_reset_remove(cli: Cli, closed_store_path: Path) -> None:
             "Username: 1 to 64",
         ),
         (("user", "remove", MANAGER), CREDS, 6, "cannot remove yourself"),
-        (("user", "list"), {"CASEAPP_USER": MANAGER}, 1, "set CASEAPP_PASSPHRASE"),
-        (("user", "list"), {"CASEAPP_PASSPHRASE": PASSPHRASE}, 1, "set CASEAPP_USER"),
+        (("user", "list"), {"CASEAPP_USER": MANAGER}, 6, "set CASEAPP_PASSPHRASE"),
+        (("user", "list"), {"CASEAPP_PASSPHRASE": PASSPHRASE}, 6, "set CASEAPP_USER"),
         (("user", "list"), {**CREDS, "CASEAPP_USER": "nobody"}, 2, "Username or passphrase"),
     ],
 )
@@ -237,7 +237,7 @@ def test_errors_are_one_line_with_their_exit_status(
 
 def test_missing_store_and_key_file(cli: Cli, closed_store_path: Path) -> None:
     ran = cli("user", "list", "--store", str(closed_store_path.with_name("no.db")), **CREDS)
-    assert ran.code == 1 and "caseapp init" in one_clean_line(ran.err)
+    assert ran.code == 7 and "caseapp init" in one_clean_line(ran.err)
     paths.key_file_path(closed_store_path).unlink()
     ran = cli("verify", "--store", str(closed_store_path), **CREDS)
     assert ran.code == 3 and "key file" in one_clean_line(ran.err)

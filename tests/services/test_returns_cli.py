@@ -131,7 +131,7 @@ def test_to_without_from_is_refused_by_the_parser(
             str(tmp_path / "x"),
             monkeypatch=monkeypatch,
         )
-    assert exited.value.code == 2
+    assert exited.value.code == 6  # a usage error: invalid input, as the README's table says
 
 
 def test_a_dry_run_shows_the_return_and_releases_nothing(
