@@ -15,6 +15,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 
+from caseapp import clock as the_clock
 from caseapp.logsetup import log_exception
 from caseapp.modals.discard import DraftOfferModal
 from caseapp.modals.field_form import FieldForm
@@ -74,7 +75,6 @@ class CaseApp(App[int]):
         *,
         username: str = "",
         demo_hint: str | None = None,
-        clock: Callable[[], float] = time.time,
         unlock_fn: UnlockFn | None = None,
         tap_clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -82,11 +82,12 @@ class CaseApp(App[int]):
         self.store_path = Path(store_path)
         self.initial_username = username
         self.demo_hint = demo_hint
-        self.wall_clock = clock
+        # The idle lock reads the one clock every service reads (tests freeze and move it).
+        self.wall_clock = lambda: the_clock.current().timestamp()
         self.unlock_fn = unlock_fn or _unlock
         self.ctx: Ctx | None = None
         self.idle_seconds = DEFAULT_IDLE_MINUTES * 60.0
-        self.last_activity = clock()
+        self.last_activity = self.wall_clock()
         self.theme = "textual-dark"
         # Set while no lock is still writing its drafts and audit entry in the background;
         # an unlock waits for it (in its worker), so one store is never opened twice.
@@ -397,21 +398,19 @@ def build_app(
     *,
     username: str = "",
     demo_hint: str | None = None,
-    clock: Callable[[], float] = time.time,
     unlock_fn: UnlockFn | None = None,
     tap_clock: Callable[[], float] = time.monotonic,
 ) -> CaseApp:
     """The one way to build the app: `caseapp`, `caseapp demo` and every UI test call it.
 
-    `clock` (the wall clock for the idle lock), `unlock_fn` (how a username and passphrase
-    become an open store) and `tap_clock` (what tells a double-tapped key from two presses) are
-    the hooks a test replaces; nothing else about the app is patched.
+    `unlock_fn` (how a username and passphrase become an open store) and `tap_clock` (what
+    tells a double-tapped key from two presses) are the hooks a test replaces; the idle lock
+    reads `caseapp.clock`, which tests freeze; nothing else about the app is patched.
     """
     return CaseApp(
         store_path,
         username=username,
         demo_hint=demo_hint,
-        clock=clock,
         unlock_fn=unlock_fn,
         tap_clock=tap_clock,
     )

@@ -29,7 +29,7 @@ SIZE = (80, 24)
 def make_app(ctx: Ctx, **options: Any) -> CaseApp:
     """The real app on `ctx`'s store, whose unlock (any passphrase typed) opens it as `ctx`.
 
-    `options` go to `build_app` (`clock`, `tap_clock`, `demo_hint`); the app gets a twin of the
+    `options` go to `build_app` (`tap_clock`, `demo_hint`); the app gets a twin of the
     open store, so its locking and quitting leave the test's handle open.
     """
 

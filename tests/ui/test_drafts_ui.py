@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from caseapp.clock import FrozenClock
 from caseapp.modals.contact_form import ContactForm
 from caseapp.modals.discard import DraftOfferModal
 from caseapp.modals.field_form import FieldForm
@@ -87,13 +89,12 @@ async def test_lock_keeps_the_open_form_and_unlock_brings_it_back(
         assert drafts.my_drafts(anna) == []
 
 
-async def test_idle_lock_keeps_the_form_too(manager: Ctx) -> None:
+async def test_idle_lock_keeps_the_form_too(manager: Ctx, clock: FrozenClock) -> None:
     woman = add_woman(manager)
-    now = [1000.0]
-    app = make_app(manager, clock=lambda: now[0])
+    app = make_app(manager)
     async with app.run_test(size=(80, 24)) as pilot:
         await _her_contact_form(pilot, woman.id)
-        now[0] += app.idle_seconds + 1
+        clock.advance(timedelta(seconds=app.idle_seconds + 1))
         app.check_idle_lock()
         assert isinstance(app.screen, UnlockScreen)
         await settle(pilot)

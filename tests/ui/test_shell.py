@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from caseapp.app import CaseApp, build_app
+from caseapp.clock import FrozenClock
 from caseapp.errors import StoreDamaged
 from caseapp.modals.help import HelpModal
 from caseapp.models import AuditEvent, Setting
@@ -22,16 +24,6 @@ from caseapp.services.session import UnlockOutcome, lock, unlock
 from caseapp.store.store import DAMAGED, open_store
 from tests.conftest import MANAGER, PASSPHRASE
 from tests.harness.app import SIZE, notices, settle
-
-
-class FakeClock:
-    """A wall clock the test moves by hand (sleeping laptops jump it forward)."""
-
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 async def sign_in(
@@ -166,20 +158,19 @@ async def test_lock_drops_notifications_that_may_name_a_woman(closed_store_path:
         assert "Qz7Marker" not in app.export_screenshot()
 
 
-async def test_idle_lock_by_the_wall_clock(closed_store_path: Path) -> None:
-    clock = FakeClock()
-    app = build_app(closed_store_path, clock=clock)
+async def test_idle_lock_by_the_wall_clock(closed_store_path: Path, clock: FrozenClock) -> None:
+    app = build_app(closed_store_path)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(app, pilot)
         assert app.idle_seconds == 300
-        clock.now += 299
+        clock.advance(timedelta(seconds=299))
         app.check_idle_lock()
         assert app.ctx is not None
         await pilot.press("f1", "escape")  # activity restarts the count
-        clock.now += 200
+        clock.advance(timedelta(seconds=200))
         app.check_idle_lock()
         assert app.ctx is not None
-        clock.now += 100  # 5 minutes since the last key, as after a laptop's sleep
+        clock.advance(timedelta(seconds=100))  # 5 minutes since the last key, as after a sleep
         app.check_idle_lock()
         await pilot.pause()
         assert app.ctx is None
@@ -210,11 +201,12 @@ async def test_idle_time_comes_from_settings_within_1_to_15_minutes(
         assert app.idle_seconds == seconds
 
 
-async def test_idle_check_does_nothing_while_locked(closed_store_path: Path) -> None:
-    clock = FakeClock()
-    app = build_app(closed_store_path, clock=clock)
+async def test_idle_check_does_nothing_while_locked(
+    closed_store_path: Path, clock: FrozenClock
+) -> None:
+    app = build_app(closed_store_path)
     async with app.run_test(size=SIZE):
-        clock.now += 3600
+        clock.advance(timedelta(hours=1))
         app.check_idle_lock()
         assert isinstance(app.screen, UnlockScreen)
         assert message(app) == ""
