@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -11,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Button, Footer, Input, LoadingIndicator, Static
 
 from caseapp.errors import CaseappError, PassphraseIncorrect
@@ -21,6 +23,9 @@ if TYPE_CHECKING:
     from caseapp.services.session import UnlockOutcome
 
 STORE_PATH_WIDTH = 47
+
+
+_WAIT = re.compile(r"(?:paused for|try again in) (\d+) s\.")
 
 
 def shorten_path(path: Path, width: int = STORE_PATH_WIDTH) -> str:
@@ -72,6 +77,10 @@ class UnlockScreen(CaseScreen):
         self.initial_username = username
         self.initial_message = message
         self.demo_hint = demo_hint
+        # After repeated failures: the message with its seconds, ticking down to 0.
+        self._message = ""
+        self._paused_until = 0.0
+        self._countdown: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="unlock-box") as box:
@@ -159,12 +168,29 @@ class UnlockScreen(CaseScreen):
             self.post_message(self.Unlocked(outcome))
 
     def on_unlock_screen_unlock_failed(self, message: UnlockFailed) -> None:
-        """Show why, clear the passphrase, try again."""
+        """Show why, clear the passphrase, try again; a pause counts down to 0 s."""
         self._busy(False)
         self._say(message.message)
+        wait = _WAIT.search(message.message)
+        if self._countdown is not None:
+            self._countdown.stop()
+            self._countdown = None
+        if wait:
+            self._message = message.message
+            self._paused_until = self.case_app.wall_clock() + int(wait.group(1))
+            self._countdown = self.set_interval(1.0, self.tick_countdown)
         field = self.query_one("#passphrase", Input)
         field.value = ""
         field.focus()
+
+    def tick_countdown(self) -> None:
+        """Rewrite the seconds left in the message (timer, every second)."""
+        left = max(0, int(self._paused_until - self.case_app.wall_clock() + 0.999))
+        text = _WAIT.sub(lambda m: m.group(0).replace(m.group(1), str(left), 1), self._message)
+        self._say(text if left else "You can try again now.")
+        if not left and self._countdown is not None:
+            self._countdown.stop()
+            self._countdown = None
 
     def on_unlock_screen_unlocked(self, message: Unlocked) -> None:
         """Hand the context to the app, which replaces this screen."""

@@ -13,6 +13,8 @@ _NAME_LIMIT = 200
 _NOTE_LIMIT = 20000
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DATE_UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+# Typed in a form only (never read from a file): 1/12/26 and 1/12 (this year).
+_DATE_SHORT = re.compile(r"^(\d{1,2})/(\d{1,2})(?:/(\d{2}))?$")
 
 
 def clean_text(
@@ -79,7 +81,11 @@ def parse_date(
     today: date | None = None,
     allow_future: bool = True,
 ) -> date | None:
-    """Parse `today`, `yesterday`, `DD/MM/YYYY` or `YYYY-MM-DD`; empty means None."""
+    """Parse `today`, `yesterday`, `DD/MM/YYYY`, `YYYY-MM-DD`, `D/M/YY` or `D/M`; empty is None.
+
+    The short forms are for typing: `1/12` is this year, and a two-digit year is this century
+    unless that is more than ten years ahead (`1/2/90` is 1990, a date of birth).
+    """
     if value is None or isinstance(value, date):
         return value
     text = value.strip().lower()
@@ -92,7 +98,7 @@ def parse_date(
         result = today - timedelta(days=1)
     else:
         try:
-            read = read_date(text)
+            read = read_date(text) or _short_date(text, today)
         except ValueError as exc:
             raise ValidationError(
                 f"{field}: {text} is not a real date.", {field: "not a real date"}
@@ -106,6 +112,20 @@ def parse_date(
     if not allow_future and result > today:
         raise ValidationError(f"{field}: cannot be in the future.", {field: "future"})
     return result
+
+
+def _short_date(text: str, today: date) -> date | None:
+    """`D/M/YY` or `D/M` as typed in a form, else None (ValueError for no such day)."""
+    match = _DATE_SHORT.match(text)
+    if not match:
+        return None
+    day, month = int(match.group(1)), int(match.group(2))
+    if match.group(3) is None:
+        return date(today.year, month, day)
+    year = today.year // 100 * 100 + int(match.group(3))
+    if year > today.year + 10:
+        year -= 100
+    return date(year, month, day)
 
 
 def show_date(value: date | None) -> str:

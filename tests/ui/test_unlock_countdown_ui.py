@@ -1,0 +1,37 @@
+"""After repeated failed unlocks the pause counts down on the unlock screen."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from caseapp.clock import FrozenClock
+from caseapp.screens.unlock import UnlockScreen
+from caseapp.services.context import Ctx
+from tests.harness.app import make_app, settle
+
+
+def _said(screen: UnlockScreen) -> str:
+    return str(screen.query_one("#unlock-message").render())
+
+
+async def test_the_pause_ticks_down_to_a_new_try(manager: Ctx, clock: FrozenClock) -> None:
+    app = make_app(manager)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, UnlockScreen)
+        wrong = "Username or passphrase incorrect. Unlocking is paused for 30 s."
+        screen.post_message(UnlockScreen.UnlockFailed(wrong))
+        await settle(pilot)
+        assert _said(screen) == wrong
+        clock.advance(timedelta(seconds=12))
+        screen.tick_countdown()
+        assert _said(screen) == "Username or passphrase incorrect. Unlocking is paused for 18 s."
+        clock.advance(timedelta(seconds=18))
+        screen.tick_countdown()
+        assert _said(screen) == "You can try again now."
+        paused = "Too many failed attempts: try again in 60 s."
+        screen.post_message(UnlockScreen.UnlockFailed(paused))
+        await settle(pilot)
+        clock.advance(timedelta(seconds=1))
+        screen.tick_countdown()
+        assert _said(screen) == "Too many failed attempts: try again in 59 s."
