@@ -417,7 +417,7 @@ def test_kill_during_return_exports_leaves_no_partial_file(
 
     # The next export of each target finishes and takes away the temporary files a kill left.
     for fmt, name in EXPORT_TARGETS:
-        argv = ["return", "--store", str(path), "--user", DEMO_USER, "--year", YEAR]
+        argv = ["return", "--store", str(path), "--user", DEMO_USER, "--year", YEAR, "--force"]
         argv += ["--format", fmt, "--out", str(out / name)]
         assert run_and_kill(forkserver, cli_child, (argv, env), None).values("finished") == [0]
     check_export_folder(out, base.reference_csv, f"seed {run_seed}, after the kills")
