@@ -12,7 +12,7 @@ from caseapp.models import Activity
 from caseapp.models.codes import ACTIVITY_TYPES
 from caseapp.services import audit
 from caseapp.services.context import Ctx
-from caseapp.services.permissions import deny, require
+from caseapp.services.permissions import require, require_for
 from caseapp.services.recording import (
     check_code,
     check_hub,
@@ -116,12 +116,12 @@ def _load(session: Session, ctx: Ctx, activity_id: int) -> Activity:
     activity = session.get(Activity, activity_id)
     if activity is None:
         raise NotFound("No such activity.")
-    if not ctx.actor.is_manager and activity.created_by_id != ctx.actor.user_id:
-        deny(
-            ctx,
-            "activities.record",
-            message="You can change only the activities you recorded; ask a manager.",
-        )
+    require_for(
+        ctx,
+        "activities.others",
+        owner_id=activity.created_by_id,
+        message="You can change only the activities you recorded; ask a manager.",
+    )
     return activity
 
 

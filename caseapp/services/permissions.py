@@ -21,6 +21,7 @@ PERMISSIONS = MappingProxyType(
         "women.allocate": frozenset({MANAGER}),
         "women.share": frozenset({MANAGER}),
         "contacts.edit_others": frozenset({MANAGER}),
+        "activities.others": frozenset({MANAGER}),
         "groups.manage": frozenset({KEYWORKER, MANAGER}),
         "activities.record": frozenset({KEYWORKER, MANAGER}),
         "return.export": frozenset({MANAGER}),
@@ -37,8 +38,9 @@ PERMISSIONS = MappingProxyType(
 )
 
 # Permissions over one record that its owner has whatever her role: her keyworker shares her
-# record, whoever logged a contact corrects it. The roles above may do it to anyone's.
-OWNER_MAY_TOO = frozenset({"women.share", "contacts.edit_others"})
+# record, whoever logged a contact or recorded an activity corrects it. The roles above may
+# do it to anyone's.
+OWNER_MAY_TOO = frozenset({"women.share", "contacts.edit_others", "activities.others"})
 
 DESCRIPTIONS = MappingProxyType(
     {
@@ -46,6 +48,7 @@ DESCRIPTIONS = MappingProxyType(
         "women.allocate": "allocate a woman to a keyworker",
         "women.share": "share a woman's record",
         "contacts.edit_others": "correct a contact someone else logged",
+        "activities.others": "open or change an activity someone else recorded",
         "return.export": "export the commissioner's return",
         "data.export": "export the store's data",
         "data.import": "import records",

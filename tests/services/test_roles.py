@@ -16,6 +16,8 @@ from sqlmodel import col, select
 from caseapp.errors import PermissionDenied
 from caseapp.models import AuditEvent
 from caseapp.services import (
+    activities,
+    allocation,
     audit_log,
     backup,
     contacts,
@@ -28,6 +30,7 @@ from caseapp.services import (
     settings,
     users,
     women,
+    women_types,
 )
 from caseapp.services.access import get_visible_woman
 from caseapp.services.context import Ctx
@@ -45,6 +48,7 @@ EXPECTED: dict[str, set[str]] = {
     "women.allocate": {M},
     "women.share": {M},  # and her keyworker (OWNED)
     "contacts.edit_others": {M},  # and whoever logged the contact (OWNED)
+    "activities.others": {M},  # and whoever recorded the activity (OWNED)
     "groups.manage": {K, M},
     "activities.record": {K, M},
     "return.export": {M},
@@ -61,7 +65,7 @@ EXPECTED: dict[str, set[str]] = {
 
 
 # Permissions over one record that its owner has too, whatever her role.
-OWNED = {"women.share", "contacts.edit_others"}
+OWNED = {"women.share", "contacts.edit_others", "activities.others"}
 
 
 def test_the_permission_table_is_the_promised_one() -> None:
@@ -104,12 +108,12 @@ def team(manager: Ctx, make_user: Callable[..., Ctx]) -> Team:
     kw1, kw2, admin = make_user("kw1"), make_user("kw2"), make_user("ad1", role=A)
 
     def woman(ctx: Ctx, last: str) -> int:
-        details = women.WomanDetails(first_name="Test", last_name=last)
-        referral = women.ReferralDetails(source="self", cj_status="none")
+        details = women_types.WomanInput(first_name="Test", last_name=last)
+        referral = women_types.ReferralInput(source="self", cj_status="none")
         return women.create_woman(ctx, details, referral).id
 
     own, other, shared = woman(kw1, "Own"), woman(kw2, "Other"), woman(kw2, "Shared")
-    women.share_woman(kw2, shared, kw1.actor.user_id)
+    allocation.share_woman(kw2, shared, kw1.actor.user_id)
     return Team(manager, kw1, kw2, admin, own, other, shared)
 
 
@@ -176,7 +180,7 @@ def test_manager_sees_every_woman_and_admin_none(team: Team) -> None:
 
 
 def test_edit_own_not_another_keyworkers(team: Team) -> None:
-    details = women.WomanDetails(first_name="Changed", last_name="Own")
+    details = women_types.WomanInput(first_name="Changed", last_name="Own")
     assert women.edit_woman(team.kw1, team.own, details).first_name == "Changed"
     refused(
         team.kw1,
@@ -190,15 +194,15 @@ def test_edit_own_not_another_keyworkers(team: Team) -> None:
 
 def test_her_keyworker_or_a_manager_shares_her(team: Team) -> None:
     kw1_id = team.kw1.actor.user_id
-    assert women.share_woman(team.kw1, team.own, team.kw2.actor.user_id).id
+    assert allocation.share_woman(team.kw1, team.own, team.kw2.actor.user_id).id
     message = refused(
         team.kw1,
-        lambda: women.share_woman(team.kw1, team.shared, kw1_id),
+        lambda: allocation.share_woman(team.kw1, team.shared, kw1_id),
         "women.share",
         subject=team.shared,
     )
     assert "her keyworker or a manager" in message
-    assert women.share_woman(team.mgr, team.other, kw1_id).id == kw1_id
+    assert allocation.share_woman(team.mgr, team.other, kw1_id).id == kw1_id
     assert permissions.allowed_for(team.kw1, "women.share", owner_id=kw1_id)
     assert not permissions.allowed_for(team.kw1, "women.share", owner_id=None)
     assert not permissions.allowed_for(team.admin, "women.share", owner_id=None)
@@ -219,13 +223,21 @@ def test_whoever_logged_a_contact_or_a_manager_corrects_it(team: Team) -> None:
     assert contacts.edit_contact(team.mgr, theirs.id, fixed).note == "corrected"
 
 
+def test_whoever_recorded_an_activity_or_a_manager_changes_it(team: Team) -> None:
+    entered = activities.ActivityInput("judiciary_training", "20/11/2026", 1, 12)
+    theirs = activities.record_activity(team.kw2, entered)
+    refused(team.kw1, lambda: activities.delete_activity(team.kw1, theirs.id), "activities.others")
+    assert activities.get_activity(team.kw2, theirs.id).id == theirs.id
+    activities.delete_activity(team.mgr, theirs.id)
+
+
 def test_only_managers_allocate(team: Team) -> None:
     refused(
         team.kw1,
         lambda: women.create_woman(
             team.kw1,
-            women.WomanDetails(last_name="X"),
-            women.ReferralDetails(source="self", cj_status="none"),
+            women_types.WomanInput(last_name="X"),
+            women_types.ReferralInput(source="self", cj_status="none"),
             keyworker_id=team.kw2.actor.user_id,
         ),
         "women.allocate",
