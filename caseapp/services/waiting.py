@@ -6,14 +6,24 @@ provider, or one keyworker's caseload when she filters by keyworker.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, ScalarSelect, and_, exists, func, not_, or_
 from sqlmodel import col, select
 
-from caseapp.models import Consent, Engagement, Flag, PlanGoal, Referral, Woman, WomanShare
+from caseapp.models import (
+    Consent,
+    Engagement,
+    Flag,
+    GroupAttendance,
+    GroupSession,
+    PlanGoal,
+    Referral,
+    Woman,
+    WomanShare,
+)
 from caseapp.models.codes import ATTENDED, FLAG_BADGES
 from caseapp.services import plans
 from caseapp.services.access import visible_women
@@ -73,11 +83,33 @@ def _scope(ctx: Ctx, keyworker_id: int | None) -> list[ColumnElement[bool]]:
     return terms
 
 
+def _group_attended() -> list[ColumnElement[bool]]:
+    """She was at a held group session (attended or late): that is contact too."""
+    return [
+        col(GroupAttendance.woman_id) == col(Woman.id),
+        col(GroupAttendance.session_id) == col(GroupSession.id),
+        col(GroupSession.status) == "held",
+        col(GroupAttendance.attendance).in_(sorted(ATTENDED)),
+    ]
+
+
 def _attended_since(since: date) -> ColumnElement[bool]:
-    return exists().where(
+    contact = exists().where(
         col(Engagement.woman_id) == col(Woman.id),
         col(Engagement.attendance).in_(sorted(ATTENDED)),
         col(Engagement.date) >= since,
+    )
+    group = exists().where(*_group_attended(), col(GroupSession.date) >= since)
+    return or_(contact, group)
+
+
+def _last_group() -> ScalarSelect[Any]:
+    """The date of the last held group session she attended."""
+    return (
+        select(func.max(col(GroupSession.date)))
+        .where(*_group_attended())
+        .correlate(Woman)
+        .scalar_subquery()
     )
 
 
@@ -149,7 +181,10 @@ def waiting_for_me(
             # Overdue women longest unseen first; every other list by name (an index order).
             order = order_by("last_contact" if code == "overdue" else "name")
             referral_date = _latest_referral().label("referral_date")
-            stmt = row_select().add_columns(referral_date).where(*terms).order_by(*order)
+            last_group = _last_group().label("last_group")
+            stmt = (
+                row_select().add_columns(referral_date, last_group).where(*terms).order_by(*order)
+            )
             if code == "goals":
                 stmt = stmt.add_columns(_earliest_overdue(today).label("goal_due"))
             result = session.execute(stmt.limit(limit)).all()
@@ -157,7 +192,7 @@ def waiting_for_me(
             items = tuple(
                 WaitingItem(
                     row,
-                    _why(code, row, raw.referral_date, today)
+                    _why(code, _seen(row, raw.last_group), raw.referral_date, today)
                     if code != "goals"
                     else _goal_why(raw.goal_due, today),
                 )
@@ -204,6 +239,14 @@ def _why(code: str, row: WomanRow, referred: object, today: date) -> str:
     if row.last_contact is None:
         return "not seen yet"
     return f"last seen {show_date(row.last_contact)}"
+
+
+def _seen(row: WomanRow, last_group: object) -> WomanRow:
+    """Her row with her last contact counting group sessions she attended."""
+    group = last_group if isinstance(last_group, date) else _parse(last_group)
+    if group is None or (row.last_contact is not None and row.last_contact >= group):
+        return row
+    return replace(row, last_contact=group)
 
 
 def _parse(value: object) -> date | None:
