@@ -10,7 +10,19 @@ from caseapp.services.demo import DEMO_PASSPHRASE, DEMO_USER, create_demo_store,
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the demo command."""
-    p = sub.add_parser("demo", help="create (if needed) and open a demo store of synthetic data")
+    p = sub.add_parser(
+        "demo",
+        help="create (if needed) and open a demo store of synthetic data",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Create (if needed) and open a demo store of synthetic data.\n\n"
+            f"Sign in as {DEMO_USER} (a manager), or kw.amina or kw.beth (keyworkers),\n"
+            f"all with the passphrase {DEMO_PASSPHRASE}.\n\n"
+            "Any other command works on the demo store with --store PATH (the path is\n"
+            "printed when the store is made), for example:\n"
+            "  caseapp --store PATH return --month 2026-10 --out r"
+        ),
+    )
     add_store_argument(p)
     p.add_argument("--create-only", action="store_true", help="create it but do not open it")
     p.add_argument("--seed", type=int, default=2026, help="seed for the synthetic data")
