@@ -207,6 +207,8 @@ def bench_help(bare: float) -> None:
 
 def _to_unlock_screen(path: Path, env: dict[str, str]) -> float | None:
     """One cold start of `caseapp` in an 80x24 pseudo-terminal to its unlock screen."""
+    if sys.platform == "win32":
+        return None  # no pseudo-terminal there (see bench_process)
     started = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:  # the child becomes caseapp
