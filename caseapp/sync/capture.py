@@ -21,7 +21,16 @@ from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Session, SessionTransaction
 
 from caseapp.sync import ids
-from caseapp.sync.rows import Values, dumps, owner_of, row_uid, to_wire, uid_of
+from caseapp.sync.rows import (
+    Values,
+    dumps,
+    owner_of,
+    remember,
+    remembering,
+    row_uid,
+    to_wire,
+    uid_of,
+)
 from caseapp.sync.schema import BY_NAME, SPECS, Spec, columns, quote
 
 # Per engine (one per unlocked store): "on", "off" or "repair"; see `_after_begin`.
@@ -246,18 +255,68 @@ def process(conn: Connection, *, emit: bool = True) -> int:
             if uid:
                 erased.add(uid)
     count = 0
-    for ep in episodes:
-        count += _emit(conn, me, ep, user, erased)
+    out = _Out(known=_known_uids(conn, episodes))
+    with remembering():
+        for ep in episodes:
+            count += _emit(conn, out, me, ep, user, erased)
     for uid in sorted(erased):
-        _log(conn, me, user, "woman", uid, uid, "E", {})
-        forget_woman(conn, uid, me.hlc.stamp())
+        _log(out, me, user, "woman", uid, uid, "E", {})
         count += 1
+    out.flush(conn)
+    for uid in sorted(erased):
+        forget_woman(conn, uid, me.hlc.stamp())
+    if count:
+        conn.exec_driver_sql(
+            "INSERT INTO sync_clock (origin, seq) VALUES (?, ?) "
+            "ON CONFLICT (origin) DO UPDATE SET seq = max(seq, excluded.seq)",
+            (me.store_uid, me.next_seq - 1),
+        )
     me.save(conn)
     return count
 
 
+@dataclass
+class _Out:
+    """Log entries and uid mappings made while stamping, written together at the end."""
+
+    changes: list[tuple[Any, ...]] = field(default_factory=list)
+    mappings: list[tuple[Any, ...]] = field(default_factory=list)
+    known: dict[tuple[str, int], str] = field(default_factory=dict)
+
+    def flush(self, conn: Connection) -> None:
+        """Write what was collected."""
+        if self.mappings:
+            conn.exec_driver_sql(
+                "INSERT OR REPLACE INTO sync_row (tbl, local_id, uid, origin) VALUES (?, ?, ?, ?)",
+                self.mappings,
+            )
+        if self.changes:
+            conn.exec_driver_sql(
+                "INSERT INTO sync_change (origin, seq, hlc, username, tbl, uid, owner, op, data) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                self.changes,
+            )
+        self.mappings, self.changes = [], []
+
+
+def _known_uids(conn: Connection, episodes: list[Episode]) -> dict[tuple[str, int], str]:
+    """The uids already given to the rows new in this batch (normally none)."""
+    known: dict[tuple[str, int], str] = {}
+    fresh: dict[str, list[int]] = {}
+    for ep in episodes:
+        if not ep.existed and ep.alive and not ep.spec.natural:
+            fresh.setdefault(ep.spec.name, []).append(ep.rid)
+    for table, rids in fresh.items():
+        rows = conn.exec_driver_sql(
+            "SELECT local_id, uid FROM sync_row WHERE tbl = ? AND local_id BETWEEN ? AND ?",
+            (table, min(rids), max(rids)),
+        )
+        known.update({(table, int(r[0])): str(r[1]) for r in rows})
+    return known
+
+
 def _log(
-    conn: Connection,
+    out: _Out,
     me: Me,
     user: str,
     table: str,
@@ -272,21 +331,12 @@ def _log(
     # above every number it sent before, so no new change is taken for one already held.
     wall, count = ids.parse(hlc)
     seq = max(me.next_seq, wall * SEQ_PER_MS + count)
-    me.next_seq += 1
-    conn.exec_driver_sql(
-        "INSERT INTO sync_change (origin, seq, hlc, username, tbl, uid, owner, op, data) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (me.store_uid, seq, hlc, user, table, uid, owner, op, dumps(data)),
-    )
-    conn.exec_driver_sql(
-        "INSERT INTO sync_clock (origin, seq) VALUES (?, ?) "
-        "ON CONFLICT (origin) DO UPDATE SET seq = max(seq, excluded.seq)",
-        (me.store_uid, seq),
-    )
+    out.changes.append((me.store_uid, seq, hlc, user, table, uid, owner, op, dumps(data)))
+    me.next_seq = seq + 1
     return hlc
 
 
-def _emit(conn: Connection, me: Me, ep: Episode, user: str, erased: set[str]) -> int:
+def _emit(conn: Connection, out: _Out, me: Me, ep: Episode, user: str, erased: set[str]) -> int:
     spec = ep.spec
     if not ep.existed and not ep.alive:
         return 0
@@ -301,7 +351,7 @@ def _emit(conn: Connection, me: Me, ep: Episode, user: str, erased: set[str]) ->
         if uid is None or spec.name == "woman" or owner in erased:
             return 0
         data: Values = {"key": {c: wire[c] for c in spec.natural}} if spec.natural else {}
-        _log(conn, me, user, spec.name, uid, owner, "D", data)
+        _log(out, me, user, spec.name, uid, owner, "D", data)
         conn.exec_driver_sql(
             "INSERT OR IGNORE INTO sync_tombstone (uid, hlc) VALUES (?, ?)", (uid, me.hlc.stamp())
         )
@@ -312,14 +362,12 @@ def _emit(conn: Connection, me: Me, ep: Episode, user: str, erased: set[str]) ->
         if spec.natural:
             uid = row_uid(conn, spec, ep.rid, wire)
         else:
-            uid = uid_of(conn, spec.name, ep.rid) or ids.uuid7(now())
-            conn.exec_driver_sql(
-                "INSERT OR REPLACE INTO sync_row (tbl, local_id, uid, origin) VALUES (?, ?, ?, ?)",
-                (spec.name, ep.rid, uid, me.store_uid),
-            )
+            uid = out.known.get((spec.name, ep.rid)) or ids.uuid7(now())
+            out.mappings.append((spec.name, ep.rid, uid, me.store_uid))
+            remember(spec.name, ep.rid, uid)
         if uid is None:
             return 0
-        _log(conn, me, user, spec.name, uid, owner_of(conn, spec, uid, wire), "I", wire)
+        _log(out, me, user, spec.name, uid, owner_of(conn, spec, uid, wire), "I", wire)
         return 1
     before = to_wire(conn, spec, ep.before or {})
     changed = {k: v for k, v in wire.items() if before.get(k) != v}
@@ -358,7 +406,7 @@ def _emit(conn: Connection, me: Me, ep: Episode, user: str, erased: set[str]) ->
     data = {"f": fields}
     if spec.natural:
         data["key"] = {c: wire[c] for c in spec.natural}
-    _log(conn, me, user, spec.name, uid, owner, "U", data, stamp=hlc)
+    _log(out, me, user, spec.name, uid, owner, "U", data, stamp=hlc)
     return 1
 
 

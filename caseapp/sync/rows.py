@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Connection
@@ -35,9 +38,44 @@ def local_of(conn: Connection, table: str, uid: str) -> int | None:
     return int(row[0]) if row else None
 
 
+class _Memo(threading.local):
+    """Reference lookups remembered while one unit of work's changes are stamped."""
+
+    table: dict[tuple[str, Any], Any] | None = None
+
+
+_MEMO = _Memo()
+
+
+@contextlib.contextmanager
+def remembering() -> Iterator[None]:
+    """Remember reference lookups until the block ends (an import refers to one woman often)."""
+    _MEMO.table = {}
+    try:
+        yield
+    finally:
+        _MEMO.table = None
+
+
+def remember(kind: str, value: Any, result: Any) -> None:
+    """Note a lookup's answer made before it is in the store (a uid given in this batch)."""
+    if _MEMO.table is not None:
+        _MEMO.table[(kind, value)] = result
+
+
 def _ref_to_wire(conn: Connection, kind: str, value: Any) -> Any:
     if value is None:
         return None
+    memo = _MEMO.table
+    if memo is None:
+        return _lookup(conn, kind, value)
+    key = (kind, value)
+    if key not in memo:
+        memo[key] = _lookup(conn, kind, value)
+    return memo[key]
+
+
+def _lookup(conn: Connection, kind: str, value: Any) -> Any:
     if kind == "user":
         row = conn.exec_driver_sql("SELECT username FROM app_user WHERE id = ?", (value,)).first()
         return str(row[0]) if row else None
