@@ -19,7 +19,7 @@ TYPING = {
 }  # fmt: skip
 EARLIER = """# Benchmarks
 
-## A keyworker's day on the large store (issue 3)
+## A keyworker's day on the large store (an older title)
 
 `python -m bench keyworker` — Run 2026-11-24T23:13:14+0000, load average 2.7 on 2 CPUs.
 
