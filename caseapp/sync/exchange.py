@@ -455,6 +455,11 @@ def conflicts(ctx: Ctx) -> list[Conflict]:
         return out
 
 
+def conflicts_for(ctx: Ctx, reference: str) -> list[Conflict]:
+    """Her open conflicts (for the marker on her record), as `conflicts` lists them."""
+    return [c for c in conflicts(ctx) if c.reference == reference]
+
+
 def resolve(ctx: Ctx, conflict_id: int, value: Any) -> None:
     """Keep one value (or a third): written as an ordinary change, which closes the conflict
     here and, when it arrives, on every other store."""
