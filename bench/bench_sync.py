@@ -23,7 +23,8 @@ from caseapp.models import Engagement
 from caseapp.services import audit, users
 from caseapp.services.context import Actor, Ctx
 from caseapp.services.demo import DEMO_PASSPHRASE, DEMO_USER
-from caseapp.services.women import ReferralDetails, WomanDetails, create_woman
+from caseapp.services.women import create_woman
+from caseapp.services.women_types import ReferralInput, WomanInput
 from caseapp.store.keyslots import FAST_KDF
 from caseapp.store.store import create_store, open_store
 from caseapp.sync import exchange, identity, pack
@@ -51,13 +52,13 @@ def _work(hub: Ctx) -> None:
     for i in range(WOMEN):
         woman = create_woman(
             hub,
-            WomanDetails(
+            WomanInput(
                 first_name=f"Bench{i}",
                 last_name="Sync",
                 date_of_birth=date(1990, 1, 1),
                 phone="07700 900000",
             ),
-            ReferralDetails(referral_date=date(2026, 11, 2), source="probation"),
+            ReferralInput(referral_date=date(2026, 11, 2), source="probation"),
             confirm_duplicate=True,
         )
         ids.append(woman.id)

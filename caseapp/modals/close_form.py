@@ -10,14 +10,15 @@ from textual.widget import Widget
 
 from caseapp.modals.field_form import FieldForm, FieldRow
 from caseapp.models.codes import CJ_STATUSES, CLOSURE_REASONS, REFERRAL_SOURCES, YES_NO
-from caseapp.services.women import ReferralDetails, WomanDetail, close_woman, reopen_woman
+from caseapp.services.women import close_woman, reopen_woman
+from caseapp.services.women_types import ReferralInput, WomanInfo
 from caseapp.widgets.choice import ChoiceField
 from caseapp.widgets.date_input import DateInput
 from caseapp.widgets.safe import safe
 from caseapp.widgets.text_fields import SafeTextArea
 
 
-class CloseForm(FieldForm[WomanDetail]):
+class CloseForm(FieldForm[WomanInfo]):
     """Closure reason, date and an optional note."""
 
     HELP = (
@@ -42,12 +43,12 @@ class CloseForm(FieldForm[WomanDetail]):
     def collect(self) -> tuple[str | None, str, str]:
         return self.value("reason"), self.value("closed_on"), self.value("note")
 
-    def perform(self, data: Any) -> WomanDetail:
+    def perform(self, data: Any) -> WomanInfo:
         reason, when, note = data
         return close_woman(self.ctx, self.woman_id, reason, closed_on=when, note=note)
 
 
-class ReopenForm(FieldForm[WomanDetail]):
+class ReopenForm(FieldForm[WomanInfo]):
     """Reopen her case; a new referral starts her again as referred."""
 
     HELP = (
@@ -76,16 +77,16 @@ class ReopenForm(FieldForm[WomanDetail]):
             "cj_status",
         )
 
-    def collect(self) -> tuple[str, ReferralDetails | None]:
+    def collect(self) -> tuple[str, ReferralInput | None]:
         referral = None
         if self.value("new") == "yes":
-            referral = ReferralDetails(
+            referral = ReferralInput(
                 referral_date=self.value("referral_date"),
                 source=self.value("source"),
                 cj_status=self.value("cj_status"),
             )
         return self.value("reopened_on"), referral
 
-    def perform(self, data: Any) -> WomanDetail:
+    def perform(self, data: Any) -> WomanInfo:
         when, referral = data
         return reopen_woman(self.ctx, self.woman_id, reopened_on=when, referral=referral)

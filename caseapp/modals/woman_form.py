@@ -27,18 +27,16 @@ from caseapp.models.codes import (
     YES_NO_DECLINED,
 )
 from caseapp.services.hubs import HubInfo
-from caseapp.services.women import (
+from caseapp.services.women import create_woman, edit_referral, edit_woman
+from caseapp.services.women_types import (
     PossibleDuplicate,
-    ReferralDetails,
     ReferralInfo,
+    ReferralInput,
     StaffMember,
-    WomanDetail,
-    WomanDetails,
-    as_details,
-    as_referral_details,
-    create_woman,
-    edit_referral,
-    edit_woman,
+    WomanInfo,
+    WomanInput,
+    as_input,
+    as_referral_input,
 )
 from caseapp.widgets.choice import ChoiceField
 from caseapp.widgets.date_input import DateInput
@@ -62,7 +60,7 @@ def _heading(text: str) -> Static:
     return Static(Text(text, style="bold"), classes="form-heading")
 
 
-def referral_rows(details: ReferralDetails) -> Iterable[Widget]:
+def referral_rows(details: ReferralInput) -> Iterable[Widget]:
     """The rows of a referral: date, source, criminal-justice status, referrer, police BCU."""
     yield FieldRow(
         "Referred on", DateInput(details.referral_date, id="w-referral_date"), "referral_date"
@@ -77,7 +75,7 @@ def referral_rows(details: ReferralDetails) -> Iterable[Widget]:
     yield _text("Police BCU", "police_bcu", details.police_bcu, hint="diversion only")
 
 
-class WomanForm(FieldForm[WomanDetail]):
+class WomanForm(FieldForm[WomanInfo]):
     """Her details; with no `detail` it adds a new woman with her referral."""
 
     HELP = (
@@ -93,7 +91,7 @@ class WomanForm(FieldForm[WomanDetail]):
         self,
         hubs: Sequence[HubInfo],
         *,
-        detail: WomanDetail | None = None,
+        detail: WomanInfo | None = None,
         staff: Sequence[StaffMember] = (),
         can_allocate: bool = False,
     ) -> None:
@@ -110,7 +108,7 @@ class WomanForm(FieldForm[WomanDetail]):
         self.warned_for: tuple[str, str, str] | None = None
 
     def rows(self) -> Iterable[Widget]:
-        d = as_details(self.detail) if self.detail else WomanDetails()
+        d = as_input(self.detail) if self.detail else WomanInput()
         yield _text("First name", "first_name", d.first_name)
         yield _text("Last name", "last_name", d.last_name)
         yield _text("Preferred name", "preferred_name", d.preferred_name, hint="optional")
@@ -135,7 +133,7 @@ class WomanForm(FieldForm[WomanDetail]):
         )
         if self.detail is None:
             yield _heading("Referral")
-            yield from referral_rows(ReferralDetails())
+            yield from referral_rows(ReferralInput())
             if self.can_allocate:
                 people = [(str(m.id), m.name) for m in self.staff]
                 yield FieldRow(
@@ -162,9 +160,9 @@ class WomanForm(FieldForm[WomanDetail]):
             "dependent_children",
         )
 
-    def collect(self) -> tuple[WomanDetails, ReferralDetails | None, int | None, bool]:
+    def collect(self) -> tuple[WomanInput, ReferralInput | None, int | None, bool]:
         hub = self.value("hub_id")
-        details = WomanDetails(
+        details = WomanInput(
             first_name=self.value("first_name"),
             last_name=self.value("last_name"),
             preferred_name=self.value("preferred_name"),
@@ -184,7 +182,7 @@ class WomanForm(FieldForm[WomanDetail]):
         )
         if self.detail is not None:
             return details, None, None, False
-        referral = ReferralDetails(
+        referral = ReferralInput(
             referral_date=self.value("referral_date"),
             source=self.value("source"),
             cj_status=self.value("cj_status"),
@@ -197,10 +195,10 @@ class WomanForm(FieldForm[WomanDetail]):
         return details, referral, int(keyworker) if keyworker else None, confirm
 
     @staticmethod
-    def _identity(details: WomanDetails) -> tuple[str, str, str]:
+    def _identity(details: WomanInput) -> tuple[str, str, str]:
         return details.first_name, details.last_name, str(details.date_of_birth)
 
-    def perform(self, data: Any) -> WomanDetail:
+    def perform(self, data: Any) -> WomanInfo:
         details, referral, keyworker, confirm = data
         if self.detail is not None:
             return edit_woman(self.ctx, self.detail.id, details)
@@ -231,10 +229,10 @@ class ReferralForm(FieldForm[ReferralInfo]):
         self.referral = referral
 
     def rows(self) -> Iterable[Widget]:
-        yield from referral_rows(as_referral_details(self.referral))
+        yield from referral_rows(as_referral_input(self.referral))
 
-    def collect(self) -> ReferralDetails:
-        return ReferralDetails(
+    def collect(self) -> ReferralInput:
+        return ReferralInput(
             referral_date=self.value("referral_date"),
             source=self.value("source"),
             cj_status=self.value("cj_status"),

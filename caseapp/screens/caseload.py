@@ -27,6 +27,7 @@ from caseapp.modals.pick import PickModal
 from caseapp.models.codes import BOROUGH_NAMES, WOMAN_STATUSES, label
 from caseapp.screens.base import CaseScreen
 from caseapp.services import permissions
+from caseapp.services.allocation import staff
 from caseapp.services.cancel import Cancel, Cancelled
 from caseapp.services.caseload import (
     SORTS,
@@ -39,7 +40,7 @@ from caseapp.services.caseload import (
 )
 from caseapp.services.hubs import HubInfo, borough_name, list_hubs
 from caseapp.services.validation import show_date
-from caseapp.services.women import StaffMember, staff
+from caseapp.services.women_types import StaffMember
 from caseapp.widgets.fast_table import Cells, FastTable
 from caseapp.widgets.flag_badges import badges
 from caseapp.widgets.safe import safe
@@ -382,7 +383,7 @@ class CaseloadScreen(CaseScreen):
 
     def action_new_woman(self) -> None:
         """Add a new woman."""
-        from caseapp.screens.woman import NewWomanScreen
+        from caseapp.screens.new_woman import NewWomanScreen
 
         self.app.push_screen(NewWomanScreen())
 

@@ -21,9 +21,10 @@ from caseapp.models.codes import ROLES, label
 from caseapp.screens.base import CaseScreen
 from caseapp.screens.navigation import DESTINATIONS
 from caseapp.services import permissions
+from caseapp.services.allocation import staff
 from caseapp.services.caseload import UNALLOCATED
 from caseapp.services.waiting import Waiting, waiting_for_me
-from caseapp.services.women import StaffMember, staff
+from caseapp.services.women_types import StaffMember
 from caseapp.widgets.flag_badges import badges
 from caseapp.widgets.safe import safe
 
@@ -57,7 +58,12 @@ class HomeScreen(CaseScreen):
         return self.HELP.replace(self.MANAGER_HELP, "")
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        *(Binding(d.key, f"app.go('{d.name}')", d.title, id=f"go-{d.name}") for d in DESTINATIONS),
+        # The menu line at the top shows these keys; in the footer too they would not fit a
+        # manager's 80 columns.
+        *(
+            Binding(d.key, f"app.go('{d.name}')", d.title, id=f"go-{d.name}", show=False)
+            for d in DESTINATIONS
+        ),
         Binding("slash", "app.go('caseload')", "Search", show=False, id="home-search"),
         Binding("k", "keyworker", "Keyworker", id="home-keyworker"),
         Binding("f5", "refresh", "Refresh", show=False, id="home-refresh"),

@@ -52,7 +52,7 @@ DESTINATIONS: tuple[Destination, ...] = (
         "new_woman",
         "n",
         "New woman",
-        "caseapp.screens.woman:NewWomanScreen",
+        "caseapp.screens.new_woman:NewWomanScreen",
         KEYWORKERS_AND_MANAGERS,
         "Add a woman with her referral (a duplicate check runs first)",
     ),

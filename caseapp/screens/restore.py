@@ -18,7 +18,7 @@ def screen_for(route: dict[str, Any]) -> CaseScreen | None:
 
             return WomanScreen(int(route["woman_id"]))
         if kind == "new_woman":
-            from caseapp.screens.woman import NewWomanScreen
+            from caseapp.screens.new_woman import NewWomanScreen
 
             return NewWomanScreen()
         if kind == "plan":

@@ -1,4 +1,6 @@
-"""A woman's record: create (with a duplicate check), open, edit, close, reopen, allocate, share.
+"""A woman's record: create (with a duplicate check), open, edit, close and reopen.
+
+Its input and output types are in `women_types`; allocation and sharing in `allocation`.
 
 Every function checks the actor's role and whether she may see this woman (`access.py`), and
 records what it did in the audit log in the same transaction: field names only, never values.
@@ -6,14 +8,13 @@ records what it did in the audit log in the same transaction: field names only, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, or_
-from sqlmodel import Session, col, delete, func, select
+from sqlmodel import Session, col, func, select
 
-from caseapp.errors import CaseappError, NotFound, ValidationError
+from caseapp.errors import NotFound, ValidationError
 from caseapp.models import Closure, Engagement, Hub, Referral, User, Woman, WomanShare
 from caseapp.models.codes import (
     ATTENDED,
@@ -29,19 +30,32 @@ from caseapp.models.codes import (
 )
 from caseapp.services import audit
 from caseapp.services.access import get_visible_woman
-from caseapp.services.ages import unlikely_age, unlikely_age_message
-from caseapp.services.caseload import display_name
+from caseapp.services.ages import unlikely_age
 from caseapp.services.checks import Checker
-from caseapp.services.consent import ConsentInfo, current_consent, load_consents
-from caseapp.services.contacts import ContactInfo, count_contacts, last_attended, load_contacts
+from caseapp.services.consent import load_consents
+from caseapp.services.contacts import count_contacts, last_attended, load_contacts
 from caseapp.services.context import Ctx
-from caseapp.services.flags import FlagInfo, load_flags
+from caseapp.services.flags import load_flags
 from caseapp.services.her_record import mark_changed
 from caseapp.services.hubs import borough_name, resolve_borough
-from caseapp.services.permissions import require, require_for
+from caseapp.services.permissions import require
 from caseapp.services.references import next_reference
 from caseapp.services.skeleton import skeleton
 from caseapp.services.validation import fold, show_date
+from caseapp.services.women_types import (
+    ClosureInfo,
+    PossibleDuplicate,
+    ReferralInfo,
+    ReferralInput,
+    UnlikelyAge,
+    WomanInfo,
+    WomanInput,
+    WomanRecord,
+    referral_info,
+    staff_member,
+    user_name,
+    woman_info,
+)
 
 CONTACTS_SHOWN = 200
 """Contacts loaded with her record; older ones are counted, not loaded."""
@@ -51,175 +65,10 @@ NAME_HINT = "Type her first name or last name (or both)."
 PHONE_CHARS = frozenset("0123456789 +()-.")
 
 
-class PossibleDuplicate(CaseappError):
-    """Someone with the same folded name and date of birth is already held."""
-
-    exit_code = 6
-
-    def __init__(self, references: tuple[str, ...]) -> None:
-        self.references = references
-        shown = ", ".join(references[:3]) + (" ..." if len(references) > 3 else "")
-        super().__init__(
-            f"Possible duplicate of {shown}: same name and date of birth. "
-            "Check before saving; save again to add her anyway."
-        )
-
-
-class UnlikelyAge(PossibleDuplicate):
-    """A date of birth that makes her younger than 16 or older than 110 at referral.
-
-    Confirmed like a possible duplicate (the form's second save), so it needs no new path.
-    """
-
-    def __init__(self, age: int, references: tuple[str, ...] = ()) -> None:
-        self.references = references
-        also = f" Also a possible duplicate of {', '.join(references[:3])}." if references else ""
-        CaseappError.__init__(
-            self,
-            f"Date of birth {unlikely_age_message(age)}.{also} "
-            "Check before saving; save again to add her anyway.",
-        )
-
-
-@dataclass(frozen=True)
-class WomanDetails:
-    """Her details and equality monitoring as typed in a form (codes, or None = not recorded)."""
-
-    first_name: str = ""
-    last_name: str = ""
-    preferred_name: str = ""
-    date_of_birth: str | date | None = None
-    phone: str = ""
-    safe_contact_note: str = ""
-    borough: str | None = None
-    hub_id: int | None = None
-    ethnicity: str | None = None
-    disability: str | None = None
-    gender_identity_same: str | None = None
-    sexual_orientation: str | None = None
-    religion: str | None = None
-    nationality: str | None = None
-    pregnant: str | None = None
-    dependent_children: int | str | None = None
-
-
-@dataclass(frozen=True)
-class ReferralDetails:
-    """A referral as typed: when, from whom, her criminal-justice status."""
-
-    referral_date: str | date | None = "today"
-    source: str | None = None
-    cj_status: str | None = None
-    referrer_org: str = ""
-    police_bcu: str = ""
-
-
-@dataclass(frozen=True)
-class WomanDetail:
-    """Her record's own fields (the lists hanging off it are in `WomanRecord`)."""
-
-    id: int
-    reference: str
-    first_name: str
-    last_name: str
-    preferred_name: str
-    date_of_birth: date | None
-    phone: str
-    safe_contact_note: str
-    borough_code: str | None
-    hub_id: int | None
-    keyworker_id: int | None
-    status: str
-    ethnicity: str | None
-    disability: str | None
-    gender_identity_same: str | None
-    sexual_orientation: str | None
-    religion: str | None
-    nationality: str | None
-    pregnant: str | None
-    dependent_children: int | None
-    closed_on: date | None
-    closure_reason: str | None
-    created_at: datetime
-    updated_at: datetime
-
-    @property
-    def name(self) -> str:
-        """Her name as shown: first and last, with a different preferred name in brackets."""
-        return display_name(self.first_name, self.last_name, self.preferred_name)
-
-
-@dataclass(frozen=True)
-class ReferralInfo:
-    """A referral into the service."""
-
-    id: int
-    referral_date: date
-    source: str | None
-    cj_status: str | None
-    referrer_org: str
-    police_bcu: str
-    allocated_to_id: int | None
-
-
-@dataclass(frozen=True)
-class ClosureInfo:
-    """A closure of her case and, if she came back, when it was reopened."""
-
-    id: int
-    closed_on: date
-    reason: str
-    note: str
-    closed_by: str
-    reopened_on: date | None
-
-
-@dataclass(frozen=True)
-class StaffMember:
-    """A member of staff a woman can be allocated to or shared with."""
-
-    id: int
-    name: str
-    role: str
-
-
-@dataclass(frozen=True)
-class WomanRecord:
-    """Everything shown when her record is open."""
-
-    woman: WomanDetail
-    hub_name: str
-    borough_name: str
-    keyworker_name: str
-    referrals: tuple[ReferralInfo, ...]
-    flags: tuple[FlagInfo, ...]
-    consents: tuple[ConsentInfo, ...]
-    contacts: tuple[ContactInfo, ...]
-    contact_count: int
-    closures: tuple[ClosureInfo, ...]
-    shared_with: tuple[StaffMember, ...]
-    last_contact: date | None
-
-    @property
-    def active_flags(self) -> tuple[FlagInfo, ...]:
-        """Flags shown beside her name."""
-        return tuple(f for f in self.flags if f.active)
-
-    @property
-    def consent(self) -> ConsentInfo | None:
-        """The consent that stands now, if any."""
-        return current_consent(list(self.consents))
-
-    @property
-    def referral(self) -> ReferralInfo | None:
-        """Her latest referral."""
-        return self.referrals[0] if self.referrals else None
-
-
 # -- checking what was typed -------------------------------------------------------------
 
 
-def _check_details(check: Checker, details: WomanDetails, today: date) -> dict[str, Any]:
+def _check_details(check: Checker, details: WomanInput, today: date) -> dict[str, Any]:
     first = check.text(details.first_name, "first_name")
     last = check.text(details.last_name, "last_name")
     if not first and not last and "first_name" not in check.problems:
@@ -262,7 +111,7 @@ def _check_details(check: Checker, details: WomanDetails, today: date) -> dict[s
     }
 
 
-def _check_referral(check: Checker, referral: ReferralDetails, today: date) -> dict[str, Any]:
+def _check_referral(check: Checker, referral: ReferralInput, today: date) -> dict[str, Any]:
     return {
         "referral_date": check.date(
             referral.referral_date, "referral_date", today=today, required=True
@@ -287,7 +136,8 @@ def _norms(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _staff_member(session: Session, user_id: int, field: str) -> User:
+def check_staff(session: Session, user_id: int, field: str) -> User:
+    """The active keyworker or manager `user_id`, or a ValidationError on `field`."""
     user = session.get(User, user_id)
     if user is None or not user.active or user.role not in ("keyworker", "manager"):
         raise ValidationError(
@@ -334,13 +184,13 @@ def find_duplicates(
 
 def create_woman(
     ctx: Ctx,
-    details: WomanDetails,
-    referral: ReferralDetails | None = None,
+    details: WomanInput,
+    referral: ReferralInput | None = None,
     *,
     keyworker_id: int | None = None,
     confirm_duplicate: bool = False,
     today: date | None = None,
-) -> WomanDetail:
+) -> WomanInfo:
     """Add a woman with her referral and a new case reference; status `referred`.
 
     A keyworker's new woman is on her own caseload; a manager may allocate her at once or
@@ -349,7 +199,7 @@ def create_woman(
     """
     require(ctx, "women.edit")
     today = today or ctx.clock.today()
-    referral = referral or ReferralDetails()
+    referral = referral or ReferralInput()
     if not ctx.actor.is_manager:
         if keyworker_id not in (None, ctx.actor.user_id):
             require(ctx, "women.allocate")
@@ -361,7 +211,7 @@ def create_woman(
         _check_hub(check, session, details.hub_id)
         check.done()
         if keyworker_id is not None:
-            _staff_member(session, keyworker_id, "keyworker")
+            check_staff(session, keyworker_id, "keyworker")
         if not confirm_duplicate:
             born = values["date_of_birth"]
             assert born is None or isinstance(born, date)
@@ -400,7 +250,7 @@ def create_woman(
             fields=[*filled, "referral", "keyworker_id"],
             duplicate_confirmed=confirm_duplicate,
         )
-        return _detail(woman)
+        return woman_info(woman)
 
 
 # -- opening and reading -----------------------------------------------------------------
@@ -437,11 +287,11 @@ def _record(session: Session, woman: Woman) -> WomanRecord:
         .order_by(col(User.username))
     ).all()
     return WomanRecord(
-        woman=_detail(woman),
+        woman=woman_info(woman),
         hub_name=hub.name if hub else "",
         borough_name=borough_name(woman.borough_code),
-        keyworker_name=_user_name(keyworker),
-        referrals=tuple(_referral(r) for r in referrals),
+        keyworker_name=user_name(keyworker),
+        referrals=tuple(referral_info(r) for r in referrals),
         flags=tuple(load_flags(session, woman.id)),
         consents=tuple(load_consents(session, woman.id)),
         contacts=tuple(load_contacts(session, woman.id, CONTACTS_SHOWN)),
@@ -457,66 +307,16 @@ def _record(session: Session, woman: Woman) -> WomanRecord:
             )
             for c, shown, user in closures
         ),
-        shared_with=tuple(_member(u) for u in shared),
+        shared_with=tuple(staff_member(u) for u in shared),
         last_contact=last_attended(session, woman.id),
-    )
-
-
-def _user_name(user: User | None) -> str:
-    return (user.display_name or user.username) if user else ""
-
-
-def _member(user: User) -> StaffMember:
-    assert user.id is not None
-    return StaffMember(user.id, _user_name(user), user.role)
-
-
-def _detail(woman: Woman) -> WomanDetail:
-    assert woman.id is not None
-    names = {f.name for f in fields(WomanDetail)}
-    return WomanDetail(**{name: getattr(woman, name) for name in names})
-
-
-def _referral(r: Referral) -> ReferralInfo:
-    assert r.id is not None
-    return ReferralInfo(
-        r.id,
-        r.referral_date,
-        r.source,
-        r.cj_status,
-        r.referrer_org,
-        r.police_bcu,
-        r.allocated_to_id,
-    )
-
-
-def as_details(detail: WomanDetail) -> WomanDetails:
-    """Her current details as form input (to edit them)."""
-    return WomanDetails(
-        **{
-            f.name: getattr(detail, f.name)
-            for f in fields(WomanDetails)
-            if f.name not in ("borough",)
-        },
-        borough=detail.borough_code,
-    )
-
-
-def as_referral_details(referral: ReferralInfo) -> ReferralDetails:
-    """A referral as form input (to correct it)."""
-    return ReferralDetails(
-        referral.referral_date,
-        referral.source,
-        referral.cj_status,
-        referral.referrer_org,
-        referral.police_bcu,
     )
 
 
 # -- changes -----------------------------------------------------------------------------
 
 
-def _for_change(session: Session, ctx: Ctx, woman_id: int) -> Woman:
+def woman_for_change(session: Session, ctx: Ctx, woman_id: int) -> Woman:
+    """Her row, once the actor may edit records and may see her."""
     require(ctx, "women.edit", subject_id=woman_id)
     return get_visible_woman(session, ctx, woman_id)
 
@@ -526,8 +326,8 @@ def _changed(target: object, values: dict[str, Any]) -> list[str]:
 
 
 def edit_woman(
-    ctx: Ctx, woman_id: int, details: WomanDetails, *, today: date | None = None
-) -> WomanDetail:
+    ctx: Ctx, woman_id: int, details: WomanInput, *, today: date | None = None
+) -> WomanInfo:
     """Change her details and equality monitoring; the audit names the fields changed."""
     require(ctx, "women.edit", subject_id=woman_id)
     check = Checker()
@@ -535,18 +335,18 @@ def edit_woman(
     with ctx.write() as session:
         _check_hub(check, session, details.hub_id)
         check.done()
-        woman = _for_change(session, ctx, woman_id)
+        woman = woman_for_change(session, ctx, woman_id)
         values.update(_norms(values))
         changed = [n for n in _changed(woman, values) if not n.endswith("_norm")]
         for name, value in values.items():
             setattr(woman, name, value)
         if changed:
             mark_changed(session, ctx, woman, "woman_changed", changed)
-        return _detail(woman)
+        return woman_info(woman)
 
 
 def edit_referral(
-    ctx: Ctx, referral_id: int, referral: ReferralDetails, *, today: date | None = None
+    ctx: Ctx, referral_id: int, referral: ReferralInput, *, today: date | None = None
 ) -> ReferralInfo:
     """Correct a referral's date, source, criminal-justice status or referrer."""
     require(ctx, "women.edit")
@@ -557,14 +357,14 @@ def edit_referral(
         row = session.get(Referral, referral_id)
         if row is None:
             raise NotFound("No such referral.")
-        woman = _for_change(session, ctx, row.woman_id)
+        woman = woman_for_change(session, ctx, row.woman_id)
         changed = _changed(row, values)
         for name, value in values.items():
             setattr(row, name, value)
         session.add(row)
         if changed:
             mark_changed(session, ctx, woman, "referral_changed", changed, referral_id=referral_id)
-        return _referral(row)
+        return referral_info(row)
 
 
 def close_woman(
@@ -575,14 +375,14 @@ def close_woman(
     closed_on: str | date | None = "today",
     note: str = "",
     today: date | None = None,
-) -> WomanDetail:
+) -> WomanInfo:
     """Close her case with a reason (kept as a closure; her flags and history stay)."""
     check = Checker()
     code = check.code(reason, CLOSURE_REASONS, "reason", required=True)
     when = check.date(closed_on, "closed_on", today=today or ctx.clock.today(), required=True)
     text = check.text(note, "note", limit=2000, multiline=True)
     with ctx.write() as session:
-        woman = _for_change(session, ctx, woman_id)
+        woman = woman_for_change(session, ctx, woman_id)
         if woman.status == "closed":
             raise ValidationError("Her case is already closed.", {"status": "closed"})
         latest = session.exec(
@@ -604,7 +404,7 @@ def close_woman(
         )
         woman.status, woman.closed_on, woman.closure_reason = "closed", when, code
         mark_changed(session, ctx, woman, "woman_closed", ["status", "closed_on", "closure_reason"])
-        return _detail(woman)
+        return woman_info(woman)
 
 
 def reopen_woman(
@@ -612,16 +412,16 @@ def reopen_woman(
     woman_id: int,
     *,
     reopened_on: str | date | None = "today",
-    referral: ReferralDetails | None = None,
+    referral: ReferralInput | None = None,
     today: date | None = None,
-) -> WomanDetail:
+) -> WomanInfo:
     """Reopen her case; with a new referral she starts again as `referred`."""
     today = today or ctx.clock.today()
     check = Checker()
     when = check.date(reopened_on, "reopened_on", today=today, required=True)
     referral_values = _check_referral(check, referral, today) if referral else None
     with ctx.write() as session:
-        woman = _for_change(session, ctx, woman_id)
+        woman = woman_for_change(session, ctx, woman_id)
         if woman.status != "closed":
             raise ValidationError("Her case is open already.", {"status": "open"})
         closure = session.exec(
@@ -658,87 +458,7 @@ def reopen_woman(
             woman.status = "active" if seen is not None else "referred"
         woman.closed_on, woman.closure_reason = None, None
         mark_changed(session, ctx, woman, "woman_reopened", changed)
-        return _detail(woman)
-
-
-def allocate(ctx: Ctx, woman_id: int, keyworker_id: int | None) -> WomanDetail:
-    """Allocate her to a keyworker (or to nobody); managers only."""
-    require(ctx, "women.allocate", subject_id=woman_id)
-    with ctx.write() as session:
-        woman = _for_change(session, ctx, woman_id)
-        if keyworker_id is not None:
-            _staff_member(session, keyworker_id, "keyworker")
-        if woman.keyworker_id == keyworker_id:
-            return _detail(woman)
-        woman.keyworker_id = keyworker_id
-        if keyworker_id is not None:
-            # Her new keyworker sees her by allocation; a share would only linger.
-            session.exec(
-                delete(WomanShare).where(
-                    col(WomanShare.woman_id) == woman_id, col(WomanShare.user_id) == keyworker_id
-                )
-            )
-            pending = session.exec(
-                select(Referral).where(
-                    col(Referral.woman_id) == woman_id, col(Referral.allocated_to_id).is_(None)
-                )
-            ).all()
-            for row in pending:
-                row.allocated_to_id = keyworker_id
-                session.add(row)
-        mark_changed(
-            session, ctx, woman, "woman_allocated", ["keyworker_id"], keyworker_id=keyworker_id
-        )
-        return _detail(woman)
-
-
-def _may_share(ctx: Ctx, woman: Woman) -> None:
-    require_for(
-        ctx,
-        "women.share",
-        owner_id=woman.keyworker_id,
-        subject_id=woman.id,
-        subject_ref=woman.reference,
-        message="Only her keyworker or a manager may share her record.",
-    )
-
-
-def share_woman(ctx: Ctx, woman_id: int, user_id: int) -> StaffMember:
-    """Share her record with another keyworker (her keyworker or a manager may)."""
-    with ctx.write() as session:
-        woman = _for_change(session, ctx, woman_id)
-        _may_share(ctx, woman)
-        user = _staff_member(session, user_id, "user_id")
-        if user_id == woman.keyworker_id:
-            raise ValidationError(
-                "She is already on that keyworker's caseload.", {"user_id": "her keyworker"}
-            )
-        if session.get(WomanShare, (woman_id, user_id)) is None:
-            session.add(WomanShare(woman_id=woman_id, user_id=user_id))
-            mark_changed(session, ctx, woman, "woman_shared", ["shared_with"], user_id=user_id)
-        return _member(user)
-
-
-def unshare_woman(ctx: Ctx, woman_id: int, user_id: int) -> None:
-    """Stop sharing her record with a keyworker."""
-    with ctx.write() as session:
-        woman = _for_change(session, ctx, woman_id)
-        _may_share(ctx, woman)
-        share = session.get(WomanShare, (woman_id, user_id))
-        if share is None:
-            raise NotFound("Her record is not shared with that person.")
-        session.delete(share)
-        mark_changed(session, ctx, woman, "woman_unshared", ["shared_with"], user_id=user_id)
-
-
-def staff(ctx: Ctx, *, roles: tuple[str, ...] = ("keyworker", "manager")) -> list[StaffMember]:
-    """Active staff a woman can be allocated to or shared with, by name."""
-    require(ctx, "women.view")
-    with ctx.read() as session:
-        users = session.exec(
-            select(User).where(col(User.active) == True, col(User.role).in_(roles))  # noqa: E712
-        ).all()
-        return sorted((_member(u) for u in users), key=lambda m: fold(m.name))
+        return woman_info(woman)
 
 
 def _as_date(value: object) -> date:
@@ -746,17 +466,6 @@ def _as_date(value: object) -> date:
 
 
 __all__ = [
-    "ClosureInfo",
-    "PossibleDuplicate",
-    "ReferralDetails",
-    "ReferralInfo",
-    "StaffMember",
-    "WomanDetail",
-    "WomanDetails",
-    "WomanRecord",
-    "allocate",
-    "as_details",
-    "as_referral_details",
     "close_woman",
     "create_woman",
     "edit_referral",
@@ -764,9 +473,6 @@ __all__ = [
     "find_duplicates",
     "open_woman",
     "reopen_woman",
-    "share_woman",
-    "staff",
-    "unshare_woman",
 ]
 
 

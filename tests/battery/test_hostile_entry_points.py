@@ -51,7 +51,7 @@ from caseapp.services.context import Ctx
 from caseapp.services.interchange.load import run_import
 from caseapp.services.interchange.report import write_report_csv
 from caseapp.services.returns_periods import parse_year
-from caseapp.services.women import WomanDetail, as_details
+from caseapp.services.women_types import WomanInfo, as_input
 from caseapp.textsafe import visible
 from tests.battery.hostile import BIDI, ESCAPES, MARKUP, SQLISH
 from tests.harness.clock import NOW, TODAY
@@ -93,7 +93,7 @@ def stored(text: str, *, multiline: bool) -> str:
 # -- forms: every text field behind a form, through its service -------------------------------
 
 
-def _woman(ctx: Ctx, **details: Any) -> WomanDetail:
+def _woman(ctx: Ctx, **details: Any) -> WomanInfo:
     details.setdefault("first", "Hostile")
     details.setdefault("last", f"Case{next(_serial)}")
     return add_woman(ctx, confirm_duplicate=True, **details)
@@ -106,7 +106,7 @@ def first_name(ctx: Ctx, text: str) -> str:
 
 def edited_last_name(ctx: Ctx, text: str) -> str:
     woman = _woman(ctx)
-    details = as_details(woman)
+    details = as_input(woman)
     women.edit_woman(ctx, woman.id, details.__class__(**{**details.__dict__, "last_name": text}))
     return women.open_woman(ctx, woman.id).woman.last_name
 
@@ -346,7 +346,7 @@ def test_malformed_hostile_import_reports_every_problem_writes_nothing_report_is
 # -- exports (cases 16, 17) ------------------------------------------------------------------------
 
 
-def _hostile_caseload(ctx: Ctx) -> list[WomanDetail]:
+def _hostile_caseload(ctx: Ctx) -> list[WomanInfo]:
     """Women whose every text field is hostile, each with a contact in the return's year."""
     made = []
     for i, text in enumerate(ACCEPTED):

@@ -35,7 +35,8 @@ from caseapp.models import (
 from caseapp.services import audit
 from caseapp.services.context import Ctx
 from caseapp.services.validation import fold
-from caseapp.services.women import ReferralDetails, WomanDetail, WomanDetails, create_woman
+from caseapp.services.women import create_woman
+from caseapp.services.women_types import ReferralInput, WomanInfo, WomanInput
 from caseapp.store.store import Store
 from tests.harness.clock import TODAY
 
@@ -53,7 +54,7 @@ def add_woman(
     keyworker_id: int | None = None,
     confirm_duplicate: bool = False,
     **details: Any,
-) -> WomanDetail:
+) -> WomanInfo:
     """Add a woman with her referral through the service, as `ctx` would on the new-woman screen.
 
     Audited and duplicate-checked like the real thing (a duplicate is refused unless
@@ -61,8 +62,8 @@ def add_woman(
     """
     return create_woman(
         ctx,
-        WomanDetails(first_name=first, last_name=last, date_of_birth=born, **details),
-        ReferralDetails(referral_date=referred, source=source),
+        WomanInput(first_name=first, last_name=last, date_of_birth=born, **details),
+        ReferralInput(referral_date=referred, source=source),
         keyworker_id=keyworker_id,
         confirm_duplicate=confirm_duplicate,
         today=TODAY,

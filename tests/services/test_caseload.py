@@ -9,6 +9,7 @@ import pytest
 
 from caseapp.errors import PermissionDenied
 from caseapp.services import hubs
+from caseapp.services.allocation import share_woman
 from caseapp.services.caseload import (
     UNALLOCATED,
     CaseloadQuery,
@@ -21,7 +22,7 @@ from caseapp.services.caseload import (
 from caseapp.services.contacts import ContactInput, log_contact
 from caseapp.services.context import Ctx
 from caseapp.services.flags import raise_flag
-from caseapp.services.women import close_woman, share_woman
+from caseapp.services.women import close_woman
 from tests.harness.clock import NOW, TODAY
 from tests.harness.women import add_woman
 

@@ -175,7 +175,7 @@ def test_correcting_a_contact(manager: Ctx, make_user: Callable[..., Ctx]) -> No
     changed = json.loads(audit_actions(manager, woman.id)[-1][1])["fields"]
     assert changed == ["duration_minutes", "note"]
     # Another keyworker she is shared with may read it but not correct it.
-    from caseapp.services.women import share_woman
+    from caseapp.services.allocation import share_woman
 
     share_woman(anna, woman.id, bea.actor.user_id)
     with pytest.raises(PermissionDenied):

@@ -6,7 +6,7 @@ import pytest
 
 from caseapp.services.context import Ctx
 from caseapp.services.skeleton import skeleton
-from caseapp.services.women import PossibleDuplicate
+from caseapp.services.women_types import PossibleDuplicate
 from tests.harness.women import add_woman
 
 DISGUISES = [

@@ -20,7 +20,8 @@ from caseapp.services.context import Ctx
 from caseapp.services.flags import clear_flag, flag_history, raise_flag
 from caseapp.services.plans import add_goal
 from caseapp.services.waiting import waiting_for_me
-from caseapp.services.women import ReferralDetails, close_woman, open_woman, reopen_woman
+from caseapp.services.women import close_woman, open_woman, reopen_woman
+from caseapp.services.women_types import ReferralInput
 from tests.harness.audit import audit_actions
 from tests.harness.clock import NOW, TODAY
 from tests.harness.women import add_woman
@@ -166,7 +167,7 @@ def test_reopen_with_a_new_referral(manager: Ctx) -> None:
     reopened = reopen_woman(
         manager,
         woman.id,
-        referral=ReferralDetails(source="court", cj_status="licence"),
+        referral=ReferralInput(source="court", cj_status="licence"),
         today=TODAY,
     )
     assert reopened.status == "referred"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from caseapp.services.context import Ctx
-from caseapp.services.women import UnlikelyAge
+from caseapp.services.women_types import UnlikelyAge
 from tests.harness.women import add_woman
 from tests.services.import_kit import problems, run, write_table
 

@@ -10,21 +10,10 @@ import pytest
 
 from caseapp.errors import NotFound, PermissionDenied, ValidationError
 from caseapp.services import hubs
+from caseapp.services.allocation import allocate, share_woman, staff, unshare_woman
 from caseapp.services.context import Ctx
-from caseapp.services.women import (
-    PossibleDuplicate,
-    ReferralDetails,
-    WomanDetails,
-    allocate,
-    as_details,
-    create_woman,
-    edit_referral,
-    edit_woman,
-    open_woman,
-    share_woman,
-    staff,
-    unshare_woman,
-)
+from caseapp.services.women import create_woman, edit_referral, edit_woman, open_woman
+from caseapp.services.women_types import PossibleDuplicate, ReferralInput, WomanInput, as_input
 from tests.harness.audit import audit_actions
 from tests.harness.clock import TODAY
 from tests.harness.women import add_woman
@@ -96,7 +85,7 @@ def test_every_field_problem_is_reported_at_once(manager: Ctx) -> None:
     with pytest.raises(ValidationError) as caught:
         create_woman(
             manager,
-            WomanDetails(
+            WomanInput(
                 first_name="",
                 last_name="",
                 date_of_birth="31/02/1990",
@@ -105,7 +94,7 @@ def test_every_field_problem_is_reported_at_once(manager: Ctx) -> None:
                 ethnicity="BAME",
                 dependent_children="lots",
             ),
-            ReferralDetails(referral_date="tomorrow", source=None),
+            ReferralInput(referral_date="tomorrow", source=None),
             today=TODAY,
         )
     fields = caught.value.fields
@@ -128,8 +117,8 @@ def test_future_birth_date_and_referral_are_refused(manager: Ctx) -> None:
     with pytest.raises(ValidationError) as caught:
         create_woman(
             manager,
-            WomanDetails(first_name="Jo", date_of_birth="25/11/2026"),
-            ReferralDetails(referral_date=date(2026, 12, 1), source="self"),
+            WomanInput(first_name="Jo", date_of_birth="25/11/2026"),
+            ReferralInput(referral_date=date(2026, 12, 1), source="self"),
             today=TODAY,
         )
     assert "future" in caught.value.fields["date_of_birth"]
@@ -173,7 +162,7 @@ def test_borough_accepts_names_aliases_and_codes(manager: Ctx) -> None:
 
 def test_edit_changes_details_and_audits_the_field_names(manager: Ctx) -> None:
     woman = add_woman(manager, "Jane", "Smith")
-    details = as_details(open_woman(manager, woman.id).woman)
+    details = as_input(open_woman(manager, woman.id).woman)
     from dataclasses import replace
 
     changed = edit_woman(
@@ -195,7 +184,7 @@ def test_edit_changes_details_and_audits_the_field_names(manager: Ctx) -> None:
 
 def test_edit_without_changes_is_not_audited(manager: Ctx) -> None:
     woman = add_woman(manager)
-    details = as_details(open_woman(manager, woman.id).woman)
+    details = as_input(open_woman(manager, woman.id).woman)
     before = len(audit_actions(manager))
     edit_woman(manager, woman.id, details, today=TODAY)
     assert len(audit_actions(manager)) == before
@@ -208,7 +197,7 @@ def test_referral_can_be_corrected(manager: Ctx) -> None:
     fixed = edit_referral(
         manager,
         referral.id,
-        ReferralDetails("2026-11-01", "police_diversion", "diversion", "Met Police", "CE"),
+        ReferralInput("2026-11-01", "police_diversion", "diversion", "Met Police", "CE"),
         today=TODAY,
     )
     assert (fixed.source, fixed.cj_status, fixed.police_bcu) == (
@@ -232,7 +221,7 @@ def test_keyworker_cannot_open_another_keyworkers_woman(
     with pytest.raises(PermissionDenied):
         open_woman(bea, hers.id)
     with pytest.raises(PermissionDenied):
-        edit_woman(bea, hers.id, WomanDetails(first_name="X"), today=TODAY)
+        edit_woman(bea, hers.id, WomanInput(first_name="X"), today=TODAY)
     denied = [a for a in audit_actions(manager, hers.id) if a[0] == "permission_denied"]
     assert len(denied) == 2
     # The manager sees everyone in the provider.

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from caseapp.errors import PermissionDenied
 from caseapp.models import AuditEvent, Hub
-from caseapp.services import audit, permissions, women
+from caseapp.services import audit, permissions, women, women_types
 from caseapp.services.access import get_visible_woman
 from caseapp.services.context import Ctx
 from caseapp.store.store import NestedWrite
@@ -34,8 +34,8 @@ def test_a_refusal_after_a_write_is_audited_and_the_write_rolled_back(
     manager: Ctx, make_user: Callable[..., Ctx]
 ) -> None:
     kw1, kw2 = make_user("kw1"), make_user("kw2")
-    details = women.WomanDetails(first_name="Not", last_name="Hers")
-    referral = women.ReferralDetails(source="self", cj_status="none")
+    details = women_types.WomanInput(first_name="Not", last_name="Hers")
+    referral = women_types.ReferralInput(source="self", cj_status="none")
     theirs = women.create_woman(kw2, details, referral).id
     before = len(_denials(kw1))
     with pytest.raises(PermissionDenied, match="not on your caseload"):

@@ -8,7 +8,8 @@ from typing import Any
 
 from caseapp.services import contacts, women
 from caseapp.services.context import Ctx
-from caseapp.services.women import as_details, open_woman
+from caseapp.services.women import open_woman
+from caseapp.services.women_types import as_input
 from tests.harness.clock import fixed_clock  # noqa: F401
 from tests.harness.women import add_woman
 from tests.sync.kit import centre, contents, enrol_hub, local_id, open_conflicts, sync
@@ -16,7 +17,7 @@ from tests.sync.kit import centre, contents, enrol_hub, local_id, open_conflicts
 
 def _edit(ctx: Ctx, woman_id: int, **changes: Any) -> None:
     detail = open_woman(ctx, woman_id).woman
-    women.edit_woman(ctx, woman_id, replace(as_details(detail), **changes))
+    women.edit_woman(ctx, woman_id, replace(as_input(detail), **changes))
 
 
 def test_round_trip_edits_and_one_conflict(tmp_path: Path) -> None:

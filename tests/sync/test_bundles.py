@@ -12,7 +12,8 @@ import pytest
 
 from caseapp.services import audit, contacts, erasure, women
 from caseapp.services.context import Ctx
-from caseapp.services.women import as_details, open_woman
+from caseapp.services.women import open_woman
+from caseapp.services.women_types import as_input
 from caseapp.sync import exchange
 from caseapp.sync.bundle import Header, Refused, new_keys, seal
 from tests.harness.clock import fixed_clock  # noqa: F401
@@ -22,7 +23,7 @@ from tests.sync.kit import centre, contents, enrol_hub, local_id, sync
 
 def _edit(ctx: Ctx, woman_id: int, **changes: Any) -> None:
     detail = open_woman(ctx, woman_id).woman
-    women.edit_woman(ctx, woman_id, replace(as_details(detail), **changes))
+    women.edit_woman(ctx, woman_id, replace(as_input(detail), **changes))
 
 
 def _bundle_for(ctx: Ctx, peer_name: str) -> bytes:

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from caseapp.services import audit, contacts, flags, plans, returns, women
 from caseapp.services.returns_periods import month_period
-from caseapp.services.women import as_details, open_woman
+from caseapp.services.women import open_woman
+from caseapp.services.women_types import as_input
 from caseapp.sync import exchange
 from caseapp.sync.rows import uid_of
 from tests.harness.clock import TODAY, fixed_clock  # noqa: F401
@@ -118,7 +119,7 @@ def _act(world: World, op: Op, stamp: str) -> tuple[str, str, str] | None:
         value = f"0{op.side}{op.value} {world.counter:06d}"  # a phone number is digits
         detail = open_woman(ctx, wid).woman
         changes: dict[str, Any] = {op.field: value}
-        women.edit_woman(ctx, wid, replace(as_details(detail), **changes))
+        women.edit_woman(ctx, wid, replace(as_input(detail), **changes))
         return ref, op.field, value
     if op.kind == "contact":
         contacts.log_contact(ctx, wid)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from caseapp.services import contacts, users, women
+from caseapp.services import allocation, contacts, users
 from caseapp.services.context import Actor, Ctx
 from caseapp.services.women import open_woman
 from caseapp.store.keyslots import FAST_KDF
@@ -44,8 +44,8 @@ def test_scope_entry_and_exit(tmp_path: Path) -> None:
 
     # The hub logs a contact with "ours" while the centre reallocates her away and "theirs" in.
     contacts.log_contact(hub, local_id(hub, ours.reference))
-    women.allocate(mgr, ours.id, other.id)
-    women.allocate(mgr, theirs.id, kw.actor.user_id)
+    allocation.allocate(mgr, ours.id, other.id)
+    allocation.allocate(mgr, theirs.id, kw.actor.user_id)
     for _ in range(2):
         sync(hub, folder)
         sync(mgr, folder)

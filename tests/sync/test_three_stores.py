@@ -16,9 +16,10 @@ from typing import Any
 
 import pytest
 
-from caseapp.services import audit, contacts, users, women
+from caseapp.services import allocation, audit, contacts, users, women
 from caseapp.services.context import Actor, Ctx
-from caseapp.services.women import as_details, open_woman
+from caseapp.services.women import open_woman
+from caseapp.services.women_types import as_input
 from caseapp.store.keyslots import FAST_KDF
 from tests.harness.clock import fixed_clock  # noqa: F401
 from tests.harness.women import add_woman
@@ -31,7 +32,7 @@ def _edit(ctx: Ctx, reference: str, name: str, value: str) -> None:
     wid = local_id(ctx, reference)
     detail = open_woman(ctx, wid).woman
     changes: dict[str, Any] = {name: value}
-    women.edit_woman(ctx, wid, replace(as_details(detail), **changes))
+    women.edit_woman(ctx, wid, replace(as_input(detail), **changes))
 
 
 def _refs(ctx: Ctx) -> set[str]:
@@ -67,7 +68,7 @@ def test_three_stores_converge(tmp_path: Path, seed: int) -> None:
     own1 = [add_woman(kw1, f"One{i}", "Smith", born=f"0{i + 1}/01/1990") for i in range(2)]
     own2 = [add_woman(kw2, f"Two{i}", "Jones", born=f"0{i + 1}/02/1991") for i in range(2)]
     shared = add_woman(kw1, "Both", "Khan", born="05/05/1985")
-    women.share_woman(kw1, shared.id, made.id)
+    allocation.share_woman(kw1, shared.id, made.id)
     hub1 = enrol_hub(mgr, tmp_path, ["kw"], label="north")["kw"]
     hub2 = enrol_hub(mgr, tmp_path, ["kw2"], label="south")["kw2"]
     stores = {"centre": mgr, "north": hub1, "south": hub2}

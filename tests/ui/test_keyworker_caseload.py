@@ -11,7 +11,8 @@ from textual.widgets import DataTable, Input
 from caseapp.modals.pick import PickModal
 from caseapp.screens.caseload import CaseloadScreen
 from caseapp.screens.home import HomeScreen
-from caseapp.screens.woman import NewWomanScreen, WomanScreen
+from caseapp.screens.new_woman import NewWomanScreen
+from caseapp.screens.woman import WomanScreen
 from caseapp.services.context import Ctx
 from caseapp.services.women import close_woman
 from tests.harness.app import make_app, screen_text, settle, type_text, unlock
