@@ -125,6 +125,10 @@ class CaseApp(App[int]):
             | events.Paste,
         ):
             self.last_activity = self.wall_clock()
+        if isinstance(event, events.Key) and self._first_or_last_row(event.key):
+            event.stop()
+            event.prevent_default()
+            return
         if isinstance(event, events.Key) and self._second_tap(event):
             # The same key again, right after it opened this screen: a double tap, not a
             # choice made on the new screen (`p p` must not mark a plan goal).
@@ -132,6 +136,22 @@ class CaseApp(App[int]):
             event.prevent_default()
             return
         await super().on_event(event)
+
+    def _first_or_last_row(self, key: str) -> bool:
+        """Home and End in any list of rows go to its first and last row (a DataTable's own
+        Home and End scroll sideways, which a list of women never needs)."""
+        from textual.widgets import DataTable
+
+        table = self.focused
+        if key not in ("home", "end") or not isinstance(table, DataTable):
+            return False
+        if table.cursor_type != "row" or not table.row_count:
+            return False
+        if key == "home":
+            table.action_scroll_top()
+        else:
+            table.action_scroll_bottom()
+        return True
 
     def _second_tap(self, event: events.Key) -> bool:
         """Whether a key repeats, within the double-tap time, the key that opened this screen.

@@ -25,6 +25,14 @@ class CaseScreen(Screen[None]):
     PALETTE: ClassVar[tuple[tuple[str, str, str], ...]] = ()
     """(title, action, help) triples this screen adds to the command palette."""
 
+    def on_mount(self) -> None:
+        # A compact footer (one space between keys) so each screen's keys, Lock, Quit and
+        # Help fit in 80 columns beside the palette's ^p.
+        from textual.widgets import Footer
+
+        for footer in self.query(Footer):
+            footer.compact = True
+
     def help_text(self) -> str:
         """F1's text for this screen (screens leave out what the actor's role cannot do)."""
         return self.HELP

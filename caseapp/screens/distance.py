@@ -77,7 +77,7 @@ class DistanceScreen(CaseScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new_assessment", "New assessment", id="distance-new"),
         Binding("e", "edit_assessment", "Correct", id="distance-edit"),
-        Binding("delete", "delete_assessment", "Delete", id="distance-delete"),
+        Binding("delete", "delete_assessment", "Delete", id="distance-delete", show=False),
         Binding("o", "outcomes", "Outcomes", id="distance-outcomes"),
         Binding("escape", "back", "Back", id="distance-back"),
     ]

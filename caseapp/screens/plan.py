@@ -38,10 +38,10 @@ class PlanScreen(CaseScreen):
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new_goal", "New goal", id="plan-new"),
-        Binding("e", "edit_goal", "Change", id="plan-edit"),
+        Binding("e", "edit_goal", "Change", id="plan-edit", show=False),  # as Enter does
         Binding("a", "mark('achieved')", "Achieved", id="plan-achieved"),
         Binding("h", "mark('partly_achieved')", "Partly", id="plan-partly"),
-        Binding("x", "mark('not_achieved')", "Not achieved", id="plan-not"),
+        Binding("x", "mark('not_achieved')", "Not met", id="plan-not"),
         Binding("o", "mark('open')", "Reopen", id="plan-open", show=False),
         Binding("delete", "delete_goal", "Delete", id="plan-delete", show=False),
         Binding("escape", "back", "Back", id="plan-back"),
