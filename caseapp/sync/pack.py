@@ -31,7 +31,7 @@ from caseapp.sync import capture, identity
 from caseapp.sync.bundle import Refused, new_keys, public_keys
 from caseapp.sync.capture import load_me
 from caseapp.sync.merge import Merger, version_vector
-from caseapp.sync.rows import dumps, row_uid, to_wire
+from caseapp.sync.rows import dumps, remembering, row_uid, to_wire
 from caseapp.sync.schema import BY_NAME, SPECS, Spec, columns, quote
 
 MAGIC = b"CASEAPP-ENROL 1\n"
@@ -97,15 +97,19 @@ def in_scope(conn: Connection, user_ids: list[int]) -> set[int]:
 def _select(spec: Spec, women: str) -> str:
     table = quote(spec.name)
     if spec.owner == "id":
-        return f"SELECT rowid, * FROM {table} WHERE id IN ({women})"
-    if spec.owner == "woman_id":
-        return f"SELECT rowid, * FROM {table} WHERE woman_id IN ({women})"
-    if spec.owner == "assessment_id":
-        return (
-            f"SELECT rowid, * FROM {table} WHERE assessment_id IN "
-            f"(SELECT id FROM assessment WHERE woman_id IN ({women}))"
-        )
-    return f"SELECT rowid, * FROM {table}"
+        where = f"t.id IN ({women})"
+    elif spec.owner == "woman_id":
+        where = f"t.woman_id IN ({women})"
+    elif spec.owner == "assessment_id":
+        where = f"t.assessment_id IN (SELECT id FROM assessment WHERE woman_id IN ({women}))"
+    else:
+        where = "1"
+    if spec.natural:
+        return f"SELECT t.*, '', '' FROM {table} t WHERE {where}"
+    return (
+        f"SELECT t.*, s.uid, s.origin FROM {table} t LEFT JOIN sync_row s "
+        f"ON s.tbl = '{spec.name}' AND s.local_id = t.id WHERE {where}"
+    )
 
 
 def snapshot(conn: Connection, women: set[int]) -> dict[str, list[dict[str, Any]]]:
@@ -117,23 +121,19 @@ def snapshot(conn: Connection, women: set[int]) -> dict[str, list[dict[str, Any]
             "INSERT INTO sync_scope (id) VALUES (?)", [(w,) for w in sorted(women)]
         )
     out: dict[str, list[dict[str, Any]]] = {}
-    for spec in SPECS:
-        cols = columns(conn, spec.name)
-        origins: dict[int, str] = dict(
-            conn.exec_driver_sql(
-                "SELECT local_id, uid || ' ' || origin FROM sync_row WHERE tbl = ?", (spec.name,)
-            ).fetchall()
-        )
-        rows = []
-        for raw in conn.exec_driver_sql(_select(spec, "SELECT id FROM sync_scope")):
-            values = dict(zip(cols, raw[1:], strict=True))
-            wire = to_wire(conn, spec, values)
-            if spec.natural:
-                uid, origin = row_uid(conn, spec, None, wire) or "", ""
-            else:
-                uid, _, origin = str(origins[values["id"]]).partition(" ")
-            rows.append({"uid": uid, "origin": origin, "v": wire})
-        out[spec.name] = rows
+    with remembering():
+        for spec in SPECS:
+            cols = columns(conn, spec.name)
+            rows = []
+            for raw in conn.exec_driver_sql(_select(spec, "SELECT id FROM sync_scope")):
+                values = dict(zip(cols, raw[:-2], strict=True))
+                wire = to_wire(conn, spec, values)
+                if spec.natural:
+                    uid, origin = row_uid(conn, spec, None, wire) or "", ""
+                else:
+                    uid, origin = str(raw[-2]), str(raw[-1])
+                rows.append({"uid": uid, "origin": origin, "v": wire})
+            out[spec.name] = rows
     conn.exec_driver_sql("DELETE FROM sync_scope")
     return out
 
