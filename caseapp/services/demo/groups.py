@@ -33,7 +33,9 @@ def add_groups(provider: Provider) -> None:
             sessions.append(
                 {
                     "id": session_id,
-                    "reference": f"GS-{day.year}-{numbers[day.year]:04d}",
+                    # The format new sessions get (groups._next_reference), so a session
+                    # added to the demo continues its numbering.
+                    "reference": f"GRP-{day.year}-{numbers[day.year]:04d}",
                     "title": GROUP_TITLES[(week // 6 + hub_index) % len(GROUP_TITLES)],
                     "date": day,
                     "hub_id": hub,
