@@ -105,6 +105,7 @@ class CaseApp(App[int]):
 
     def on_mount(self) -> None:
         self.push_screen(self._unlock_screen())
+        self.call_after_refresh(lambda: self.check_size(self.size.width, self.size.height))
         # Checked against the wall clock, so a laptop that slept with caseapp open locks
         # as soon as it wakes rather than after five more minutes.
         self.set_interval(self.IDLE_CHECK_SECONDS, self.check_idle_lock)
@@ -136,6 +137,23 @@ class CaseApp(App[int]):
             event.prevent_default()
             return
         await super().on_event(event)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Below 80x24, one line asking for a larger window covers the screen."""
+        self.check_size(event.size.width, event.size.height)
+
+    def check_size(self, width: int, height: int) -> None:
+        """Cover the screen with the "larger window" line, or take it away."""
+        from caseapp.modals.too_small import MIN_HEIGHT, MIN_WIDTH, TooSmallScreen
+
+        small = width < MIN_WIDTH or height < MIN_HEIGHT
+        top = self.screen_stack[-1] if self.screen_stack else None
+        if small and isinstance(top, TooSmallScreen):
+            top.show_size(width, height)
+        elif small and top is not None:
+            self.push_screen(TooSmallScreen(width, height))
+        elif not small and isinstance(top, TooSmallScreen):
+            self.pop_screen()
 
     def _first_or_last_row(self, key: str) -> bool:
         """Home and End in any list of rows go to its first and last row (a DataTable's own
