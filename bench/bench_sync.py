@@ -1,4 +1,4 @@
-"""Sync: a bundle of 5,000 changes (size, time to build, time to apply) and uids for a large store.
+"""Sync: a bundle of 5,000 changes, the cost of capture, and enrolling from a large store.
 
     .venv/bin/python -m bench sync
 
@@ -113,6 +113,38 @@ def measure_apply(folder: Path) -> bool:
     return took <= TARGET_SECONDS
 
 
+def _insert_contacts(ctx: Ctx, woman_id: int, count: int) -> float:
+    rows = [
+        {"woman_id": woman_id, "date": date(2026, 11, 1), "type": "one_to_one",
+         "attendance": "attended", "delivery": "in_person", "keyworker_id": 1, "note": "x" * 80}
+        for _ in range(count)
+    ]  # fmt: skip
+    started = time.perf_counter()
+    with ctx.write() as session:
+        session.execute(insert(Engagement), rows)
+        audit.record(session, ctx, "bench_contacts", count=count)
+    return time.perf_counter() - started
+
+
+def measure_capture(folder: Path) -> None:
+    """The cost of capture: one unit of work inserting 10,000 contacts, synced and not."""
+    mgr, hub = _pair(folder)
+    plain, _code = create_store(folder / "p.db", "mgr", PASSPHRASE, kdf=FAST_KDF)
+    users.create_first_manager(plain, "mgr")
+    alone = Ctx(plain, Actor(1, "mgr", "manager", "mgr"))
+    times = []
+    for ctx in (alone, hub):
+        woman = create_woman(
+            ctx,
+            WomanInput(first_name="Bench", last_name="Capture", date_of_birth=date(1990, 1, 1)),
+            ReferralInput(referral_date=date(2026, 11, 2), source="probation"),
+        )
+        times.append(_insert_contacts(ctx, woman.id, 10_000))
+    report("10,000 contacts in one write, with capture", times[1], "s", baseline=times[0])
+    for ctx in (mgr, hub, alone):
+        ctx.store.close()
+
+
 def measure_uids(folder: Path) -> None:
     large = OUT_DIR / "keyworker" / "large.db"
     if not large.exists():
@@ -133,6 +165,12 @@ def measure_uids(folder: Path) -> None:
             rows = conn.exec_driver_sql("SELECT count(*) FROM sync_row").one()[0]
         took = time.perf_counter() - started
         report(f"uids for {rows:,} rows of the large store", took, "s")
+        manager = Ctx(opened.store, Actor(opened.user_id or 1, DEMO_USER, "manager", DEMO_USER))
+        started = time.perf_counter()
+        blob, _code, _hub = pack.enrol(manager, ["kw.amina"], code="BENCH", kdf=FAST_KDF)
+        took = time.perf_counter() - started
+        report("enrolling a hub for kw.amina's caseload", took, "s")
+        report("its enrolment pack", len(blob) / 1024 / 1024, "MiB")
     finally:
         opened.store.close()
 
@@ -144,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     machine_note()
     with tempfile.TemporaryDirectory() as tmp:
         ok = measure_apply(Path(tmp))
+    with tempfile.TemporaryDirectory() as tmp:
+        measure_capture(Path(tmp))
     with tempfile.TemporaryDirectory() as tmp:
         measure_uids(Path(tmp))
     write_results("sync")
