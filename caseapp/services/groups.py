@@ -21,7 +21,7 @@ from caseapp.models.codes import ATTENDED, GROUP_STATUSES
 from caseapp.services import audit
 from caseapp.services.access import visible_women
 from caseapp.services.context import Ctx
-from caseapp.services.permissions import allowed, deny, require
+from caseapp.services.permissions import allowed, allowed_for, deny, require, require_for
 from caseapp.services.recording import (
     Choice,
     check_code,
@@ -106,7 +106,7 @@ class SessionChoices:
 def _may_run(ctx: Ctx, gs: GroupSession) -> bool:
     if not allowed(ctx, "groups.manage"):
         return False
-    return ctx.actor.is_manager or gs.facilitator_id == ctx.actor.user_id
+    return allowed_for(ctx, "groups.others", owner_id=gs.facilitator_id)
 
 
 def load_session(session: Session, ctx: Ctx, session_id: int) -> GroupSession:
@@ -115,13 +115,13 @@ def load_session(session: Session, ctx: Ctx, session_id: int) -> GroupSession:
     gs = session.get(GroupSession, session_id)
     if gs is None:
         raise NotFound("No such group session.")
-    if not _may_run(ctx, gs):
-        deny(
-            ctx,
-            "groups.manage",
-            subject_ref=gs.reference,
-            message="You can open and change only the group sessions you facilitate.",
-        )
+    require_for(
+        ctx,
+        "groups.others",
+        owner_id=gs.facilitator_id,
+        subject_ref=gs.reference,
+        message="You can open and change only the group sessions you facilitate.",
+    )
     return gs
 
 
@@ -137,7 +137,7 @@ def load_open_session(session: Session, ctx: Ctx, session_id: int) -> GroupSessi
 
 def session_filter(ctx: Ctx) -> ColumnElement[bool]:
     """Managers see every session; a keyworker the sessions she facilitates."""
-    if ctx.actor.is_manager:
+    if allowed(ctx, "groups.others"):
         return true()
     return col(GroupSession.facilitator_id) == ctx.actor.user_id
 
@@ -274,10 +274,11 @@ def _clean_session(
         raise ValidationError("Date: more than a year ahead; check the year.", {"date": "far"})
     facilitator = ctx.actor.user_id if facilitator_id is None else facilitator_id
     if facilitator != ctx.actor.user_id:
-        if not ctx.actor.is_manager:
+        # Naming someone else as facilitator is running her session (`groups.others`).
+        if not allowed(ctx, "groups.others"):
             deny(
                 ctx,
-                "groups.manage",
+                "groups.others",
                 message="You can run sessions only as their facilitator; ask a manager.",
             )
         user = session.get(User, facilitator)
@@ -523,6 +524,6 @@ def session_choices(ctx: Ctx) -> SessionChoices:
     """Hubs, facilitators (a keyworker: only herself) and recent titles for the form."""
     require(ctx, "groups.manage")
     staff = staff_choices(ctx)
-    if not ctx.actor.is_manager:
+    if not allowed(ctx, "groups.others"):
         staff = [c for c in staff if c.id == ctx.actor.user_id]
     return SessionChoices(tuple(hub_choices(ctx)), tuple(staff), tuple(title_suggestions(ctx)))

@@ -23,6 +23,7 @@ PERMISSIONS = MappingProxyType(
         "contacts.edit_others": frozenset({MANAGER}),
         "activities.others": frozenset({MANAGER}),
         "groups.manage": frozenset({KEYWORKER, MANAGER}),
+        "groups.others": frozenset({MANAGER}),
         "activities.record": frozenset({KEYWORKER, MANAGER}),
         "return.export": frozenset({MANAGER}),
         "data.export": frozenset({MANAGER}),
@@ -38,9 +39,11 @@ PERMISSIONS = MappingProxyType(
 )
 
 # Permissions over one record that its owner has whatever her role: her keyworker shares her
-# record, whoever logged a contact or recorded an activity corrects it. The roles above may
-# do it to anyone's.
-OWNER_MAY_TOO = frozenset({"women.share", "contacts.edit_others", "activities.others"})
+# record, whoever logged a contact or recorded an activity corrects it, a group session's
+# facilitator runs it. The roles above may do it to anyone's.
+OWNER_MAY_TOO = frozenset(
+    {"women.share", "contacts.edit_others", "activities.others", "groups.others"}
+)
 
 DESCRIPTIONS = MappingProxyType(
     {
@@ -49,6 +52,7 @@ DESCRIPTIONS = MappingProxyType(
         "women.share": "share a woman's record",
         "contacts.edit_others": "correct a contact someone else logged",
         "activities.others": "open or change an activity someone else recorded",
+        "groups.others": "run a group session someone else facilitates",
         "return.export": "export the commissioner's return",
         "data.export": "export the store's data",
         "data.import": "import records",

@@ -89,7 +89,7 @@ def test_keyworker_facilitates_her_own_sessions_only(
             call()
     denied = audit_events(manager.store, "permission_denied")
     assert len(denied) == 4
-    assert {d[2]["permission"] for d in denied} == {"groups.manage"}
+    assert {d[2]["permission"] for d in denied} == {"groups.others"}
     assert denied[-1][1] == groups.get_session(manager, leads).reference
 
 

@@ -23,6 +23,7 @@ from caseapp.services import (
     contacts,
     erasure,
     export_data,
+    groups,
     permissions,
     retention,
     returns,
@@ -50,6 +51,7 @@ EXPECTED: dict[str, set[str]] = {
     "contacts.edit_others": {M},  # and whoever logged the contact (OWNED)
     "activities.others": {M},  # and whoever recorded the activity (OWNED)
     "groups.manage": {K, M},
+    "groups.others": {M},  # and the session's facilitator (OWNED)
     "activities.record": {K, M},
     "return.export": {M},
     "data.export": {M},
@@ -65,7 +67,7 @@ EXPECTED: dict[str, set[str]] = {
 
 
 # Permissions over one record that its owner has too, whatever her role.
-OWNED = {"women.share", "contacts.edit_others", "activities.others"}
+OWNED = {"women.share", "contacts.edit_others", "activities.others", "groups.others"}
 
 
 def test_the_permission_table_is_the_promised_one() -> None:
@@ -229,6 +231,28 @@ def test_whoever_recorded_an_activity_or_a_manager_changes_it(team: Team) -> Non
     refused(team.kw1, lambda: activities.delete_activity(team.kw1, theirs.id), "activities.others")
     assert activities.get_activity(team.kw2, theirs.id).id == theirs.id
     activities.delete_activity(team.mgr, theirs.id)
+
+
+def test_her_facilitator_or_a_manager_runs_a_group_session(team: Team) -> None:
+    kw1_id, kw2_id = team.kw1.actor.user_id, team.kw2.actor.user_id
+    own = groups.create_session(team.kw1, title="Art", date="20/11/2026").session.id
+    made = groups.create_session(team.mgr, title="Art", date="20/11/2026", facilitator_id=kw2_id)
+    theirs = made.session.id
+    assert groups.get_session(team.kw1, own).facilitator_id == kw1_id
+    assert [s.id for s in groups.list_sessions(team.kw1)] == [own]
+    message = refused(team.kw1, lambda: groups.get_session(team.kw1, theirs), "groups.others")
+    assert "facilitate" in message
+    refused(
+        team.kw1,
+        lambda: groups.create_session(
+            team.kw1, title="Art", date="20/11/2026", facilitator_id=kw2_id
+        ),
+        "groups.others",
+    )
+    assert groups.get_session(team.mgr, theirs).facilitator_id == kw2_id
+    assert permissions.allowed_for(team.kw2, "groups.others", owner_id=kw2_id)
+    assert not permissions.allowed_for(team.kw1, "groups.others", owner_id=kw2_id)
+    assert [c.id for c in groups.session_choices(team.kw1).facilitators] == [kw1_id]
 
 
 def test_only_managers_allocate(team: Team) -> None:
