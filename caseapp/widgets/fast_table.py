@@ -167,6 +167,23 @@ class FastTable(DataTable[Any]):
         self._cell_render_cache[key] = lines
         return lines
 
+    def _clear_caches(self) -> None:
+        # Textual's LRUCache.clear() drops a ring of linked nodes: cyclic garbage holding
+        # every drawn cell and line, which only a full collection (tens of ms) frees. With
+        # the ring cut first, reference counting frees it all at once, keystroke by keystroke.
+        caches: tuple[Any, ...] = (
+            self._row_render_cache,
+            self._cell_render_cache,
+            self._line_cache,
+            self._row_renderable_cache,
+            self._offset_cache,
+            self._ordered_row_cache,
+        )
+        for cache in caches:
+            for node in cache._cache.values():
+                node.clear()
+        super()._clear_caches()
+
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         # Fixed widths and one-line rows: the size follows from the counts, no cell measured.
         if any(column.auto_width for column in self.columns.values()):
