@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -55,8 +55,17 @@ def figure(value: int | str | None) -> Text:
 
 
 def default_out(period: Period, fmt: str) -> str:
-    """Where an export goes unless she types another path: her home folder."""
-    return str(Path.home() / returns.default_name(period, fmt))
+    """Where an export goes unless she types another path: her documents folder.
+
+    Never the folder caseapp was started from, which may be anywhere (a shared drive, the
+    program's own folder); her home folder if the platform names no documents folder.
+    """
+    import platformdirs
+
+    folder = Path(platformdirs.user_documents_dir())
+    if not folder.is_dir():
+        folder = Path.home()
+    return str(folder / returns.default_name(period, fmt))
 
 
 class ReturnsScreen(CaseScreen):
@@ -351,6 +360,11 @@ class ReturnsScreen(CaseScreen):
         field.value = path
         field.cursor_position = len(path)  # so typing or ctrl+u starts from the end
 
+    @on(events.DescendantFocus, "#returns-out")
+    def _select_out(self) -> None:
+        # Typing replaces the whole path (the arrow keys keep it to edit instead).
+        self.query_one("#returns-out", Input).select_all()
+
     @on(Input.Changed, "#returns-out")
     def _out_typed(self, event: Input.Changed) -> None:
         if event.input.has_focus:
@@ -407,6 +421,10 @@ class ReturnsScreen(CaseScreen):
             self._export_finished()
             refused = isinstance(event.worker.error, returns.FileExists)
             self.refused_for = self.exporting_to if refused else None
+            if not refused:
+                # A path that failed is not kept for the next export: another period or
+                # format goes back to the documents folder.
+                self.out_edited = False
             if refused:
                 self.notify(
                     "Press Enter again on where to write to replace what is there.",
