@@ -15,7 +15,7 @@ from textual.worker import Worker, WorkerState
 from caseapp.modals.add_to_register import AddToRegisterModal, HeadCountModal
 from caseapp.modals.confirm import ConfirmModal
 from caseapp.modals.group_session_form import GroupSessionForm
-from caseapp.models.codes import ATTENDED
+from caseapp.models.codes import ATTENDANCE, ATTENDED, label
 from caseapp.screens.base import CaseScreen
 from caseapp.services import group_register, groups
 from caseapp.services.groups import GroupSessionView, Register, SessionChoices
@@ -32,7 +32,8 @@ MARKS = {
 
 def mark_text(code: str) -> Text:
     """How an attendance mark is shown (the words, so colour is never the only signal)."""
-    words, style = MARKS.get(code, (code, ""))
+    # An imported cancellation has no key here but still reads as words, never as its code.
+    words, style = MARKS.get(code, (label(ATTENDANCE, code), "dim"))
     return Text(words, style=style)
 
 

@@ -12,12 +12,11 @@ from textual.worker import Worker, WorkerState
 
 from caseapp.errors import CaseappError
 from caseapp.logsetup import log_exception
+from caseapp.models.codes import ATTENDANCE, label
 from caseapp.services import group_register
 from caseapp.services.group_register import WomanGroup
 from caseapp.services.validation import show_date
 from caseapp.widgets.safe import safe
-
-SHOWN = {"attended": "Attended", "late": "Late", "did_not_attend": "Did not attend"}
 
 
 class WomanGroupsView(Vertical):
@@ -83,7 +82,7 @@ class WomanGroupsView(Vertical):
             cancelled = row.status == "cancelled"
             counted = not cancelled and row.attendance in ("attended", "late")
             came += counted
-            mark = "Cancelled" if cancelled else SHOWN.get(row.attendance, row.attendance)
+            mark = "Cancelled" if cancelled else label(ATTENDANCE, row.attendance)
             table.add_row(
                 Text(show_date(row.date)),
                 safe(row.title, limit=30, style="strike dim" if cancelled else ""),

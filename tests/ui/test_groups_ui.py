@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+from sqlmodel import select
 from textual.app import ComposeResult
 
 from caseapp.modals.activity_form import ActivityForm
 from caseapp.modals.add_to_register import AddToRegisterModal, HeadCountModal
 from caseapp.modals.confirm import ConfirmModal
 from caseapp.modals.group_session_form import GroupSessionForm
+from caseapp.models import GroupAttendance
 from caseapp.screens.activities import ActivitiesScreen
 from caseapp.screens.base import CaseScreen
 from caseapp.screens.groups import GroupsScreen
@@ -252,3 +254,22 @@ async def test_her_groups_tab(manager: Ctx, make_user: Callable[..., Ctx]) -> No
         assert "Art [i]" in text and "Did not attend" in text and "Cancelled" in text
     async with app_showing(lee, _HerRecord(ama)) as pilot:
         assert any("not on your caseload" in n for n in notices(pilot.app))
+
+
+async def test_imported_cancellations_show_their_labels(manager: Ctx) -> None:
+    [ama, bea] = _women(manager, ["Ama Owusu", "Bea Adams"])
+    sid = groups.create_session(manager, title="Art", date=date(2026, 1, 5)).session.id
+    group_register.add_to_register(manager, sid, [ama, bea])
+    # The import takes the interchange's every attendance code; the register's keys make
+    # only three, so these reach the screens only from an import.
+    with manager.write() as session:
+        for row in session.exec(select(GroupAttendance)).all():
+            row.attendance = "cancelled_by_woman" if row.woman_id == ama else "cancelled_by_service"
+            session.add(row)
+    async with app_showing(manager, RegisterScreen(sid)) as pilot:
+        text = screen_text(pilot.app)
+        assert "Cancelled by her" in text and "Cancelled by us" in text
+        assert "cancelled_by" not in text
+    async with app_showing(manager, _HerRecord(ama)) as pilot:
+        text = screen_text(pilot.app)
+        assert "Cancelled by her" in text and "cancelled_by" not in text
