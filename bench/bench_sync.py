@@ -89,8 +89,8 @@ def measure_apply(folder: Path) -> bool:
     _work(hub)
     with hub.write() as session:
         conn = session.connection()
-        me = exchange._me(conn)
-        peer = exchange._peers(conn)[0]
+        me = exchange.me_of(conn)
+        peer = exchange.peer_rows(conn)[0]
         started = time.perf_counter()
         blob, count, _h = exchange.make_bundle(session, me, peer)
         built = time.perf_counter() - started

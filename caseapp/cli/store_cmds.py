@@ -18,7 +18,7 @@ from caseapp.errors import StoreDamaged
 from caseapp.services import maintenance
 from caseapp.services.users import check_passphrase, check_username, create_first_manager
 from caseapp.store.store import change_passphrase, create_store, open_with_recovery
-from caseapp.sync.exchange import sync_checks
+from caseapp.sync.review import sync_checks
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

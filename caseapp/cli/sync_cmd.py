@@ -15,7 +15,7 @@ from caseapp.cli.common import add_store_argument, ask_passphrase, store_path, u
 from caseapp.errors import CaseappError, ValidationError
 from caseapp.services.users import check_passphrase
 from caseapp.store.atomic import atomic_write_bytes
-from caseapp.sync import exchange, pack
+from caseapp.sync import exchange, pack, review
 
 VERBS = ("enrol", "join", "status", "conflicts", "resolve", "revoke")
 REFUSED_EXIT = 3
@@ -146,7 +146,7 @@ def _show(value: Any) -> str:
 
 def _status(args: argparse.Namespace) -> int:
     with unlocked(args) as ctx:
-        state = exchange.status(ctx)
+        state = review.status(ctx)
     if args.json:
         print(json.dumps(asdict(state), indent=2))
         return 0
@@ -158,12 +158,15 @@ def _status(args: argparse.Namespace) -> int:
             f"last received {p.last_received or 'never'}, {p.waiting} change(s) waiting"
         )
     print(f"open conflicts: {state.open_conflicts}")
+    if state.possible_duplicates:
+        print(f"possible duplicates: {state.possible_duplicates} (`caseapp sync conflicts`)")
     return 0
 
 
 def _conflicts(args: argparse.Namespace) -> int:
     with unlocked(args) as ctx:
-        found = exchange.conflicts(ctx)
+        found = review.conflicts(ctx)
+        twins = review.possible_duplicates(ctx)
     if args.json:
         print(json.dumps([asdict(c) for c in found], indent=2, ensure_ascii=False))
         return 0
@@ -172,25 +175,27 @@ def _conflicts(args: argparse.Namespace) -> int:
         for n, side in enumerate(c.sides, start=1):
             print(f"  {n}. {_show(side.value)}  by {side.user} at {side.at}")
     print(f"open conflicts: {len(found)}")
+    for twin in twins:
+        print(f"possible duplicate: {twin.first} and {twin.second} (same name and date of birth)")
     return 0
 
 
 def _resolve(args: argparse.Namespace) -> int:
     with unlocked(args) as ctx:
         if args.keep is not None:
-            found = {c.id: c for c in exchange.conflicts(ctx)}
+            found = {c.id: c for c in review.conflicts(ctx)}
             if args.conflict not in found or not 1 <= args.keep <= len(found[args.conflict].sides):
                 raise ValidationError("No such conflict or value number.")
             value = found[args.conflict].sides[args.keep - 1].value
         else:
             value = args.value
-        exchange.resolve(ctx, args.conflict, value)
+        review.resolve(ctx, args.conflict, value)
     print(f"Conflict #{args.conflict} resolved; the choice travels with the next sync.")
     return 0
 
 
 def _revoke(args: argparse.Namespace) -> int:
     with unlocked(args) as ctx:
-        store = exchange.revoke(ctx, args.hub)
+        store = review.revoke(ctx, args.hub)
     print(f"Revoked {args.hub} ({store[:8]}): its bundles are refused from now on.")
     return 0

@@ -24,8 +24,7 @@ from caseapp.sync import capture, pack, replica
 from caseapp.sync.bundle import SUFFIX, Header, Refused, open_bundle, read_header, seal
 from caseapp.sync.capture import Me, load_me
 from caseapp.sync.merge import Applied, Merger, version_vector
-from caseapp.sync.rows import dumps, from_wire, local_of, uid_of
-from caseapp.sync.schema import BY_NAME, quote
+from caseapp.sync.rows import dumps, uid_of
 
 
 @dataclass
@@ -39,7 +38,7 @@ class Report:
     open_conflicts: int = 0
 
 
-def _me(conn: Connection) -> Me:
+def me_of(conn: Connection) -> Me:
     me = load_me(conn)
     if me is None:
         raise NotFound(
@@ -49,12 +48,12 @@ def _me(conn: Connection) -> Me:
     return me
 
 
-def _stamp_time(stamp: str) -> str:
+def stamp_time(stamp: str) -> str:
     wall = int(stamp.split(".", 1)[0]) if stamp else 0
     return datetime.fromtimestamp(wall / 1000, UTC).isoformat(timespec="seconds")
 
 
-def _peers(conn: Connection) -> list[Any]:
+def peer_rows(conn: Connection) -> list[Any]:
     return list(
         conn.exec_driver_sql(
             "SELECT store_uid, name, role, kx_public, sign_public, acked, revoked, last_sent, "
@@ -63,7 +62,7 @@ def _peers(conn: Connection) -> list[Any]:
     )
 
 
-def _waiting(conn: Connection, acked: dict[str, int]) -> list[Any]:
+def waiting(conn: Connection, acked: dict[str, int]) -> list[Any]:
     rows = conn.exec_driver_sql(
         "SELECT origin, seq, hlc, username, tbl, uid, owner, op, data FROM sync_change ORDER BY n"
     )
@@ -79,7 +78,7 @@ def make_bundle(session: Session, me: Me, peer: Any) -> tuple[bytes, int, Header
     """The bundle for one peer: every logged change it has not acknowledged, in log order."""
     conn = session.connection()
     acked = json.loads(peer[5])
-    rows = _waiting(conn, acked)
+    rows = waiting(conn, acked)
     scope = _Scope(conn, peer) if str(peer[2]) == "hub" else None
     if scope is not None:
         rows = [r for r in rows if scope.sends(str(r[7]), str(r[6]))]
@@ -178,7 +177,7 @@ def apply_bundle(ctx: Ctx, blob: bytes, *, name: str = "") -> tuple[str, Applied
     try:
         with ctx.write() as session:
             conn = session.connection()
-            me = _me(conn)
+            me = me_of(conn)
             _check_can_sync(ctx, me)
             header = read_header(blob)
             peer = conn.exec_driver_sql(
@@ -259,7 +258,7 @@ def peer_role(conn: Connection, store_uid: str) -> str:
     return str(row[0]) if row else ""
 
 
-def _visible(session: Session, ctx: Ctx) -> set[int]:
+def visible_ids(session: Session, ctx: Ctx) -> set[int]:
     rows = session.exec(select(col(Woman.id)).where(visible_women(ctx)))
     return {int(i) for i in rows if i is not None}
 
@@ -297,7 +296,7 @@ def exchange(ctx: Ctx, folder: Path) -> Report:
     if not folder.is_dir():
         raise ValidationError(f"{folder} is not a folder.")
     with ctx.read() as session:
-        me = _me(session.connection())
+        me = me_of(session.connection())
     _check_can_sync(ctx, me)
     for path in sorted(folder.glob("*" + SUFFIX)):
         blob = path.read_bytes()
@@ -319,9 +318,9 @@ def exchange(ctx: Ctx, folder: Path) -> Report:
             report.applied.append((path.name, done[0], done[1]))
     with ctx.write() as session:
         conn = session.connection()
-        me = _me(conn)
+        me = me_of(conn)
         capture.process(conn)
-        for peer in _peers(conn):
+        for peer in peer_rows(conn):
             if peer[6]:
                 continue
             blob, count, header = make_bundle(session, me, peer)
@@ -342,186 +341,3 @@ def exchange(ctx: Ctx, folder: Path) -> Report:
             ]
         )
     return report
-
-
-# ---- what a person sees ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PeerStatus:
-    """One peer as `sync status` shows it."""
-
-    store: str
-    name: str
-    role: str
-    last_sent: str
-    last_received: str
-    waiting: int
-    revoked: bool
-
-
-@dataclass(frozen=True)
-class Status:
-    """This store's part in sync."""
-
-    store: str
-    name: str
-    role: str
-    peers: tuple[PeerStatus, ...]
-    open_conflicts: int
-
-
-def status(ctx: Ctx) -> Status:
-    """Peers, last exchange each way, changes waiting for each, open conflicts."""
-    with ctx.read() as session:
-        conn = session.connection()
-        me = _me(conn)
-        row = conn.exec_driver_sql("SELECT name FROM sync_self WHERE id = 1").one()
-        peers = tuple(
-            PeerStatus(
-                str(p[0]),
-                str(p[1]),
-                str(p[2]),
-                _stamp_time(str(p[7])) if p[7] else "",
-                _stamp_time(str(p[8])) if p[8] else "",
-                len(_waiting(conn, json.loads(p[5]))),
-                bool(p[6]),
-            )
-            for p in _peers(conn)
-        )
-        count = conn.exec_driver_sql(
-            "SELECT count(*) FROM sync_conflict WHERE status = 'open'"
-        ).one()[0]
-        return Status(me.store_uid, str(row[0]), me.role, peers, int(count))
-
-
-@dataclass(frozen=True)
-class Side:
-    """One value of a conflicting field, who wrote it and when."""
-
-    value: Any
-    user: str
-    at: str
-    stamp: str
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """An open conflict: her reference, the record and field, both values and the ancestor."""
-
-    id: int
-    reference: str
-    table: str
-    field: str
-    ancestor: Any
-    sides: tuple[Side, ...]
-    current: Any
-
-
-def conflicts(ctx: Ctx) -> list[Conflict]:
-    """Every open conflict this person may see (a keyworker: her caseload's)."""
-    with ctx.read() as session:
-        conn = session.connection()
-        _me(conn)
-        visible = None if ctx.actor.is_manager else _visible(session, ctx)
-        out = []
-        for cid, tbl, _uid, name, owner, sides, ancestor in conn.exec_driver_sql(
-            "SELECT id, tbl, uid, field, owner, sides, ancestor FROM sync_conflict "
-            "WHERE status = 'open' ORDER BY id"
-        ):
-            woman = local_of(conn, "woman", str(owner)) if owner else None
-            if visible is not None and (woman is None or woman not in visible):
-                continue
-            ref = (
-                conn.exec_driver_sql("SELECT reference FROM woman WHERE id = ?", (woman,)).first()
-                if woman is not None
-                else None
-            )
-            parts = tuple(
-                Side(s["value"], s["user"], _stamp_time(s["stamp"]), s["stamp"])
-                for s in json.loads(sides)
-            )
-            out.append(
-                Conflict(
-                    int(cid),
-                    str(ref[0]) if ref else "",
-                    str(tbl),
-                    str(name),
-                    json.loads(ancestor),
-                    parts,
-                    parts[-1].value,
-                )
-            )
-        return out
-
-
-def conflicts_for(ctx: Ctx, reference: str) -> list[Conflict]:
-    """Her open conflicts (for the marker on her record), as `conflicts` lists them."""
-    return [c for c in conflicts(ctx) if c.reference == reference]
-
-
-def resolve(ctx: Ctx, conflict_id: int, value: Any) -> None:
-    """Keep one value (or a third): written as an ordinary change, which closes the conflict
-    here and, when it arrives, on every other store."""
-    with ctx.write() as session:
-        conn = session.connection()
-        _me(conn)
-        row = conn.exec_driver_sql(
-            "SELECT tbl, uid, field, owner FROM sync_conflict WHERE id = ? AND status = 'open'",
-            (conflict_id,),
-        ).first()
-        if row is None:
-            raise NotFound("No open conflict with that number.")
-        spec = BY_NAME[str(row[0])]
-        if not ctx.actor.is_manager:
-            woman = local_of(conn, "woman", str(row[3]))
-            if woman is None or woman not in _visible(session, ctx):
-                raise PermissionDenied("This conflict is on a record you cannot see.")
-        local = from_wire(conn, spec, {str(row[2]): value}, {str(row[2])})[str(row[2])]
-        rowid = local_of(conn, spec.name, str(row[1]))
-        if rowid is None:
-            raise NotFound("The record of that conflict is no longer here.")
-        audit.record(
-            session,
-            ctx,
-            "sync_conflict_resolved",
-            conflict=conflict_id,
-            fields=[f"{spec.name}.{row[2]}"],
-        )
-        # The audit entry goes first: capture takes this unit of work's author from it.
-        conn.exec_driver_sql(
-            f"UPDATE {quote(spec.name)} SET {quote(str(row[2]))} = ? WHERE rowid = ?",
-            (local, rowid),
-        )
-        capture.process(conn)
-        conn.exec_driver_sql(
-            "UPDATE sync_conflict SET status = 'resolved', resolved_by = ? WHERE id = ?",
-            (ctx.actor.username, conflict_id),
-        )
-
-
-def sync_checks(ctx: Ctx) -> list[tuple[bool, str]]:
-    """For `caseapp verify`: the copies of every hub's audit chain held here."""
-    with ctx.read() as session:
-        conn = session.connection()
-        if load_me(conn) is None:
-            return []
-        return replica.verify(conn)
-
-
-def revoke(ctx: Ctx, name_or_id: str) -> str:
-    """Refuse every future bundle from a hub (managers); returns its store id."""
-    if not ctx.actor.is_manager:
-        raise PermissionDenied("Only a manager can revoke a hub.")
-    with ctx.write() as session:
-        conn = session.connection()
-        _me(conn)
-        row = conn.exec_driver_sql(
-            "SELECT store_uid FROM sync_peer WHERE name = ? OR store_uid = ?",
-            (name_or_id, name_or_id),
-        ).first()
-        if row is None:
-            raise NotFound(f"No peer called {name_or_id}.")
-        conn.exec_driver_sql("UPDATE sync_peer SET revoked = 1 WHERE store_uid = ?", (row[0],))
-        audit.record(session, ctx, "sync_revoked", peer=str(row[0]))
-        return str(row[0])

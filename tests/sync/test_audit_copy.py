@@ -8,7 +8,7 @@ import pytest
 
 from caseapp.cli.main import main
 from caseapp.services import audit, contacts
-from caseapp.sync import exchange
+from caseapp.sync import review
 from tests.harness.clock import fixed_clock  # noqa: F401
 from tests.harness.women import add_woman
 from tests.sync.kit import PASSPHRASE, centre, enrol_hub, local_id, sync
@@ -29,7 +29,7 @@ def test_hub_audit_copy_is_kept_and_checked(
     sync(hub, folder)
     sync(mgr, folder)
 
-    checks = exchange.sync_checks(mgr)
+    checks = review.sync_checks(mgr)
     assert len(checks) == 1 and checks[0][0], checks
     with hub.read() as session:
         hub_entries = session.connection().exec_driver_sql("SELECT max(seq) FROM auditevent")
@@ -46,7 +46,7 @@ def test_hub_audit_copy_is_kept_and_checked(
             "UPDATE sync_audit_entry SET entry = replace(entry, 'contact', 'kontact') "
             "WHERE seq = (SELECT max(seq) FROM sync_audit_entry WHERE entry LIKE '%contact%')"
         )
-    checks = exchange.sync_checks(mgr)
+    checks = review.sync_checks(mgr)
     assert not checks[0][0] and "signed summary" in checks[0][1]
 
     path = mgr.store.path

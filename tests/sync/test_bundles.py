@@ -14,7 +14,7 @@ from caseapp.services import audit, contacts, erasure, women
 from caseapp.services.context import Ctx
 from caseapp.services.women import open_woman
 from caseapp.services.women_types import as_input
-from caseapp.sync import exchange
+from caseapp.sync import exchange, review
 from caseapp.sync.bundle import Header, Refused, new_keys, seal
 from tests.harness.clock import fixed_clock  # noqa: F401
 from tests.harness.women import add_woman
@@ -29,8 +29,8 @@ def _edit(ctx: Ctx, woman_id: int, **changes: Any) -> None:
 def _bundle_for(ctx: Ctx, peer_name: str) -> bytes:
     with ctx.write() as session:
         conn = session.connection()
-        me = exchange._me(conn)
-        peer = next(p for p in exchange._peers(conn) if p[1] == peer_name)
+        me = exchange.me_of(conn)
+        peer = next(p for p in exchange.peer_rows(conn) if p[1] == peer_name)
         blob, _n, _h = exchange.make_bundle(session, me, peer)
         me.save(conn)
     return blob
@@ -85,7 +85,7 @@ def test_refusals_write_nothing(pair: tuple[Ctx, Ctx, Ctx], tmp_path: Path) -> N
         exchange.apply_bundle(other_hub, good)
 
     with mgr.read() as session:
-        me = exchange._me(session.connection())
+        me = exchange.me_of(session.connection())
     _stranger_kx, stranger_sign = new_keys()
     forged = seal(
         {"sender": "f" * 32, "recipient": me.store_uid, "vv": {}, "changes": []},
@@ -110,7 +110,7 @@ def test_refusals_write_nothing(pair: tuple[Ctx, Ctx, Ctx], tmp_path: Path) -> N
     refused = [a for a in _actions(mgr) if a == "sync_refused"]
     assert len(refused) == 3
 
-    exchange.revoke(mgr, "hub")
+    review.revoke(mgr, "hub")
     with pytest.raises(Refused, match="revoked"):
         exchange.apply_bundle(mgr, good)
     assert (contents(mgr.store), _counts(mgr)) == before

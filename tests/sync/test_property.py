@@ -84,8 +84,8 @@ class World:
         ctx = self.sides[side]
         with ctx.write() as session:
             conn = session.connection()
-            me = exchange._me(conn)
-            for peer in exchange._peers(conn):
+            me = exchange.me_of(conn)
+            for peer in exchange.peer_rows(conn):
                 blob, _n, _h = exchange.make_bundle(session, me, peer)
                 self.bundles[1 - side].append(blob)
             me.save(conn)

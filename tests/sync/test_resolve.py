@@ -7,7 +7,7 @@ from pathlib import Path
 from caseapp.models import Woman
 from caseapp.services import audit
 from caseapp.services.context import Ctx
-from caseapp.sync import exchange
+from caseapp.sync import review
 from tests.harness.clock import fixed_clock  # noqa: F401
 from tests.harness.women import add_woman
 from tests.sync.kit import centre, enrol_hub, local_id, open_conflicts, sync
@@ -40,15 +40,15 @@ def test_resolution_travels_and_closes_the_conflict(tmp_path: Path) -> None:
         sync(hub, folder)
         sync(mgr, folder)
 
-    seen = exchange.conflicts_for(hub, jane.reference)
-    assert len(seen) == 1 and exchange.conflicts(mgr)[0].sides == seen[0].sides
+    seen = review.conflicts_for(hub, jane.reference)
+    assert len(seen) == 1 and review.conflicts(mgr)[0].sides == seen[0].sides
     conflict = seen[0]
     assert (conflict.table, conflict.field) == ("woman", "phone")
     assert {s.user for s in conflict.sides} == {"mgr", "kw"}
     assert {s.value for s in conflict.sides} == {"0700 111111", "0700 222222"}
     assert _phone(mgr, jane.reference) == _phone(hub, jane.reference) == conflict.current
 
-    exchange.resolve(hub, conflict.id, "0700 111111")
+    review.resolve(hub, conflict.id, "0700 111111")
     assert open_conflicts(hub.store) == set()
     for _ in range(2):
         sync(hub, folder)
