@@ -99,7 +99,10 @@ def _dependent_tables() -> list[tuple[Table, Any]]:
 
 
 def _check_foreign_keys(session: Session) -> None:
-    enabled = session.connection().exec_driver_sql("PRAGMA foreign_keys").scalar()
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return  # PostgreSQL always enforces foreign keys; only SQLite's are per connection
+    enabled = conn.exec_driver_sql("PRAGMA foreign_keys").scalar()
     if enabled != 1:
         # Without enforcement the cascade would silently leave her contacts behind.
         raise StoreDamaged("Foreign keys are not enforced on this connection; nothing erased.")

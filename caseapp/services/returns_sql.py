@@ -8,6 +8,7 @@ statements on an unencrypted copy of the store.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,6 +24,7 @@ from caseapp.models.codes import (
     ETHNICITIES,
     OUTCOME_QUESTIONS,
 )
+from caseapp.services.sql_dialect import age_in_years
 
 # "Ethnic minorities" is every known group except white_british; declining is not a group.
 MINORITY_ETHNICITIES = tuple(
@@ -52,11 +54,14 @@ def _sql(statement: str, *expanding: str) -> TextClause:
 # the distinct-women figures are then counted over that small set. (A GROUP BY or UNION over
 # the year's contacts would sort every one of them: four times slower on the large store.)
 # Delivery left blank means in person. A register counts only on a held session: a cancelled
-# session counts for nothing, in any figure.
+# session counts for nothing, in any figure. The kinds are 1 or 0, not booleans: PostgreSQL
+# has no UNION of a boolean with an integer (SQLite's booleans are integers anyway).
 _ATTENDED_KINDS = """
-    SELECT DISTINCT e.woman_id AS woman_id, e.type = 'one_to_one' AS one_to_one,
-           (e.type IN :centre
-            AND coalesce(nullif(e.delivery, ''), 'in_person') = 'in_person') AS centre
+    SELECT DISTINCT e.woman_id AS woman_id,
+           CASE WHEN e.type = 'one_to_one' THEN 1 ELSE 0 END AS one_to_one,
+           CASE WHEN e.type IN :centre
+                 AND coalesce(nullif(e.delivery, ''), 'in_person') = 'in_person'
+                THEN 1 ELSE 0 END AS centre
     FROM engagement AS e
     WHERE e.date BETWEEN :start AND :end AND e.attendance IN :attended
     UNION ALL
@@ -70,8 +75,8 @@ _ATTENDED_KINDS = """
 _PEOPLE_COUNTS = """
     SELECT 'women_supported', count(DISTINCT woman_id) FROM att
     UNION ALL SELECT 'women_engaged_one_to_one', count(DISTINCT woman_id) FROM att
-        WHERE one_to_one
-    UNION ALL SELECT 'women_accessed_centre', count(DISTINCT woman_id) FROM att WHERE centre
+        WHERE one_to_one = 1
+    UNION ALL SELECT 'women_accessed_centre', count(DISTINCT woman_id) FROM att WHERE centre = 1
 """
 
 PEOPLE = _sql(
@@ -158,7 +163,7 @@ OUTCOMES = _sql(
             LIMIT 1) AS score
         FROM baseline
     )
-    SELECT question, count(*), coalesce(sum(score > base), 0)
+    SELECT question, count(*), coalesce(sum(CASE WHEN score > base THEN 1 ELSE 0 END), 0)
     FROM latest WHERE score IS NOT NULL GROUP BY question
     """
 )
@@ -194,11 +199,7 @@ _BREAKDOWN_TEMPLATE = """
         SELECT w.borough_code AS borough, w.ethnicity AS ethnicity, w.nationality AS nationality,
                w.pregnant AS pregnant, w.dependent_children AS children,
                {source} AS source,
-               CASE WHEN w.date_of_birth IS NULL THEN NULL ELSE
-                   CAST(strftime('%Y', :end) AS INTEGER)
-                   - CAST(strftime('%Y', w.date_of_birth) AS INTEGER)
-                   - (strftime('%m-%d', :end) < strftime('%m-%d', w.date_of_birth))
-               END AS age
+               CASE WHEN w.date_of_birth IS NULL THEN NULL ELSE {age} END AS age
         FROM woman AS w JOIN pop_ids ON pop_ids.woman_id = w.id
     )
     SELECT 'borough', borough, count(*) FROM people GROUP BY borough
@@ -217,32 +218,40 @@ _BREAKDOWN_TEMPLATE = """
     {after}
 """
 
-_BREAKDOWNS = MappingProxyType(
-    {
-        "women_supported": _sql(
-            _BREAKDOWN_TEMPLATE.format(
-                before=f"att AS MATERIALIZED ({_ATTENDED_KINDS}),",
-                population=_SUPPORTED_WOMEN,
-                source=_SUPPORTED_SOURCE,
-                age_band=_AGE_BAND_SQL,
-                after=f"UNION ALL SELECT 'people', * FROM ({_PEOPLE_COUNTS})",
+
+@functools.cache
+def _breakdowns(dialect: str) -> Mapping[str, TextClause]:
+    """The two breakdown statements in `dialect` (only the age's date arithmetic differs)."""
+    age = age_in_years(dialect, ":end", "w.date_of_birth")
+    return MappingProxyType(
+        {
+            "women_supported": _sql(
+                _BREAKDOWN_TEMPLATE.format(
+                    before=f"att AS MATERIALIZED ({_ATTENDED_KINDS}),",
+                    population=_SUPPORTED_WOMEN,
+                    source=_SUPPORTED_SOURCE,
+                    age=age,
+                    age_band=_AGE_BAND_SQL,
+                    after=f"UNION ALL SELECT 'people', * FROM ({_PEOPLE_COUNTS})",
+                ),
+                "attended",
+                "centre",
+                "minorities",
             ),
-            "attended",
-            "centre",
-            "minorities",
-        ),
-        "new_referrals": _sql(
-            _BREAKDOWN_TEMPLATE.format(
-                before="",
-                population=_REFERRED_WOMEN,
-                source=_REFERRED_SOURCE,
-                age_band=_AGE_BAND_SQL,
-                after="",
+            "new_referrals": _sql(
+                _BREAKDOWN_TEMPLATE.format(
+                    before="",
+                    population=_REFERRED_WOMEN,
+                    source=_REFERRED_SOURCE,
+                    age=age,
+                    age_band=_AGE_BAND_SQL,
+                    after="",
+                ),
+                "minorities",
             ),
-            "minorities",
-        ),
-    }
-)
+        }
+    )
+
 
 # Needs: each woman's latest assessment in the period, and which areas it rated medium or high;
 # assessments of one day are ordered as outcome answers are (kind, then when recorded).
@@ -345,7 +354,7 @@ def breakdowns(
         start, end, attended=_ATTENDED, centre=_CENTRE, minorities=MINORITY_ETHNICITIES
     )
     result: dict[str, dict[str, dict[str | None, int]]] = {}
-    for population, statement in _BREAKDOWNS.items():
+    for population, statement in _breakdowns(conn.dialect.name).items():
         tables: dict[str, dict[str | None, int]] = {}
         for dimension, code, count in conn.execute(statement, params):
             cells = tables.setdefault(str(dimension), {})
