@@ -202,10 +202,6 @@ class CaseApp(App[int]):
         # is never traversed again: a full collection while she types takes milliseconds
         # instead of 150-250 ms.
         gc.freeze()
-        # DataTable's and Strip's caches leave cyclic garbage behind every keystroke, and a full
-        # collection of it costs 40-70 ms: made ten times rarer here, and done while she pauses
-        # instead (check_idle_lock).
-        gc.set_threshold(*gc.get_threshold()[:2], 100)
         self.last_activity = self.wall_clock()
         try:
             minutes = settings.get_int(outcome.ctx, "idle_lock_minutes")
@@ -325,7 +321,8 @@ class CaseApp(App[int]):
         if self.ctx is not None and self.wall_clock() - self.last_activity >= self.idle_seconds:
             self.lock_now(reason="idle", message="Locked after a period without activity.")
         elif self.wall_clock() - self.last_activity >= IDLE_COLLECT_SECONDS and gc.get_count()[2]:
-            gc.collect()  # she has paused: no keystroke waits for this collection
+            # She has paused: collecting now leaves less for a collection during her typing.
+            gc.collect()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide Lock from the footer while there is nothing unlocked to lock."""
