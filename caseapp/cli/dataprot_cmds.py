@@ -34,6 +34,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = _add(sub, "sar", "write a subject access pack (HTML and JSON) for one woman")
     p.add_argument("reference", help="her case reference")
     p.add_argument("--out", metavar="DIR", required=True, type=Path, help="folder for the pack")
+    p.add_argument("--force", action="store_true", help="replace a pack made the same day")
     p.set_defaults(func=cmd_sar)
 
     p = _add(sub, "erase", "erase a woman and everything attached to her (managers)")
@@ -93,7 +94,7 @@ def cmd_sar(args: argparse.Namespace) -> int:
     from caseapp.services import sar
 
     with unlocked(args) as ctx:
-        result = sar.export_pack(ctx, args.reference, args.out)
+        result = sar.export_pack(ctx, args.reference, args.out, overwrite=args.force)
     print(f"Subject access pack for {result.reference}:")
     print(f"  {result.html_path}")
     print(f"  {result.json_path}")

@@ -14,11 +14,12 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Input, Label, Static
 
 from caseapp.errors import NotFound
+from caseapp.modals.confirm import ConfirmModal
 from caseapp.modals.typed_confirm import TypedConfirmModal
 from caseapp.screens.base import CaseScreen
 from caseapp.services import erasure, sar
 from caseapp.services.erasure import ErasurePreview, ErasureResult
-from caseapp.services.sar import SarResult
+from caseapp.services.sar import FileExists, SarResult
 from caseapp.services.validation import show_date
 from caseapp.widgets.safe import safe
 from caseapp.widgets.text_fields import CompactInput
@@ -56,6 +57,14 @@ class SubjectRequestsScreen(CaseScreen):
         def __init__(self, result: SarResult) -> None:
             super().__init__()
             self.result = result
+
+    class PackThere(Message):
+        """A pack with the same names (made today) is in the folder already."""
+
+        def __init__(self, reference: str, folder: Path) -> None:
+            super().__init__()
+            self.reference = reference
+            self.folder = folder
 
     class Previewed(Message):
         """Who would be erased, for the confirmation."""
@@ -137,11 +146,30 @@ class SubjectRequestsScreen(CaseScreen):
         self._pack(ref, folder.expanduser())
 
     @work(thread=True, exit_on_error=False, group="requests-pack")
-    def _pack(self, reference: str, folder: Path) -> None:
+    def _pack(self, reference: str, folder: Path, overwrite: bool = False) -> None:
         try:
-            self.post_message(self.Written(sar.export_pack(self.ctx, reference, folder)))
+            written = sar.export_pack(self.ctx, reference, folder, overwrite=overwrite)
         except NotFound:
             self._missing(reference)
+        except FileExists:
+            self.post_message(self.PackThere(reference, folder))
+        else:
+            self.post_message(self.Written(written))
+
+    def on_subject_requests_screen_pack_there(self, message: PackThere) -> None:
+        """A pack made today is in the folder already: replace it only if she says so."""
+        question = Text("Her subject access pack from today is already in ")
+        question.append_text(safe(str(message.folder), limit=60))
+        question.append(". Replace it?")
+
+        def answered(replace: bool | None) -> None:
+            if replace:
+                self._say(Text("Writing her pack…"))
+                self._pack(message.reference, message.folder, overwrite=True)
+            else:
+                self._say(Text("The pack already there was not replaced."))
+
+        self.app.push_screen(ConfirmModal(question), answered)
 
     def on_subject_requests_screen_written(self, message: Written) -> None:
         r = message.result

@@ -21,7 +21,10 @@ from typing import Any
 from sqlmodel import Session, SQLModel, col, select
 
 from caseapp import __version__
-from caseapp.export.files import check_out_dir, check_target, write_bytes
+from caseapp.export.files import (
+    FileExists as FileExists,  # re-exported: the subject requests screen asks before replacing
+)
+from caseapp.export.files import check_out_dir, check_target, refuse_existing, write_bytes
 from caseapp.models import (
     Assessment,
     AssessmentItem,
@@ -405,13 +408,15 @@ def _file_stem(reference: str, day: date) -> str:
     return f"subject-access-{safe_ref}-{day.isoformat()}"
 
 
-def export_pack(ctx: Ctx, reference: str, out_dir: Path) -> SarResult:
+def export_pack(ctx: Ctx, reference: str, out_dir: Path, *, overwrite: bool = False) -> SarResult:
     """Write her subject access pack (HTML and JSON) into `out_dir` (managers); recorded.
 
     Args:
         ctx: who is acting; needs the `sar` permission (a refusal is audited).
         reference: her case reference.
         out_dir: an existing folder, or one to create inside an existing folder.
+        overwrite: replace a pack already there (one made the same day has the same names);
+            without it that is refused with `FileExists` and nothing is written or recorded.
 
     The files are written atomically inside the transaction that records the export, so a
     failure leaves neither a file nor a record.
@@ -421,10 +426,12 @@ def export_pack(ctx: Ctx, reference: str, out_dir: Path) -> SarResult:
         woman = visible_woman_by_reference(session, ctx, reference)
         assert woman.id is not None
         folder = check_out_dir(Path(out_dir), create=True)
-        pack = collect(session, ctx, woman)
         stem = _file_stem(woman.reference, ctx.clock.utcnow().date())
         html_path = check_target(folder, f"{stem}.html")
         json_path = check_target(folder, f"{stem}.json")
+        if not overwrite:
+            refuse_existing((html_path, json_path))
+        pack = collect(session, ctx, woman)
         json_bytes = json.dumps(pack, indent=1, ensure_ascii=False).encode("utf-8")
         json_sha = write_bytes(json_path, json_bytes)
         html_sha = write_bytes(html_path, render_html(pack).encode("utf-8", "replace"))

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 
 from caseapp.cli.main import main
 from caseapp.errors import NotFound, PermissionDenied
+from caseapp.export.files import FileExists
 from caseapp.models import AuditEvent, ExportEvent, Woman
 from caseapp.services import erasure, sar
 from caseapp.services.access import get_visible_woman
@@ -152,3 +153,22 @@ def test_cli_sar(
     printed = capsys.readouterr().out
     files = sorted(p.name for p in out.iterdir())
     assert len(files) == 2 and all(name in printed for name in files)
+    # The same day's pack is there: refused without --force, replaced with it.
+    assert main([*args, "--user", MANAGER]) == FileExists.exit_code
+    assert "--force" in capsys.readouterr().err
+    assert main([*args, "--user", MANAGER, "--force"]) == 0
+
+
+def test_a_pack_made_the_same_day_is_replaced_only_on_purpose(manager: Ctx, tmp_path: Path) -> None:
+    insert_woman_with_every_record(manager, "MIN-2026-00001")
+    first = sar.export_pack(manager, "MIN-2026-00001", tmp_path)
+    first.html_path.write_text("hers, not ours", "utf-8")
+    with pytest.raises(FileExists, match="already there"):
+        sar.export_pack(manager, "MIN-2026-00001", tmp_path)
+    assert first.html_path.read_text("utf-8") == "hers, not ours"
+    with manager.read() as session:  # a refused pack is not recorded as made
+        made = session.exec(select(ExportEvent).where(col(ExportEvent.kind) == "sar")).all()
+    assert len(made) == 2  # the helper's earlier one and the first pack
+    again = sar.export_pack(manager, "MIN-2026-00001", tmp_path, overwrite=True)
+    assert again.html_path == first.html_path
+    assert "hers, not ours" not in again.html_path.read_text("utf-8")

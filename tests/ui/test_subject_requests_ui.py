@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlmodel import func, select
 from textual.widgets import Input, Static
 
+from caseapp.modals.confirm import ConfirmModal
 from caseapp.modals.typed_confirm import TypedConfirmModal
 from caseapp.models import Woman
 from caseapp.screens.home import HomeScreen
@@ -89,3 +90,41 @@ async def test_keyworker_cannot_open_it(make_user: Callable[..., Ctx]) -> None:
         await pilot.press("d")
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
+
+
+async def test_a_pack_already_there_is_replaced_only_when_she_says_so(
+    manager: Ctx, tmp_path: Path
+) -> None:
+    insert_woman_with_every_record(manager, "MIN-2026-00001")
+    folder = tmp_path / "pack"
+    app = make_app(manager)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await pilot.press("d")
+        await settle(pilot)
+        await type_text(pilot, "MIN-2026-00001")
+        await pilot.press("enter")
+        await pilot.press("end", "ctrl+u")
+        await type_text(pilot, str(folder))
+        await pilot.press("enter")
+        await settle(pilot)
+        [page] = folder.glob("*.html")
+        page.write_text("hers, not ours", "utf-8")
+
+        await pilot.press("enter")  # the same pack again, the same day
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        assert "already" in str(app.screen.question)
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, SubjectRequestsScreen)
+        assert "not replaced" in _result(app)
+        assert page.read_text("utf-8") == "hers, not ours"
+
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("y")
+        await settle(pilot)
+        assert "written (and recorded)" in _result(app)
+        assert "hers, not ours" not in page.read_text("utf-8")
