@@ -140,7 +140,8 @@ def _after_begin(session: Session, transaction: SessionTransaction, conn: Connec
     engine = conn.engine
     if _STATE.get(engine) in ("on", "off"):
         return
-    if not enabled(conn):
+    if conn.dialect.name != "sqlite" or not enabled(conn):
+        # Capture is written for the SQLCipher store; a PostgreSQL store takes no part yet.
         _STATE[engine] = "off"
     elif triggers_current(conn):
         _STATE[engine] = "on"
