@@ -25,6 +25,7 @@ MAGIC = b"CASEAPP-SYNC 1\n"
 SUFFIX = ".casesync"
 SIGNATURE = 64
 MAX_PAYLOAD = 1 << 30  # decompressed; a bundle that inflates beyond this is refused
+MAX_FILE = 512 << 20  # a file in the folder larger than this is refused unread
 SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
 
 

@@ -21,7 +21,7 @@ from caseapp.services.references import floor_key
 from caseapp.store import migrate
 from caseapp.store.atomic import atomic_write_bytes
 from caseapp.sync import capture, pack, replica
-from caseapp.sync.bundle import SUFFIX, Header, Refused, open_bundle, read_header, seal
+from caseapp.sync.bundle import MAX_FILE, SUFFIX, Header, Refused, open_bundle, read_header, seal
 from caseapp.sync.capture import Me, load_me
 from caseapp.sync.merge import Applied, Merger, version_vector
 from caseapp.sync.rows import dumps, uid_of
@@ -299,6 +299,9 @@ def exchange(ctx: Ctx, folder: Path) -> Report:
         me = me_of(session.connection())
     _check_can_sync(ctx, me)
     for path in sorted(folder.glob("*" + SUFFIX)):
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_FILE:
+            report.refused.append((path.name, "not a plain file, or larger than any bundle"))
+            continue
         blob = path.read_bytes()
         try:
             header = read_header(blob)

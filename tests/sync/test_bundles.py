@@ -189,3 +189,22 @@ def test_erasure_wins_over_edits_and_late_bundles(
         )
     assert any(json.loads(d[0])["discarded_edits"] >= 2 for d in detail)
     assert "sync_erasure_applied" in _actions(hub)
+
+
+def test_folder_junk_is_refused_unread(
+    pair: tuple[Ctx, Ctx, Ctx], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mgr, _kw, hub = pair
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    (folder / "junk.casesync").write_bytes(b"not a bundle at all")
+    (folder / "link.casesync").symlink_to(tmp_path / "elsewhere")
+    (folder / "big.casesync").write_bytes(b"x" * 2048)
+    monkeypatch.setattr(exchange, "MAX_FILE", 1024)
+    report = exchange.exchange(mgr, folder)
+    refused = dict(report.refused)
+    assert "not a caseapp sync bundle" in refused["junk.casesync"]
+    assert "not a plain file" in refused["link.casesync"]
+    assert "larger than any bundle" in refused["big.casesync"]
+    assert report.applied == []
+    del hub
