@@ -39,6 +39,7 @@ class Report:
 
 
 def me_of(conn: Connection) -> Me:
+    """This store's sync identity, or a clear refusal when it takes no part in sync."""
     me = load_me(conn)
     if me is None:
         raise NotFound(
@@ -49,11 +50,13 @@ def me_of(conn: Connection) -> Me:
 
 
 def stamp_time(stamp: str) -> str:
+    """A stamp's wall time as an ISO date and time (UTC)."""
     wall = int(stamp.split(".", 1)[0]) if stamp else 0
     return datetime.fromtimestamp(wall / 1000, UTC).isoformat(timespec="seconds")
 
 
 def peer_rows(conn: Connection) -> list[Any]:
+    """Every peer's row (see the SELECT for the order of the columns)."""
     return list(
         conn.exec_driver_sql(
             "SELECT store_uid, name, role, kx_public, sign_public, acked, revoked, last_sent, "
@@ -63,6 +66,7 @@ def peer_rows(conn: Connection) -> list[Any]:
 
 
 def waiting(conn: Connection, acked: dict[str, int]) -> list[Any]:
+    """The logged changes a peer that holds `acked` does not hold, in log order."""
     rows = conn.exec_driver_sql(
         "SELECT origin, seq, hlc, username, tbl, uid, owner, op, data FROM sync_change ORDER BY n"
     )
@@ -259,6 +263,7 @@ def peer_role(conn: Connection, store_uid: str) -> str:
 
 
 def visible_ids(session: Session, ctx: Ctx) -> set[int]:
+    """The ids of the women the actor may see."""
     rows = session.exec(select(col(Woman.id)).where(visible_women(ctx)))
     return {int(i) for i in rows if i is not None}
 
