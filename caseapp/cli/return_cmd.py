@@ -60,6 +60,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--out", metavar="PATH", help="where to write (see below)")
     p.add_argument("--force", action="store_true", help="replace files already there")
     p.add_argument(
+        "--allow-incomplete",
+        action="store_true",
+        help="export a period that has not ended (the manifest says the figures are incomplete)",
+    )
+    p.add_argument(
         "--dry-run",
         action="store_true",
         help="show what would be released, and why, without writing or releasing anything",
@@ -98,6 +103,7 @@ def cmd_return(args: argparse.Namespace) -> int:
             Path(args.out),
             threshold=args.threshold,
             overwrite=args.force,
+            allow_incomplete=args.allow_incomplete,
         )
     print(f"Return for {period.label} ({period.span}) written as {result.format}:")
     for path in (*result.files, result.manifest):

@@ -378,20 +378,63 @@ class ReturnsScreen(CaseScreen):
         if not text:
             self.notify("Type where to write the return.", severity="warning", markup=False)
             return
+        if returns.is_incomplete(self.period, clock.today()):
+            self._ask_incomplete(text)
+            return
+        self._start_export(text)
+
+    def _ask_incomplete(self, text: str) -> None:
+        """A period not yet over exports only after a warning (the manifest says so too)."""
+        from caseapp.modals.confirm import ConfirmModal
+
+        question = Text(
+            f"The figures are incomplete: {self.period.label} ends on "
+            f"{self.period.end:%d/%m/%Y}, which has not passed. Export it anyway? The "
+            "manifest will say the figures are incomplete."
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._start_export(text, allow_incomplete=True)
+
+        self.app.push_screen(ConfirmModal(question), answered)
+
+    def _start_export(self, text: str, *, allow_incomplete: bool = False) -> None:
         self.exporting = True
         self.refresh_bindings()
         self.query_one("#returns-progress").remove_class("hidden")
         self.query_one("#returns-progress-bar", ProgressBar).update(progress=0)
         where = (self._format, Path(text).expanduser())
         self.exporting_to = where
-        self._export(self.period, *where, overwrite=self.refused_for == where)
+        self._export(
+            self.period,
+            *where,
+            overwrite=self.refused_for == where,
+            allow_incomplete=allow_incomplete,
+        )
 
     @work(thread=True, exit_on_error=False, group="returns-export")
-    def _export(self, period: Period, fmt: str, out: Path, *, overwrite: bool = False) -> None:
+    def _export(
+        self,
+        period: Period,
+        fmt: str,
+        out: Path,
+        *,
+        overwrite: bool = False,
+        allow_incomplete: bool = False,
+    ) -> None:
         def progress(step: int, total: int, text: str) -> None:
             self.post_message(self.ExportProgressed(step, total, text))
 
-        result = returns.export(self.ctx, period, fmt, out, progress=progress, overwrite=overwrite)
+        result = returns.export(
+            self.ctx,
+            period,
+            fmt,
+            out,
+            progress=progress,
+            overwrite=overwrite,
+            allow_incomplete=allow_incomplete,
+        )
         self.post_message(self.ReturnExported(result))
 
     def on_returns_screen_export_progressed(self, message: ExportProgressed) -> None:

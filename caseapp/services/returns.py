@@ -289,7 +289,23 @@ def _breakdowns(result: ReturnResult) -> dict[str, Any]:
     return {shown.name: shown.as_dict() for shown in result.tables}
 
 
-def document(ctx: Ctx, result: ReturnResult, *, fmt: str, generated_at: datetime) -> ReturnDocument:
+class IncompletePeriod(ValidationError):
+    """The period ends today or later: its figures can still grow (exported only if allowed)."""
+
+
+def is_incomplete(period: Period, today: date) -> bool:
+    """Whether the period has days still to come (today included: it is not over)."""
+    return period.end >= today
+
+
+def document(
+    ctx: Ctx,
+    result: ReturnResult,
+    *,
+    fmt: str,
+    generated_at: datetime,
+    incomplete: bool = False,
+) -> ReturnDocument:
     """The anonymised document and its manifest (without the file list)."""
     head = ctx.store.key_file.audit_head or {}
     suppressed = tuple(item.as_dict(result.threshold) for item in result.suppressed)
@@ -331,6 +347,9 @@ def document(ctx: Ctx, result: ReturnResult, *, fmt: str, generated_at: datetime
         },
         "audit_head": {"seq": int(head.get("seq", 0)), "hmac": str(head.get("hmac", ""))},
     }
+    if incomplete:
+        # Said in the manifest, so whoever receives the return knows it is not final.
+        manifest["incomplete"] = "figures are incomplete: the period had not ended"
     return ReturnDocument(
         period_from=result.period.start.isoformat(),
         period_to=result.period.end.isoformat(),
@@ -428,6 +447,7 @@ def export(
     progress: Progress | None = None,
     now: datetime | None = None,
     overwrite: bool = False,
+    allow_incomplete: bool = False,
 ) -> ExportResult:
     """Compute, anonymise and write the return, then record the export (managers only).
 
@@ -445,6 +465,12 @@ def export(
     require(ctx, "return.export")
     if fmt not in FORMATS:
         raise ValidationError(f"Unknown format {fmt!r}: choose csv, xlsx or json.")
+    incomplete = is_incomplete(period, ctx.clock.today())
+    if incomplete and not allow_incomplete:
+        raise IncompletePeriod(
+            f"The figures are incomplete: {period.label} ends on {period.end:%d/%m/%Y}, which "
+            "has not passed. Export it anyway with --allow-incomplete (the manifest says so)."
+        )
     steps = 4
 
     def step(number: int, text: str) -> None:
@@ -458,7 +484,7 @@ def export(
         result = compute(ctx, period, threshold=threshold)
         step(2, "Anonymising")
         generated_at = (now or utcnow()).replace(microsecond=0)
-        doc = document(ctx, result, fmt=fmt, generated_at=generated_at)
+        doc = document(ctx, result, fmt=fmt, generated_at=generated_at, incomplete=incomplete)
         step(3, "Writing files")
         contents = _render(doc, fmt, plan, generated_at)
         files = list(zip(plan.main, contents, strict=True))

@@ -48,3 +48,38 @@ async def test_the_path_box_starts_in_documents_and_typing_replaces_it(
         await pilot.press("enter")
         await settle(pilot, failed_workers=True)
         assert screen.out_edited is False
+
+
+async def test_a_period_not_yet_over_exports_only_after_a_warning(
+    sample: Ctx, tmp_path: Path
+) -> None:
+    import json
+
+    from caseapp.modals.confirm import ConfirmModal
+
+    app = make_app(sample)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await unlock(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReturnsScreen)
+        await pilot.press("m", "right_square_bracket")  # October, then November (not over)
+        await settle(pilot)
+        assert screen.period.end.isoformat() == "2026-11-30"
+        await pilot.press("e", "enter")
+        await settle(pilot)
+        screen.query_one("#returns-out", Input).value = str(tmp_path / "nov.json")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        assert "figures are incomplete" in app.screen.question.plain
+        await pilot.press("n")
+        await settle(pilot)
+        assert not list(tmp_path.glob("nov*"))
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        manifests = list(tmp_path.rglob("*manifest.json"))
+        assert manifests and json.loads(manifests[0].read_text("utf-8"))["incomplete"]
