@@ -73,6 +73,15 @@ def waiting(conn: Connection, acked: dict[str, int]) -> list[Any]:
     return [r for r in rows if int(r[1]) > int(acked.get(str(r[0]), 0))]
 
 
+def to_send(conn: Connection, peer: Any) -> list[Any]:
+    """The logged changes the next bundle for `peer` carries (a hub's: those in its scope)."""
+    rows = waiting(conn, json.loads(peer[5]))
+    if str(peer[2]) == "hub":
+        scope = Scope(conn, peer)
+        rows = [r for r in rows if scope.sends(str(r[7]), str(r[6]))]
+    return rows
+
+
 def _check_can_sync(ctx: Ctx, me: Me) -> None:
     if me.role == "centre" and not ctx.actor.is_manager:
         raise PermissionDenied("Only a manager can sync the centre's store.")
@@ -81,11 +90,8 @@ def _check_can_sync(ctx: Ctx, me: Me) -> None:
 def make_bundle(session: Session, me: Me, peer: Any) -> tuple[bytes, int, Header]:
     """The bundle for one peer: every logged change it has not acknowledged, in log order."""
     conn = session.connection()
-    acked = json.loads(peer[5])
-    rows = waiting(conn, acked)
-    scope = _Scope(conn, peer) if str(peer[2]) == "hub" else None
-    if scope is not None:
-        rows = [r for r in rows if scope.sends(str(r[7]), str(r[6]))]
+    rows = to_send(conn, peer)
+    scope = Scope(conn, peer) if str(peer[2]) == "hub" else None
     changes = [
         {
             "o": r[0],
@@ -123,7 +129,7 @@ def make_bundle(session: Session, me: Me, peer: Any) -> tuple[bytes, int, Header
     return seal(payload, header, str(peer[3]), str(sign)), len(changes), header
 
 
-class _Scope:
+class Scope:
     """What a hub may hold: its people's caseloads and shares, groups and activities.
 
     Changes about anyone else are not sent; a woman who entered the scope since the hub last

@@ -13,7 +13,7 @@ from caseapp.services import audit
 from caseapp.services.context import Ctx
 from caseapp.sync import capture, replica
 from caseapp.sync.capture import load_me
-from caseapp.sync.exchange import me_of, peer_rows, stamp_time, visible_ids, waiting
+from caseapp.sync.exchange import me_of, peer_rows, stamp_time, to_send, visible_ids
 from caseapp.sync.rows import from_wire, local_of
 from caseapp.sync.schema import BY_NAME, quote
 
@@ -56,7 +56,7 @@ def status(ctx: Ctx) -> Status:
                 str(p[2]),
                 stamp_time(str(p[7])) if p[7] else "",
                 stamp_time(str(p[8])) if p[8] else "",
-                len(waiting(conn, json.loads(p[5]))),
+                len(to_send(conn, p)),
                 bool(p[6]),
             )
             for p in peer_rows(conn)

@@ -9,6 +9,7 @@ from caseapp.services import allocation, contacts, users
 from caseapp.services.context import Actor, Ctx
 from caseapp.services.women import open_woman
 from caseapp.store.keyslots import FAST_KDF
+from caseapp.sync import review
 from tests.harness.clock import fixed_clock  # noqa: F401
 from tests.harness.women import add_woman
 from tests.sync.kit import PASSPHRASE, centre, enrol_hub, local_id, sync
@@ -36,8 +37,11 @@ def test_scope_entry_and_exit(tmp_path: Path) -> None:
     folder = tmp_path / "usb"
     assert _refs(hub) == {ours.reference}
 
-    # Work on a woman outside the scope never reaches the hub.
+    # Work on a woman outside the scope never reaches the hub, nor waits for it.
     contacts.log_contact(kw2, theirs.id)
+    assert [p.waiting for p in review.status(mgr).peers] == [0]
+    contacts.log_contact(kw, ours.id)
+    assert [p.waiting for p in review.status(mgr).peers] == [2]  # her contact, her status
     sync(mgr, folder)
     sync(hub, folder)
     assert _refs(hub) == {ours.reference}
@@ -51,7 +55,7 @@ def test_scope_entry_and_exit(tmp_path: Path) -> None:
         sync(mgr, folder)
     assert _refs(hub) == {theirs.reference}
     assert _contacts(hub, theirs.reference) == 2  # her whole record came with her
-    assert _contacts(mgr, ours.reference) == 1  # the hub's work on "ours" was not lost
+    assert _contacts(mgr, ours.reference) == 2  # the hub's work on "ours" was not lost
     assert open_woman(hub, local_id(hub, theirs.reference)).woman.keyworker_id == (
         hub.actor.user_id
     )
