@@ -397,7 +397,8 @@ def render_html(pack: Mapping[str, Any]) -> str:
     ]
     for key, title in _TITLES:
         parts.append(f"<h2>{html.escape(title)}</h2>")
-        value = pack[key]
+        # A pack made before a section existed (drafts came later) shows it as empty.
+        value = pack.get(key, [])
         parts.append(_record(key, value) if isinstance(value, dict) else _table(key, value))
     parts.append("</body></html>")
     return "\n".join(parts)
