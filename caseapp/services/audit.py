@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from caseapp.models import AuditEvent
 from caseapp.models.base import utcnow
@@ -59,6 +59,8 @@ def append(
     at: datetime | None = None,
 ) -> AuditEvent:
     """Append one entry to the chain in `session`'s transaction (the caller commits)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return _append_on_server(session, action, subject_id, subject_ref, detail)
     last = session.exec(
         select(col(AuditEvent.seq), col(AuditEvent.hmac))
         .order_by(col(AuditEvent.seq).desc())
@@ -89,6 +91,33 @@ def append(
     session.flush()
     store.pending_head = {"seq": seq, "hmac": event.hmac}
     return event
+
+
+def _append_on_server(
+    session: Session,
+    action: str,
+    subject_id: int | None,
+    subject_ref: str,
+    detail: dict[str, Any] | None,
+) -> AuditEvent:
+    """On PostgreSQL the server appends and chains the entry (`caseapp_audit()`, migration 0010).
+
+    No login may write the audit table or read the chain's key, and the server names the
+    actor from the login that authenticated, so the user given by the caller is not sent.
+    """
+    text_detail = json.dumps(detail or {}, sort_keys=True, ensure_ascii=False)
+    seq = session.exec(
+        select(func.caseapp_audit(action, subject_id, subject_ref, text_detail))
+    ).one()
+    return AuditEvent(
+        seq=int(seq),
+        action=action,
+        subject_id=subject_id,
+        subject_ref=subject_ref,
+        detail=text_detail,
+        prev_hmac="",
+        hmac="",
+    )
 
 
 def record(

@@ -175,7 +175,7 @@ def _last_contact() -> Any:
 
 def _active_flags() -> Any:
     return (
-        select(func.group_concat(col(Flag.type), ";"))
+        select(func.aggregate_strings(col(Flag.type), ";"))
         .where(col(Flag.woman_id) == col(Woman.id), col(Flag.cleared_on).is_(None))
         .correlate(Woman)
         .scalar_subquery()

@@ -20,9 +20,15 @@ def next_reference(session: Session, *, today: date) -> str:
     setting = session.get(Setting, "reference_prefix")
     prefix = setting.value if setting else "MIN"
     stem = f"{prefix}-{year}-"
-    latest = session.exec(
-        select(func.max(col(Woman.reference))).where(col(Woman.reference).startswith(stem))
-    ).one()
+    if session.get_bind().dialect.name == "postgresql":
+        # Row-level security hides other keyworkers' women from her login, so the highest
+        # reference is asked of a definer function, which also holds an advisory lock until
+        # the transaction ends: two people adding a woman at once get different numbers.
+        latest = session.exec(select(func.caseapp_latest_reference(stem))).one()
+    else:
+        latest = session.exec(
+            select(func.max(col(Woman.reference))).where(col(Woman.reference).startswith(stem))
+        ).one()
     # An erased woman's reference stays in the audit log, so it is never issued again.
     floor = session.get(Setting, floor_key(stem))
     if floor is not None and (latest is None or floor.value > latest):

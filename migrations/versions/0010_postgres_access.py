@@ -188,6 +188,19 @@ BEGIN
 END $$
 """
 
+# The highest case reference with a prefix and year, over every woman (row-level security
+# hides other keyworkers' women from her own query), under a lock held until the transaction
+# ends, so two people adding a woman at once do not take the same number.
+LATEST_REFERENCE = """
+CREATE FUNCTION public.caseapp_latest_reference(stem text) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('caseapp.reference'));
+    RETURN (SELECT max(w.reference) FROM public.woman AS w
+            WHERE starts_with(w.reference, stem));
+END $$
+"""
+
 ROW_TRIGGER = """
 CREATE FUNCTION caseapp_private.audit_row() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -265,8 +278,10 @@ def _audit() -> None:
         "INSERT INTO caseapp_private.audit_key (key) VALUES (%(key)s)",
         {"key": secrets.token_bytes(32)},
     )
-    for sql in (HMAC, ENTRY_TEXT, APPEND, VERIFY, ROW_TRIGGER):
+    for sql in (HMAC, ENTRY_TEXT, APPEND, VERIFY, LATEST_REFERENCE, ROW_TRIGGER):
         _exec(sql)
+    _exec("REVOKE ALL ON FUNCTION public.caseapp_latest_reference(text) FROM PUBLIC")
+    _exec(f"GRANT EXECUTE ON FUNCTION public.caseapp_latest_reference(text) TO {STAFF}")
     _exec("REVOKE ALL ON FUNCTION public.caseapp_audit(text, integer, text, text) FROM PUBLIC")
     _exec("REVOKE ALL ON FUNCTION public.caseapp_audit_verify() FROM PUBLIC")
     _exec(
@@ -307,6 +322,7 @@ def downgrade() -> None:
         _exec(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
     _exec("DROP FUNCTION IF EXISTS public.caseapp_audit(text, integer, text, text)")
     _exec("DROP FUNCTION IF EXISTS public.caseapp_audit_verify()")
+    _exec("DROP FUNCTION IF EXISTS public.caseapp_latest_reference(text)")
     _exec("DROP SCHEMA IF EXISTS caseapp_private CASCADE")
     _exec(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {STAFF}, {ADMIN}")
     _exec(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {STAFF}, {ADMIN}")

