@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
 from typing import Any
 
 from textual import on
@@ -11,7 +10,7 @@ from textual.widget import Widget
 from textual.widgets import Label
 
 from caseapp.modals.field_form import FieldForm, FieldRow
-from caseapp.services import activities, clock
+from caseapp.services import activities
 from caseapp.services.activities import ActivityInput, ActivityView
 from caseapp.services.recording import Choice
 from caseapp.widgets.choice import ChoiceField
@@ -47,19 +46,18 @@ class ActivityForm(FieldForm[ActivityView]):
         self,
         hubs: Sequence[Choice],
         activity: ActivityView | None = None,
-        *,
-        today: date | None = None,
     ) -> None:
         super().__init__("Correct activity" if activity else "Record an activity")
         self.hubs = list(hubs)
         self.activity = activity
-        self.today = today or clock.today()
 
     def rows(self) -> Iterable[Widget]:
         a = self.activity
         kind = a.type if a else TYPE_CHOICES[0][0]
         yield FieldRow("Type", ChoiceField(TYPE_CHOICES, kind, id="type"), "type")
-        yield FieldRow("Date", DateInput(a.date if a else self.today, id="date"), "date")
+        yield FieldRow(
+            "Date", DateInput(a.date if a else self.ctx.clock.today(), id="date"), "date"
+        )
         hub = str(a.hub_id) if a and a.hub_id else None
         yield FieldRow(
             "Hub",
@@ -114,5 +112,5 @@ class ActivityForm(FieldForm[ActivityView]):
 
     def perform(self, data: Any) -> ActivityView:
         if self.activity is None:
-            return activities.record_activity(self.ctx, data, today=self.today)
-        return activities.update_activity(self.ctx, self.activity.id, data, today=self.today)
+            return activities.record_activity(self.ctx, data)
+        return activities.update_activity(self.ctx, self.activity.id, data)

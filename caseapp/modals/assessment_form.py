@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -16,7 +15,7 @@ from textual.widgets import DataTable, Input, Label, Static
 from caseapp.errors import CaseappError
 from caseapp.modals.field_form import FieldForm, FieldRow
 from caseapp.models.codes import ASSESSMENT_KINDS, NEED_AREAS, NEED_LEVELS
-from caseapp.services import assessments, clock
+from caseapp.services import assessments
 from caseapp.services.assessments import AssessmentStart, AssessmentView, ItemInput
 from caseapp.services.validation import show_date
 from caseapp.widgets.choice import ChoiceField
@@ -175,18 +174,15 @@ class AssessmentForm(FieldForm[AssessmentView]):
             super().__init__()
             self.start = start
 
-    def __init__(
-        self, woman_id: int, *, assessment_id: int | None = None, today: date | None = None
-    ) -> None:
+    def __init__(self, woman_id: int, *, assessment_id: int | None = None) -> None:
         super().__init__("Needs assessment")
         self.woman_id = woman_id
         self.assessment_id = assessment_id
-        self.today = today or clock.today()
         self.start: AssessmentStart | None = None
         self.note_area = next(iter(NEED_AREAS))
 
     def rows(self) -> Iterable[Widget]:
-        yield FieldRow("Date", DateInput(self.today, id="date"), "date")
+        yield FieldRow("Date", DateInput(self.ctx.clock.today(), id="date"), "date")
         yield FieldRow("Kind", ChoiceField(ASSESSMENT_KINDS, "baseline", id="kind"), "kind")
         yield AssessmentGrid(id="grid")
         yield FieldRow(
@@ -297,5 +293,5 @@ class AssessmentForm(FieldForm[AssessmentView]):
 
     def perform(self, data: Any) -> AssessmentView:
         if self.assessment_id is None:
-            return assessments.record_assessment(self.ctx, self.woman_id, today=self.today, **data)
-        return assessments.update_assessment(self.ctx, self.assessment_id, today=self.today, **data)
+            return assessments.record_assessment(self.ctx, self.woman_id, **data)
+        return assessments.update_assessment(self.ctx, self.assessment_id, **data)

@@ -13,7 +13,6 @@ from textual.widget import Widget
 
 from caseapp.modals.field_form import FieldForm, FieldRow
 from caseapp.models.codes import ATTENDANCE, DELIVERY_MODES, ENGAGEMENT_TYPES, NEED_AREAS
-from caseapp.services import clock
 from caseapp.services.contacts import ContactInfo, ContactInput, edit_contact, log_contact
 from caseapp.services.hubs import HubInfo
 from caseapp.widgets.choice import ChoiceField, CodeSet
@@ -60,7 +59,7 @@ class ContactForm(FieldForm[ContactInfo]):
         at = (
             c.time.strftime("%H:%M")
             if c and c.time
-            else ("" if c else clock.now().strftime("%H:%M"))
+            else ("" if c else self.ctx.clock.now().strftime("%H:%M"))
         )
         hubs = [(str(h.id), h.name) for h in self.hubs]
         yield FieldRow("Date", DateInput(when, id="contact-date"), "date")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 from typing import Any
 
 from textual.suggester import SuggestFromList
@@ -11,7 +10,7 @@ from textual.widget import Widget
 from textual.widgets import Checkbox
 
 from caseapp.modals.field_form import FieldForm, FieldRow
-from caseapp.services import clock, groups
+from caseapp.services import groups
 from caseapp.services.groups import GroupSessionView, Register, SessionChoices
 from caseapp.textsafe import visible
 from caseapp.widgets.choice import ChoiceField
@@ -44,14 +43,11 @@ class GroupSessionForm(FieldForm[Register | GroupSessionView]):
         self,
         choices: SessionChoices,
         session: GroupSessionView | None = None,
-        *,
-        today: date | None = None,
     ) -> None:
         title = f"Change group session {session.reference}" if session else "New group session"
         super().__init__(title)
         self.choices = choices
         self.session = session
-        self.today = today or clock.today()
 
     def rows(self) -> Iterable[Widget]:
         current = self.session
@@ -66,7 +62,9 @@ class GroupSessionForm(FieldForm[Register | GroupSessionView]):
         title.suggester = SuggestFromList(offered, case_sensitive=False)
         yield FieldRow("Title", title, "title")
         yield FieldRow(
-            "Date", DateInput(current.date if current else self.today, id="date"), "date"
+            "Date",
+            DateInput(current.date if current else self.ctx.clock.today(), id="date"),
+            "date",
         )
         hub = current.hub_id if current else None
         yield FieldRow(
@@ -113,5 +111,5 @@ class GroupSessionForm(FieldForm[Register | GroupSessionView]):
 
     def perform(self, data: Any) -> Register | GroupSessionView:
         if self.session is None:
-            return groups.create_session(self.ctx, today=self.today, **data)
-        return groups.update_session(self.ctx, self.session.id, today=self.today, **data)
+            return groups.create_session(self.ctx, **data)
+        return groups.update_session(self.ctx, self.session.id, **data)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -16,7 +15,7 @@ from textual.widgets import DataTable, Static
 from caseapp.errors import CaseappError
 from caseapp.modals.field_form import FieldForm, FieldRow
 from caseapp.models.codes import ASSESSMENT_KINDS, OUTCOME_QUESTIONS
-from caseapp.services import clock, outcomes
+from caseapp.services import outcomes
 from caseapp.services.outcomes import PARENTING, OutcomeSet, OutcomeStart
 from caseapp.widgets.choice import ChoiceField
 from caseapp.widgets.date_input import DateInput
@@ -130,13 +129,12 @@ class OutcomesForm(FieldForm[OutcomeSet]):
             super().__init__()
             self.start = start
 
-    def __init__(self, woman_id: int, *, today: date | None = None) -> None:
+    def __init__(self, woman_id: int) -> None:
         super().__init__("Outcome questions")
         self.woman_id = woman_id
-        self.today = today or clock.today()
 
     def rows(self) -> Iterable[Widget]:
-        yield FieldRow("Date", DateInput(self.today, id="date"), "date")
+        yield FieldRow("Date", DateInput(self.ctx.clock.today(), id="date"), "date")
         yield FieldRow("Kind", ChoiceField(ASSESSMENT_KINDS, "review", id="kind"), "kind")
         yield OutcomeGrid(id="grid")
         yield Static(
@@ -197,4 +195,4 @@ class OutcomesForm(FieldForm[OutcomeSet]):
         }
 
     def perform(self, data: Any) -> OutcomeSet:
-        return outcomes.record_outcomes(self.ctx, self.woman_id, today=self.today, **data)
+        return outcomes.record_outcomes(self.ctx, self.woman_id, **data)

@@ -10,7 +10,7 @@ from textual.widget import Widget
 
 from caseapp.modals.field_form import FieldForm, FieldRow
 from caseapp.models.codes import GOAL_STATUSES, NEED_AREAS
-from caseapp.services import clock, plans
+from caseapp.services import plans
 from caseapp.services.plans import GoalView
 from caseapp.services.validation import show_date
 from caseapp.widgets.choice import ChoiceField
@@ -48,13 +48,11 @@ class PlanGoalForm(FieldForm[GoalView]):
         *,
         goal: GoalView | None = None,
         need_area: str | None = None,
-        today: date | None = None,
     ) -> None:
         super().__init__("Change support plan goal" if goal else "New support plan goal")
         self.woman_id = woman_id
         self.goal = goal
         self.need_area = goal.need_area if goal else (need_area or next(iter(NEED_AREAS)))
-        self.today = today or clock.today()
 
     def rows(self) -> Iterable[Widget]:
         goal = self.goal
@@ -87,7 +85,7 @@ class PlanGoalForm(FieldForm[GoalView]):
         data = {
             "need_area": self.value("need_area"),
             "description": self.value("description"),
-            "target_date": target_from(self.value("target_date"), self.today),
+            "target_date": target_from(self.value("target_date"), self.ctx.clock.today()),
         }
         if self.goal is not None:
             data["status"] = self.value("status")
@@ -95,5 +93,5 @@ class PlanGoalForm(FieldForm[GoalView]):
 
     def perform(self, data: Any) -> GoalView:
         if self.goal is None:
-            return plans.add_goal(self.ctx, self.woman_id, today=self.today, **data)
-        return plans.update_goal(self.ctx, self.goal.id, today=self.today, **data)
+            return plans.add_goal(self.ctx, self.woman_id, **data)
+        return plans.update_goal(self.ctx, self.goal.id, **data)

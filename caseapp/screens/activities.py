@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from caseapp.modals.activity_form import TYPE_CHOICES, ActivityForm
 from caseapp.modals.confirm import ConfirmModal
 from caseapp.screens.base import CaseScreen
-from caseapp.services import activities, clock
+from caseapp.services import activities
 from caseapp.services.activities import ActivityView
 from caseapp.services.recording import Choice, hub_choices
 from caseapp.services.validation import show_date
@@ -121,7 +121,9 @@ class ActivitiesScreen(CaseScreen):
     def on_activities_screen_activities_loaded(self, message: ActivitiesLoaded) -> None:
         self.rows = message.rows
         self.hubs = message.hubs
-        self.query_one("#activities-totals", Static).update(totals_block(self.rows, clock.today()))
+        self.query_one("#activities-totals", Static).update(
+            totals_block(self.rows, self.ctx.clock.today())
+        )
         table = self.query_one("#activities-table", DataTable)
         keep = table.cursor_row
         table.clear()

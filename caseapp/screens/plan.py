@@ -15,7 +15,7 @@ from caseapp.modals.confirm import ConfirmModal
 from caseapp.modals.plan_goal_form import PlanGoalForm
 from caseapp.models.codes import GOAL_STATUSES, label
 from caseapp.screens.base import CaseScreen
-from caseapp.services import clock, plans
+from caseapp.services import plans
 from caseapp.services.plans import GoalView
 from caseapp.services.validation import show_date
 from caseapp.widgets.safe import safe
@@ -90,7 +90,7 @@ class PlanScreen(CaseScreen):
         self.post_message(self.GoalsLoaded(plans.list_goals(self.ctx, self.woman_id)))
 
     def on_plan_screen_goals_loaded(self, message: GoalsLoaded) -> None:
-        today = clock.today()
+        today = self.ctx.clock.today()
         table = self.query_one("#plan-goals", DataTable)
         keep = table.cursor_row
         table.clear()

@@ -50,7 +50,7 @@ from caseapp.screens.woman_tabs import (
     describe_referrals,
     describe_summary,
 )
-from caseapp.services import clock, permissions
+from caseapp.services import permissions
 from caseapp.services.allocation import allocate, share_woman, staff, unshare_woman
 from caseapp.services.hubs import HubInfo, list_hubs
 from caseapp.services.validation import show_date
@@ -202,7 +202,7 @@ class WomanScreen(CaseScreen):
                 safe(w.name, limit=60, style="bold"), (f.type for f in message.record.active_flags)
             )
         )
-        age = age_on(w.date_of_birth, clock.today())
+        age = age_on(w.date_of_birth, message.record.read_on)
         parts = [w.reference, label(WOMAN_STATUSES, w.status)]
         if w.date_of_birth:
             parts.append(f"born {show_date(w.date_of_birth)} ({age})")

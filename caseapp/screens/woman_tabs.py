@@ -35,7 +35,6 @@ from caseapp.models.codes import (
     YES_NO_DECLINED,
     label,
 )
-from caseapp.services import clock
 from caseapp.services.contacts import ContactInfo
 from caseapp.services.validation import show_date
 from caseapp.services.women import age_on
@@ -91,7 +90,7 @@ class TextView(VerticalScroll):
 def describe_summary(record: WomanRecord) -> Text:
     """The summary: how to contact her safely, status, who, when last seen, consent, flags."""
     w = record.woman
-    today = clock.today()
+    today = record.read_on
     out = Text()
     if w.safe_contact_note:
         out.append("Safe contact: ", style="bold yellow")
@@ -161,7 +160,7 @@ def _scopes(consent: Any) -> str:
 def describe_details(record: WomanRecord) -> Text:
     """Her names, contact details and equality monitoring."""
     w = record.woman
-    age = age_on(w.date_of_birth, clock.today())
+    age = age_on(w.date_of_birth, record.read_on)
     born = f"{show_date(w.date_of_birth)} (age {age})" if w.date_of_birth else "not recorded"
     children = "not recorded" if w.dependent_children is None else str(w.dependent_children)
     return _lines(

@@ -262,10 +262,10 @@ def open_woman(ctx: Ctx, woman_id: int) -> WomanRecord:
     with ctx.write() as session:
         woman = get_visible_woman(session, ctx, woman_id)
         audit.record(session, ctx, "woman_opened", subject_id=woman_id, subject_ref=woman.reference)
-        return _record(session, woman)
+        return _record(session, woman, ctx.clock.today())
 
 
-def _record(session: Session, woman: Woman) -> WomanRecord:
+def _record(session: Session, woman: Woman, today: date) -> WomanRecord:
     assert woman.id is not None
     hub = session.get(Hub, woman.hub_id) if woman.hub_id else None
     keyworker = session.get(User, woman.keyworker_id) if woman.keyworker_id else None
@@ -309,6 +309,7 @@ def _record(session: Session, woman: Woman) -> WomanRecord:
         ),
         shared_with=tuple(staff_member(u) for u in shared),
         last_contact=last_attended(session, woman.id),
+        read_on=today,
     )
 
 

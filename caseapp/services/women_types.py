@@ -166,6 +166,8 @@ class WomanRecord:
     closures: tuple[ClosureInfo, ...]
     shared_with: tuple[StaffMember, ...]
     last_contact: date | None
+    read_on: date
+    """Today by the context's clock when it was read: her age and "days ago" count from it."""
 
     @property
     def active_flags(self) -> tuple[FlagInfo, ...]:

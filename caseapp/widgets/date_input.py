@@ -7,7 +7,6 @@ from datetime import date
 from textual import events
 
 from caseapp.errors import ValidationError
-from caseapp.services import clock
 from caseapp.services.validation import parse_date, show_date
 from caseapp.widgets.text_fields import CompactInput
 
@@ -28,10 +27,15 @@ class DateInput(CompactInput):
             max_length=20,
         )
 
-    @staticmethod
-    def _normalise(text: str) -> str:
+    def _today(self) -> date | None:
+        # The signed-in context's clock, the one its services read; before sign-in (None)
+        # `parse_date` reads that same installed clock.
+        ctx = getattr(self.app, "ctx", None)
+        return None if ctx is None else ctx.clock.today()
+
+    def _normalise(self, text: str) -> str:
         try:
-            parsed = parse_date(text, today=clock.today())
+            parsed = parse_date(text, today=self._today())
         except ValidationError:
             return text
         return show_date(parsed) if parsed else text
@@ -40,7 +44,7 @@ class DateInput(CompactInput):
     def date(self) -> date | None:
         """The date typed, or None when empty or not a date."""
         try:
-            return parse_date(self.value, today=clock.today())
+            return parse_date(self.value, today=self._today())
         except ValidationError:
             return None
 

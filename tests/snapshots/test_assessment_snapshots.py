@@ -110,7 +110,7 @@ def test_assessment_form(manager: Ctx, snap_compare: Callable[..., bool]) -> Non
     assert snap_compare(
         app,
         terminal_size=(80, 24),
-        run_before=_showing(manager, lambda: AssessmentForm(woman, today=TODAY)),
+        run_before=_showing(manager, lambda: AssessmentForm(woman)),
         press=["m", "6", "l", "9", "h"],
     )
 

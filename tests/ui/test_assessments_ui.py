@@ -42,7 +42,7 @@ def _two_assessments(ctx: Ctx, woman: int) -> None:
 
 async def test_assessment_grid_from_the_keyboard(manager: Ctx) -> None:
     woman = insert_woman(manager.store, "Ama", "Owusu")
-    form = AssessmentForm(woman, today=TODAY)
+    form = AssessmentForm(woman)
     async with app_showing(manager, form) as pilot:
         assert "Needs assessment · Ama Owusu" in screen_text(pilot.app)
         assert form.query_one("#kind", ChoiceField).value == "baseline"
@@ -65,7 +65,7 @@ async def test_assessment_grid_from_the_keyboard(manager: Ctx) -> None:
 
 async def test_assessment_form_says_what_to_fix_and_stays_open(manager: Ctx) -> None:
     woman = insert_woman(manager.store)
-    form = AssessmentForm(woman, today=TODAY)
+    form = AssessmentForm(woman)
     async with app_showing(manager, form) as pilot:
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -84,7 +84,7 @@ async def test_correcting_an_assessment_shows_it_and_the_one_before(manager: Ctx
     woman = insert_woman(manager.store)
     _two_assessments(manager, woman)
     review = assessments.list_assessments(manager, woman)[-1]
-    form = AssessmentForm(woman, assessment_id=review.id, today=TODAY)
+    form = AssessmentForm(woman, assessment_id=review.id)
     async with app_showing(manager, form) as pilot:
         grid = form.query_one(AssessmentGrid)
         assert form.query_one("#kind", ChoiceField).value == "review"
@@ -108,7 +108,7 @@ async def test_outcomes_form_one_key_per_question(manager: Ctx) -> None:
         answers={"felt_safe": 2},
         today=TODAY,
     )
-    form = OutcomesForm(woman, today=TODAY)
+    form = OutcomesForm(woman)
     async with app_showing(manager, form) as pilot:
         text = screen_text(pilot.app)
         assert "Outcome questions · Ama Owusu" in text and "n/a" in text
@@ -186,7 +186,7 @@ async def test_plan_screen_and_goal_form(manager: Ctx) -> None:
         assert pilot.app.screen is screen
         goals = plans.list_goals(manager, woman)
         new = next(g for g in goals if g.need_area == "ETE")
-        assert new.target_date == date.today() + timedelta(days=30)
+        assert new.target_date == TODAY + timedelta(days=30)
         # The cursor is on the first goal (open, earliest target): mark it achieved.
         first = goals[0]
         await pilot.press("a")

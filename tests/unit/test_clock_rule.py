@@ -1,4 +1,8 @@
-"""One clock: below the UI only `caseapp/clock.py` reads the computer's date and time."""
+"""One clock: below the UI only `caseapp/clock.py` reads the computer's date and time.
+
+The UI reads "today" from the signed-in context (`ctx.clock`), the clock its services read,
+never from a clock of its own.
+"""
 
 from __future__ import annotations
 
@@ -90,3 +94,53 @@ def test_only_the_clock_module_reads_the_computers_clock() -> None:
 
 def test_the_clock_module_is_where_the_clock_is_read() -> None:
     assert clock_reads((ROOT / "clock.py").read_text(encoding="utf-8"))
+
+
+UI = ("screens", "modals", "widgets", "palette")
+
+# Another engineer's open change still reads `services.clock` here; it moves to `ctx.clock`
+# once that change is in.
+UI_PENDING = {"screens/returns.py"}
+
+
+def ui_clock_reads(source: str) -> list[tuple[int, str]]:
+    """Every place in `source` that reads a clock other than the context's."""
+    found = clock_reads(source)
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module in ("caseapp.services", "caseapp"):
+            if any(alias.name == "clock" for alias in node.names):
+                found.append((node.lineno, f"{node.module}.clock"))
+        elif isinstance(node, ast.ImportFrom) and node.module in (
+            "caseapp.services.clock",
+            "caseapp.clock",
+        ):
+            found.append((node.lineno, node.module))
+    return found
+
+
+def test_the_ui_scan_finds_a_clock_of_its_own() -> None:
+    source = (
+        "from caseapp.services import clock, plans\n"
+        "from caseapp.clock import current\n"
+        "from caseapp import clock as the_clock\n"
+        "a = date.today()\n"
+        "b = self.ctx.clock.today()\n"
+    )
+    assert sorted(name for _line, name in ui_clock_reads(source)) == [
+        "caseapp.clock",
+        "caseapp.clock",
+        "caseapp.services.clock",
+        "date.today",
+    ]
+
+
+def test_screens_forms_and_widgets_read_today_from_the_context() -> None:
+    offences = []
+    for package in UI:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            relative = path.relative_to(ROOT).as_posix()
+            if relative in UI_PENDING:
+                continue
+            for line, name in ui_clock_reads(path.read_text(encoding="utf-8")):
+                offences.append(f"caseapp/{relative}:{line}: {name}")
+    assert offences == [], "read self.ctx.clock instead:\n" + "\n".join(offences)
