@@ -1,7 +1,7 @@
 """The one clock: the only module that reads the computer's date and time.
 
-Services read it as `ctx.clock`, the UI through `services.clock`, and the tables' timestamp
-defaults through `models.base.utcnow`; all three reach the clock installed here. It sits
+Services and the UI read it as `ctx.clock` (the signed-in context's), and the tables'
+timestamp defaults through `models.base.utcnow`; both reach the clock installed here. It sits
 beside, not inside, the layers so that `models` may use it too. Tests install a
 `FrozenClock` (one autouse fixture), so no test depends on the day or the hour it runs.
 """

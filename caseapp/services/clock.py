@@ -1,7 +1,7 @@
 """Today's date and the time of day for screens and forms, read from the one clock.
 
-Services use `ctx.clock`; screens, forms and widgets that have no context ask here. Both
-reach `caseapp.clock`, the only module that reads the computer's clock, so a test that
+Services, screens and forms use `ctx.clock`; code with no context (a benchmark) asks here.
+Both reach `caseapp.clock`, the only module that reads the computer's clock, so a test that
 freezes it fixes "today" everywhere at once.
 """
 
