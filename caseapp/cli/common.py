@@ -27,6 +27,15 @@ def store_path(args: argparse.Namespace) -> Path:
     return paths.default_store_path()
 
 
+def store_target(args: argparse.Namespace) -> Path | str:
+    """Like `store_path`, but a `postgresql://` URL (from `--store` or `$CASEAPP_STORE`) is
+    kept as text: a path would fold its `//`."""
+    given = getattr(args, "store", None) or os.environ.get("CASEAPP_STORE")
+    if given and str(given).startswith(("postgresql://", "postgres://")):
+        return str(given)
+    return store_path(args)
+
+
 def ask_username(args: argparse.Namespace) -> str:
     """`--user`, else `$CASEAPP_USER`, else a prompt."""
     name = getattr(args, "user", None) or os.environ.get("CASEAPP_USER")
@@ -57,7 +66,7 @@ def unlocked(args: argparse.Namespace) -> Iterator[Ctx]:
     """Unlock the store for one command and lock it again afterwards."""
     from caseapp.services.session import lock, unlock  # the store loads only when needed
 
-    path = store_path(args)
+    path = store_target(args)
     username = ask_username(args)
     passphrase = ask_passphrase()
     outcome = unlock(
@@ -82,7 +91,8 @@ def add_store_argument(parser: argparse.ArgumentParser, *, top: bool = False) ->
         metavar="PATH",
         # SUPPRESS on subcommands so `caseapp --store X verify` keeps X.
         default=None if top else argparse.SUPPRESS,
-        help="the store file (default: $CASEAPP_STORE or the user data folder)",
+        help="the store file, or postgresql://host[:port]/dbname"
+        " (default: $CASEAPP_STORE or the user data folder)",
     )
 
 

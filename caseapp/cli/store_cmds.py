@@ -12,6 +12,7 @@ from caseapp.cli.common import (
     ask_username,
     progress_line,
     store_path,
+    store_target,
     unlocked,
 )
 from caseapp.errors import StoreDamaged
@@ -52,9 +53,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def cmd_init(args: argparse.Namespace) -> int:
     """Create a store, print the recovery code once."""
-    path = store_path(args)
+    target = store_target(args)
     username = check_username(args.user)
     passphrase = check_passphrase(ask_passphrase("New passphrase: ", confirm=True))
+    if isinstance(target, str):
+        return _init_postgresql(target, username, passphrase, args.name)
+    path = target
     store, code = create_store(path, username, passphrase)
     try:
         create_first_manager(store, username, args.name)
@@ -63,6 +67,27 @@ def cmd_init(args: argparse.Namespace) -> int:
     print(f"Created {path} with manager {username}.")
     print("Recovery code (write it down and keep it locked away; it is shown only now):")
     print(f"  {code}")
+    return 0
+
+
+def _init_postgresql(url: str, username: str, passphrase: str, name: str) -> int:
+    """Create the schema, roles and policies as the database's owner, and the first manager.
+
+    The owner signs in by libpq's rules (the URL, `PG*` variables, `.pgpass`); the manager's
+    username and passphrase become her own login. There is no key file or recovery code: the
+    server's administrator resets logins.
+    """
+    from caseapp.store.pgstore import create_login, owner_store, sync_serial
+
+    store = owner_store(url)
+    try:
+        with store.engine.begin() as conn:
+            create_login(conn, username, passphrase, "manager")
+        create_first_manager(store, username, name)
+        sync_serial(store, "app_user")
+    finally:
+        store.close()
+    print(f"Created the caseapp schema in {url} with manager {username} (her own login).")
     return 0
 
 

@@ -8,14 +8,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlmodel import col, select
+
 from caseapp import paths
 from caseapp.errors import CaseappError, PermissionDenied, StoreInUse
+from caseapp.models import User
 from caseapp.services import audit, backup_record
 from caseapp.services.context import Ctx
 from caseapp.services.users import actor_for
 from caseapp.store import generations
 from caseapp.store.attempts import FREE_ATTEMPTS, Attempts
 from caseapp.store.lock import StoreLock
+from caseapp.store.pgstore import is_pg_url, open_pg_store
 from caseapp.store.store import open_store
 
 
@@ -28,7 +32,7 @@ class UnlockOutcome:
 
 
 def unlock(
-    path: Path,
+    path: Path | str,
     username: str,
     passphrase: str,
     *,
@@ -40,7 +44,11 @@ def unlock(
 
     `accept_older` lets a manager open a store or key file older than this computer has
     seen (audited; both generations then move past what was seen).
+    A `postgresql://` URL signs in to a PostgreSQL store with her own login instead.
     """
+    if is_pg_url(path):
+        return _unlock_pg(str(path), username, passphrase)
+    path = Path(path)
     unlocked = open_store(
         path, username, passphrase, clock=clock, full_check=full_check, accept_older=accept_older
     )
@@ -84,6 +92,22 @@ def unlock(
         store.close()
         raise
     return UnlockOutcome(ctx, unlocked.failures_since_last)
+
+
+def _unlock_pg(url: str, username: str, passphrase: str) -> UnlockOutcome:
+    """Sign in to a PostgreSQL store: the server checks the passphrase (SCRAM) and the rules."""
+    store = open_pg_store(url, username, passphrase)
+    try:
+        with store.read() as session:
+            found = session.exec(select(User).where(col(User.username) == username)).first()
+        actor = actor_for(store, found.id if found else None, username)
+        ctx = Ctx(store, actor)
+        with store.write() as session:
+            audit.record(session, ctx, "unlock", failures_since_last=0)
+    except BaseException:
+        store.close()
+        raise
+    return UnlockOutcome(ctx, 0)
 
 
 def lock(ctx: Ctx, *, reason: str = "manual") -> None:

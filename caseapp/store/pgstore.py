@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
-from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
@@ -44,6 +44,27 @@ def pg_engine(url: str, username: str | None = None, passphrase: str | None = No
     return create_engine(parsed, pool_size=5, max_overflow=5, pool_pre_ping=True)
 
 
+class ServerLogins:
+    """What the services ask of a key file, answered by the server: who has a login.
+
+    `find` is truthy when the server has a login of that name; there is no audit head to
+    keep beside the data (the chain lives in the database, appended by the server).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self.audit_head: dict[str, Any] = {}
+
+    def find(self, username: str) -> str | None:
+        """The login's name when the server has one (she can sign in), else None."""
+        with self._engine.connect() as conn:
+            found = conn.execute(
+                text("SELECT rolname FROM pg_roles WHERE rolname = :name AND rolcanlogin"),
+                {"name": username},
+            ).scalar()
+        return None if found is None else str(found)
+
+
 class PgStore(Store):
     """An open PostgreSQL store for one login (the services see it as a `Store`)."""
 
@@ -59,6 +80,7 @@ class PgStore(Store):
         self.stable = {}
         self._open = True
         self._tls = threading.local()
+        self.key_file = ServerLogins(engine)  # type: ignore[assignment]
 
     @property
     def is_open(self) -> bool:
@@ -180,3 +202,27 @@ def create_login(conn: Connection, username: str, passphrase: str, role: str) ->
         sql.Identifier(username), sql.Identifier(GROUPS[role]), sql.Literal(passphrase)
     )
     conn.exec_driver_sql(statement.as_string(raw))
+
+
+def owner_store(url: str) -> PgStore:
+    """The database as its owner, signed in by libpq's rules (the URL, `PG*`, `.pgpass`).
+
+    Only `caseapp init` (and later upgrades) use it: the owner creates the schema, the roles
+    and the first manager's login; it is not a login for work.
+    """
+    engine = pg_engine(url)
+    try:
+        migrate.upgrade(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        raise StoreNotFound(f"caseapp cannot reach the PostgreSQL server: {exc.orig}") from exc
+    return PgStore(url, engine)
+
+
+def sync_serial(store: PgStore, table: str) -> None:
+    """Move a table's id sequence past rows inserted with explicit ids (the first manager)."""
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+            f" (SELECT coalesce(max(id), 1) FROM {table}))"
+        )
