@@ -186,7 +186,12 @@ class CaseApp(App[int]):
             self._opened_by = (last_key, screen, last_at)
         self._last_key = (key, now, screen, depth)
         opener, opened, at = self._opened_by
-        choosing = event.is_printable or key == "enter"
+        from textual.widgets import Input, TextArea
+
+        # Letters typed into a text field are writing, not choosing: `e` then "erase 1" in a
+        # typed confirmation keeps its first letter.
+        typing = isinstance(self.focused, Input | TextArea) and key != "enter"
+        choosing = (event.is_printable or key == "enter") and not typing
         return choosing and key == opener and screen is opened and now - at < DOUBLE_TAP_SECONDS
 
     # -- unlock and lock ---------------------------------------------------------------
