@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, exists, false, or_, true
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from caseapp.errors import NotFound
 from caseapp.models import Woman, WomanShare
@@ -28,6 +28,19 @@ def visible_women(ctx: Ctx) -> ColumnElement[bool]:
     return or_(col(Woman.keyworker_id) == ctx.actor.user_id, shared)
 
 
+def _existing_reference(session: Session, woman_id: int) -> str | None:
+    """The reference of a woman who exists, whether or not the actor may see her.
+
+    On PostgreSQL row-level security hides her from the login, so a definer function
+    (migration 0010) answers, and the refusal is audited as on SQLite.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        found = session.exec(select(func.caseapp_woman_reference(woman_id))).one()
+        return None if found is None else str(found)
+    existing = session.get(Woman, woman_id)
+    return None if existing is None else existing.reference
+
+
 def get_visible_woman(session: Session, ctx: Ctx, woman_id: int) -> Woman:
     """Load a woman the actor may see, or raise.
 
@@ -37,13 +50,13 @@ def get_visible_woman(session: Session, ctx: Ctx, woman_id: int) -> Woman:
     woman = session.exec(select(Woman).where(col(Woman.id) == woman_id, visible_women(ctx))).first()
     if woman is not None:
         return woman
-    existing = session.get(Woman, woman_id)
-    if existing is None:
+    reference = _existing_reference(session, woman_id)
+    if reference is None:
         raise NotFound("No such woman.")
     deny(
         ctx,
         "women.view",
         subject_id=woman_id,
-        subject_ref=existing.reference,
+        subject_ref=reference,
         message="She is not on your caseload and has not been shared with you.",
     )

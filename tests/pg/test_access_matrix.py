@@ -89,8 +89,8 @@ def expected(login: str, table: str) -> int | str:
         return DENIED
     if table == "draft":
         return 1 if role == "keyworker" else 0  # a draft is her author's only
-    if table == "womanshare":  # W3's share: her manager's to see, and kw_amina's, its holder
-        return 0 if login == "kw_beth" else 1
+    if table == "womanshare":  # W3's share: seen by managers, its holder and W3's keyworker
+        return 1
     if role == "manager":
         return "all"
     return 2  # kw_amina: W1 and W3 (shared with her); kw_beth: W2 and W3
@@ -336,3 +336,19 @@ def test_concurrent_appends_leave_no_gap_and_a_sound_chain(
         ).scalar_one()
         assert appended == 25 * len(LOGINS)
         assert conn.exec_driver_sql("SELECT first_bad FROM caseapp_audit_verify()").scalar() is None
+
+
+def test_a_keyworker_shares_only_her_own_women(
+    seeded: dict[str, int], login: dict[str, Engine]
+) -> None:
+    share = text(
+        "INSERT INTO womanshare (woman_id, user_id)"
+        " SELECT :w, id FROM app_user WHERE username = :to"
+    )
+    with login["kw_amina"].begin() as conn:
+        conn.execute(share, {"w": seeded["W1"], "to": "kw_beth"})
+    with pytest.raises(DBAPIError, match="row-level security"):
+        with login["kw_amina"].begin() as conn:  # W2 is kw_beth's, not hers to share
+            conn.execute(share, {"w": seeded["W2"], "to": "kw_amina"})
+    with login["kw_beth"].connect() as conn:  # the share made to her opens W1 to her
+        assert conn.exec_driver_sql("SELECT count(*) FROM woman").scalar_one() == 3
