@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -25,10 +25,25 @@ from caseapp.services.allocation import staff
 from caseapp.services.caseload import UNALLOCATED
 from caseapp.services.waiting import Waiting, waiting_for_me
 from caseapp.services.women_types import StaffMember
+from caseapp.sync import desk
+from caseapp.sync.desk import SyncOutcome, SyncState
 from caseapp.widgets.flag_badges import badges
 from caseapp.widgets.safe import safe
 
 NAME_WIDTH = 26
+"""Room for her name at 80 columns, the narrowest window caseapp draws in."""
+
+
+def name_width(screen_width: int) -> int:
+    """Room for her name in a window `screen_width` wide: half of any spare column is hers."""
+    return NAME_WIDTH + max(screen_width - 80, 0) // 2
+
+
+SYNC_HELP = (
+    "Where this store syncs with the centre or its hubs, the sync line says when it last "
+    "exchanged and how many conflicts are open: **s** syncs now through the folder chosen "
+    "once (asked the first time), **o** opens the conflicts.\n\n"
+)
 
 
 class HomeScreen(CaseScreen):
@@ -41,6 +56,7 @@ class HomeScreen(CaseScreen):
         "**↑/↓** move, **Enter** opens the woman.\n\n"
         "Managers see the whole provider, with unallocated referrals; **k** narrows it to "
         "one keyworker.\n\n"
+        f"{SYNC_HELP}"
         "The letters shown beside the menu open the other screens; **/** searches the "
         "caseload. **ctrl+p** opens the command palette, which reaches every action and "
         "jumps to a woman by name or reference. **ctrl+l** locks caseapp at once (it also "
@@ -55,7 +71,11 @@ class HomeScreen(CaseScreen):
         """F1: what a manager's home adds is left out for anyone else."""
         if self.ctx.actor.is_manager:
             return self.HELP
-        return self.HELP.replace(self.MANAGER_HELP, "")
+        text = self.HELP.replace(self.MANAGER_HELP, "")
+        if self.sync_state is None or not self.sync_state.syncs:
+            # A keyworker on a store that does not sync sees nothing of sync.
+            text = text.replace(SYNC_HELP, "")
+        return text
 
     BINDINGS: ClassVar[list[BindingType]] = [
         # The menu line at the top shows these keys; in the footer too they would not fit a
@@ -67,10 +87,16 @@ class HomeScreen(CaseScreen):
         Binding("slash", "app.go('caseload')", "Search", show=False, id="home-search"),
         Binding("k", "keyworker", "Keyworker", id="home-keyworker"),
         Binding("f5", "refresh", "Refresh", show=False, id="home-refresh"),
+        # The sync line shows these keys, only where they apply.
+        Binding("s", "sync_now", "Sync now", show=False, id="home-sync-now"),
+        Binding("o", "conflicts", "Conflicts", show=False, id="home-conflicts"),
     ]
     PALETTE: ClassVar[tuple[tuple[str, str, str], ...]] = (
         ("Waiting for one keyworker", "keyworker", "Managers: narrow the list to one caseload (k)"),
         ("Refresh what is waiting", "refresh", "Read the list again (F5)"),
+        ("Sync now", "sync_now", "Exchange with the centre or hubs through the sync folder (s)"),
+        ("Open conflicts", "conflicts", "Fields changed on two stores: keep one value (o)"),
+        ("Change the sync folder", "sync_folder", "The USB stick or share to sync through"),
     )
 
     class Loaded(Message):
@@ -87,11 +113,28 @@ class HomeScreen(CaseScreen):
             super().__init__()
             self.people = people
 
+    class SyncLoaded(Message):
+        """This store's part in sync was read."""
+
+        def __init__(self, state: SyncState) -> None:
+            super().__init__()
+            self.state = state
+
+    class Synced(Message):
+        """`sync now` finished."""
+
+        def __init__(self, outcome: SyncOutcome) -> None:
+            super().__init__()
+            self.outcome = outcome
+
     def __init__(self) -> None:
         super().__init__()
+        self.sync_state: SyncState | None = None
+        self.syncing = False
         self.keyworker_id: int | None = None
         self.keyworker_name = ""
         self.waiting: Waiting | None = None
+        self._name_width = NAME_WIDTH
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Dim destinations the actor's role cannot open; k is for managers."""
@@ -99,6 +142,11 @@ class HomeScreen(CaseScreen):
             for d in DESTINATIONS:
                 if d.name == parameters[0]:
                     return self.ctx.actor.role in d.roles
+        if action in ("sync_now", "sync_folder"):
+            # Hidden, not dimmed, from anyone who cannot sync this store.
+            return self.sync_state is not None and self.sync_state.can_sync
+        if action == "conflicts":
+            return self.sync_state is not None and self.sync_state.syncs
         if action == "keyworker":
             # Keyworkers only ever see their own: the key is not theirs at all.
             return self.ctx.actor.is_manager
@@ -118,6 +166,7 @@ class HomeScreen(CaseScreen):
             yield Static("   ".join(menu), id="home-menu", markup=False)
         yield Static("", id="home-scope")
         yield OptionList(id="home-waiting")
+        yield Static("", id="home-sync")
         yield Static(
             "Press ctrl+p for the command palette, F1 for help, ctrl+l to lock.",
             id="home-hint",
@@ -125,8 +174,11 @@ class HomeScreen(CaseScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._name_width = name_width(self.app.size.width)
         self.query_one("#home-waiting", OptionList).focus()
         self._scope_line()
+        self.query_one("#home-sync", Static).display = False
+        self.load_sync()
         if permissions.allowed(self.ctx, "women.view"):
             self.load()
         else:
@@ -134,8 +186,11 @@ class HomeScreen(CaseScreen):
 
     def on_screen_resume(self) -> None:
         """Back from a woman's record: what is waiting may have changed."""
+        self._fit(self.app.size.width)  # the window may have changed size meanwhile
         if self.waiting is not None:
             self.load()
+        if self.sync_state is not None and self.sync_state.syncs:
+            self.load_sync()
 
     # -- loading -------------------------------------------------------------------------
 
@@ -148,25 +203,39 @@ class HomeScreen(CaseScreen):
         """Read the list again."""
         self.load()
 
+    def on_resize(self, event: events.Resize) -> None:
+        """A wider window shows longer names whole; the list is drawn again only then."""
+        self._fit(event.size.width)
+
+    def _fit(self, screen_width: int) -> None:
+        width = name_width(screen_width)
+        if width != self._name_width:
+            self._name_width = width
+            if self.waiting is not None:
+                self._show(self.waiting)
+
     def on_home_screen_loaded(self, message: Loaded) -> None:
         self.waiting = message.waiting
+        self._show(message.waiting)
+
+    def _show(self, waiting: Waiting) -> None:
         listing = self.query_one("#home-waiting", OptionList)
         keep = listing.highlighted
         listing.clear_options()
-        if message.waiting.empty:
+        if waiting.empty:
             listing.add_option(
                 Option("Nothing is waiting. Press c for the caseload.", disabled=True)
             )
             return
-        for section in message.waiting.sections:
+        for section in waiting.sections:
             if not section.total:
                 continue
             heading = Text(f"{section.title} ({section.total})", style="bold")
             listing.add_option(Option(heading, disabled=True))
             for item in section.items:
                 line = Text("  ")
-                line.append_text(safe(item.woman.name, limit=NAME_WIDTH - 1))
-                line.pad_right(NAME_WIDTH + 2 - len(line))
+                line.append_text(safe(item.woman.name, limit=self._name_width - 1))
+                line.pad_right(self._name_width + 2 - len(line))
                 flags = badges(item.woman.flags)
                 if flags and section.code != "flagged":
                     line.append_text(flags)
@@ -234,3 +303,101 @@ class HomeScreen(CaseScreen):
             self.load()
 
         self.app.push_screen(PickModal("Show what is waiting for", options, current), chosen)
+
+    # -- sync: the line, sync now, the folder, conflicts ------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="home-sync")
+    def load_sync(self) -> None:
+        """Read this store's part in sync (for the sync line)."""
+        self.post_message(self.SyncLoaded(desk.state(self.ctx)))
+
+    def on_home_screen_sync_loaded(self, message: SyncLoaded) -> None:
+        state = self.sync_state = message.state
+        line = self.query_one("#home-sync", Static)
+        line.display = state.shown
+        self.refresh_bindings()
+        if not state.shown:
+            return
+        if not state.syncs:
+            line.update(
+                Text("Sync: this store does not sync (caseapp sync enrol adds a hub)", style="dim")
+            )
+            return
+        text = Text("Sync", style="bold")
+        if state.can_sync:
+            text.append(" with ")
+            text.append_text(safe(", ".join(state.peers) or "no one", limit=30))
+            text.append(f" · last {state.last_exchange or 'never'}")
+        count = state.open_conflicts
+        text.append(" · ")
+        text.append(
+            f"{count} open conflict{'s' if count != 1 else ''}",
+            style="bold yellow" if count else "",
+        )
+        keys = "   s sync now  o conflicts" if state.can_sync else "   o conflicts"
+        text.append(keys, style="dim")
+        line.update(text)
+
+    def action_sync_now(self) -> None:
+        """Exchange through the sync folder (asked for the first time)."""
+        state = self.sync_state
+        if state is None or not state.can_sync or self.syncing:
+            return
+        if not state.folder:
+            self._choose_folder(then_sync=True)
+            return
+        self._start_sync()
+
+    def action_sync_folder(self) -> None:
+        """Choose another sync folder."""
+        if self.sync_state is not None and self.sync_state.can_sync:
+            self._choose_folder(then_sync=False)
+
+    def _choose_folder(self, *, then_sync: bool) -> None:
+        from caseapp.modals.sync_folder_form import SyncFolderForm
+
+        current = self.sync_state.folder if self.sync_state else ""
+
+        def chosen(kept: str | None) -> None:
+            if kept is None:
+                return
+            self.notify(f"Sync folder: {kept}", markup=False)
+            self.load_sync()
+            if then_sync:
+                self._start_sync()
+
+        self.app.push_screen(SyncFolderForm(current), chosen)
+
+    def _start_sync(self) -> None:
+        self.syncing = True
+        self.notify("Syncing…", markup=False, timeout=3)
+        self._sync()
+
+    @work(thread=True, exit_on_error=False, group="home-sync-now")
+    def _sync(self) -> None:
+        try:
+            outcome = desk.sync_now(self.ctx)
+        finally:
+            self.syncing = False
+        self.post_message(self.Synced(outcome))
+
+    def on_home_screen_synced(self, message: Synced) -> None:
+        outcome = message.outcome
+        self.notify(
+            outcome.summary(),
+            title="Sync done",
+            severity="warning" if outcome.refused else "information",
+            timeout=15,
+            markup=False,
+        )
+        self.load_sync()
+        if self.waiting is not None:
+            self.load()
+
+    def action_conflicts(self) -> None:
+        """Open the conflicts screen."""
+        if self.sync_state is None or not self.sync_state.syncs:
+            return
+        from caseapp.screens.conflicts import ConflictsScreen
+
+        self.app.push_screen(ConflictsScreen())

@@ -56,7 +56,8 @@ from caseapp.services.hubs import HubInfo, list_hubs
 from caseapp.services.validation import show_date
 from caseapp.services.women import age_on, open_woman
 from caseapp.services.women_types import StaffMember, WomanRecord
-from caseapp.widgets.flag_badges import name_with_badges
+from caseapp.sync.desk import conflicts_about
+from caseapp.widgets.flag_badges import conflict_badge, name_with_badges
 from caseapp.widgets.safe import safe
 from caseapp.widgets.woman_groups import WomanGroupsView
 
@@ -132,10 +133,11 @@ class WomanScreen(CaseScreen):
     class Loaded(Message):
         """Her record was read."""
 
-        def __init__(self, record: WomanRecord, hubs: list[HubInfo]) -> None:
+        def __init__(self, record: WomanRecord, hubs: list[HubInfo], conflicts: int = 0) -> None:
             super().__init__()
             self.record = record
             self.hubs = hubs
+            self.conflicts = conflicts
 
     class Done(Message):
         """A change was saved; say so and reload."""
@@ -191,17 +193,21 @@ class WomanScreen(CaseScreen):
     def load(self) -> None:
         """Open her record (audited) and the hubs for the forms."""
         record = open_woman(self.ctx, self.woman_id)
-        self.post_message(self.Loaded(record, list_hubs(self.ctx)))
+        # Open sync conflicts about her: a marker beside her flags until they are resolved.
+        conflicts = conflicts_about(self.ctx, record.woman.reference)
+        self.post_message(self.Loaded(record, list_hubs(self.ctx), conflicts))
 
     def on_woman_screen_loaded(self, message: Loaded) -> None:
         self.record = message.record
         self.hubs = message.hubs
         w = message.record.woman
-        self.query_one("#woman-name", Static).update(
-            name_with_badges(
-                safe(w.name, limit=60, style="bold"), (f.type for f in message.record.active_flags)
-            )
+        heading = name_with_badges(
+            safe(w.name, limit=60, style="bold"), (f.type for f in message.record.active_flags)
         )
+        if message.conflicts:
+            heading.append(" ")
+            heading.append_text(conflict_badge(message.conflicts))
+        self.query_one("#woman-name", Static).update(heading)
         age = age_on(w.date_of_birth, message.record.read_on)
         parts = [w.reference, label(WOMAN_STATUSES, w.status)]
         if w.date_of_birth:

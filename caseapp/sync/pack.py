@@ -222,7 +222,12 @@ def enrol(
                     "SELECT h.code, b.gss_code FROM hubborough b JOIN hub h ON h.id = b.hub_id"
                 )
             ],
-            "settings": dict(conn.exec_driver_sql("SELECT key, value FROM setting").fetchall()),
+            # The centre's sync folder is a path on the centre's computer, not the hub's.
+            "settings": dict(
+                conn.exec_driver_sql(
+                    "SELECT key, value FROM setting WHERE key != 'sync_folder'"
+                ).fetchall()
+            ),
             "vv": vv,
             "stamp": me.hlc.tick(capture.now()),
             "rows": rows,

@@ -31,3 +31,9 @@ def name_with_badges(name: Text, codes: Iterable[str]) -> Text:
         text.append(" ")
         text.append_text(flags)
     return text
+
+
+def conflict_badge(count: int) -> Text:
+    """The marker on her record while sync conflicts about her are open (o on home lists them)."""
+    word = "CONFLICT" if count == 1 else f"{count} CONFLICTS"
+    return Text(f" {word} ", style="bold black on magenta")
