@@ -41,7 +41,7 @@ from caseapp.services.caseload import (
 from caseapp.services.hubs import HubInfo, borough_name, list_hubs
 from caseapp.services.validation import show_date
 from caseapp.services.women_types import StaffMember
-from caseapp.widgets.fast_table import Cells, FastTable
+from caseapp.widgets.fast_table import Cells, FastTable, share_width
 from caseapp.widgets.flag_badges import badges
 from caseapp.widgets.safe import safe
 from caseapp.widgets.text_fields import SafeInput
@@ -54,6 +54,12 @@ COLUMNS = (
     ("Last contact", 12),
     ("Flags", 8),
 )
+"""Each column's name and its width at 80 columns, the narrowest window caseapp draws in."""
+GROW = (0, 4, 0, 3, 0, 1)
+"""How a wider window's spare columns are shared: names first, then hubs and flags."""
+WIDTHS = tuple(width for _name, width in COLUMNS)
+SCROLLBAR = 2
+"""Kept free for the list's scrollbar, so the last column (Flags) is never pushed off."""
 PAGE = 50
 """Rows fetched per search: more than fit at 80x24, few enough to fetch and draw at once."""
 NEXT_PAGE = 100
@@ -63,13 +69,18 @@ CELL_CACHE = 2000
 """Women whose cells are kept between keystrokes (cleared when it grows past this)."""
 
 
-def row_cells(row: WomanRow) -> Cells:
-    """Her line in the caseload table; her text is shown as data, never as markup."""
+def column_widths(screen_width: int) -> tuple[int, ...]:
+    """The columns' widths in a window `screen_width` wide (no cell is measured)."""
+    return share_width(WIDTHS, GROW, screen_width - SCROLLBAR)
+
+
+def row_cells(row: WomanRow, widths: tuple[int, ...] = WIDTHS) -> Cells:
+    """Her line in the caseload table, cut to `widths`; her text is data, never markup."""
     return (
         Text(row.reference),
-        safe(row.name, limit=16),
+        safe(row.name, limit=widths[1]),
         Text(label(WOMAN_STATUSES, row.status)),
-        safe(row.hub_name, limit=8),
+        safe(row.hub_name, limit=widths[3]),
         Text(show_date(row.last_contact) or "never"),
         badges(row.flags),
     )
@@ -151,6 +162,7 @@ class CaseloadScreen(CaseScreen):
         self._cancel = Cancel()
         self._fetching_more = False
         self._cells: dict[WomanRow, Cells] = {}
+        self._widths = WIDTHS
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -165,7 +177,8 @@ class CaseloadScreen(CaseScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(FastTable)
-        for name, width in COLUMNS:
+        self._widths = column_widths(self.app.size.width)
+        for (name, _width), width in zip(COLUMNS, self._widths, strict=True):
             table.add_column(name, width=width)
         self.query_one(Input).focus()
         self._describe()
@@ -173,8 +186,24 @@ class CaseloadScreen(CaseScreen):
 
     def on_screen_resume(self) -> None:
         """Coming back from a woman's record: her row may have changed."""
+        self._fit(self.app.size.width)  # the window may have changed size meanwhile
         if self.page is not None:
             self.search()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """A wider window gives names, hubs and flags more room; a narrower one less."""
+        self._fit(event.size.width)
+
+    def _fit(self, screen_width: int) -> None:
+        # Only on a resize, never per keystroke: new widths mean every woman's cells are
+        # cut again, so the kept cells go and the rows shown are rebuilt once.
+        widths = column_widths(screen_width)
+        if widths == self._widths:
+            return
+        self._widths = widths
+        self._cells.clear()
+        rows = self._rows(self.page.rows) if self.page is not None else []
+        self.query_one(FastTable).set_widths(widths, rows)
 
     # -- searching -----------------------------------------------------------------------
 
@@ -223,7 +252,7 @@ class CaseloadScreen(CaseScreen):
         for row in rows:
             cells = cache.get(row)
             if cells is None:
-                cells = cache[row] = row_cells(row)
+                cells = cache[row] = row_cells(row, self._widths)
             shown.append((str(row.id), cells))
         return shown
 

@@ -83,6 +83,24 @@ class FastTable(DataTable[Any]):
             key, cells = self._shown[index]
             self._shown[index] = (key, (*cells[:column], value, *cells[column + 1 :]))
 
+    def set_widths(self, widths: Sequence[int], rows: Sequence[tuple[str, Cells]]) -> bool:
+        """Give the columns new fixed widths and show `rows` (cells cut to fit them) instead.
+
+        False, and nothing redrawn, when the widths are the ones the columns already have.
+        The cursor stays on the same line.
+        """
+        columns = self.ordered_columns
+        if [column.width for column in columns] == list(widths):
+            return False
+        for column, width in zip(columns, widths, strict=True):
+            column.width = width
+        row = self.cursor_row
+        self.clear()
+        self._add(rows)
+        if rows:
+            self.move_cursor(row=min(max(row, 0), len(rows) - 1))
+        return True
+
     def append_rows(self, rows: Sequence[tuple[str, Cells]]) -> None:
         """Add rows at the end, keeping the cursor and scroll where they are."""
         self._add(rows)
@@ -192,6 +210,26 @@ class FastTable(DataTable[Any]):
         header_height = self.header_height if self.show_header else 0
         width = sum(column.get_render_width(self) for column in self.columns.values())
         self.virtual_size = Size(width, len(self.rows) + header_height)
+
+
+def share_width(
+    widths: Sequence[int], weights: Sequence[int], room: int, *, padding: int = 1
+) -> tuple[int, ...]:
+    """Column widths filling `room` cells: each at least its own, the spare shared by weight.
+
+    Worked out from the room alone, never from the cells, so a table can follow the window
+    without measuring a row. With no spare room the widths are returned as they are.
+    """
+    spare = room - sum(width + 2 * padding for width in widths)
+    total = sum(weights)
+    if spare <= 0 or total <= 0:
+        return tuple(widths)
+    grown = [width + spare * weight // total for width, weight in zip(widths, weights, strict=True)]
+    # The cells left over from rounding down go to the column with the most weight.
+    grown[max(range(len(weights)), key=lambda i: weights[i])] += spare - sum(
+        spare * weight // total for weight in weights
+    )
+    return tuple(grown)
 
 
 def _fits_one_line(cell: object, width: int) -> bool:
