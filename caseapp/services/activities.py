@@ -125,7 +125,7 @@ def _load(session: Session, ctx: Ctx, activity_id: int) -> Activity:
     return activity
 
 
-def record_activity(ctx: Ctx, entered: ActivityInput, *, today: date | None = None) -> ActivityView:
+def record_activity(ctx: Ctx, entered: ActivityInput) -> ActivityView:
     """Record a non-client output.
 
     Raises:
@@ -134,7 +134,7 @@ def record_activity(ctx: Ctx, entered: ActivityInput, *, today: date | None = No
         PermissionDenied: the role may not record activities (audited).
     """
     require(ctx, "activities.record")
-    values = _clean(entered, today)
+    values = _clean(entered, ctx.clock.today())
     with ctx.write() as session:
         values["hub_id"] = check_hub(session, entered.hub_id)
         activity = Activity(created_by_id=ctx.actor.user_id, **values)  # type: ignore[arg-type]
@@ -150,11 +150,9 @@ def record_activity(ctx: Ctx, entered: ActivityInput, *, today: date | None = No
         return _views(session, [activity])[0]
 
 
-def update_activity(
-    ctx: Ctx, activity_id: int, entered: ActivityInput, *, today: date | None = None
-) -> ActivityView:
+def update_activity(ctx: Ctx, activity_id: int, entered: ActivityInput) -> ActivityView:
     """Correct an activity (the keyworker who recorded it, or a manager)."""
-    values = _clean(entered, today)
+    values = _clean(entered, ctx.clock.today())
     with ctx.write() as session:
         activity = _load(session, ctx, activity_id)
         values["hub_id"] = check_hub(session, entered.hub_id)

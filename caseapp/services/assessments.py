@@ -237,7 +237,6 @@ def record_assessment(
     date: str | date | None,
     items: Iterable[ItemInput],
     note: str = "",
-    today: date | None = None,
 ) -> AssessmentView:
     """Save a new needs assessment for a woman the actor may see.
 
@@ -248,14 +247,13 @@ def record_assessment(
         date: when it was done (not in the future); typed text or a date.
         items: one entry per need area assessed (level, 1-10 score where 10 is best, note).
         note: an overall note.
-        today: the date to check against (tests).
 
     Raises:
         ValidationError: a bad kind, date, level or score, or nothing recorded.
         PermissionDenied: she is not on the actor's caseload (audited).
     """
     require(ctx, "women.edit", subject_id=woman_id)
-    kind, when, overall, rows = _clean(kind, date, note, items, today)
+    kind, when, overall, rows = _clean(kind, date, note, items, ctx.clock.today())
     with ctx.write() as session:
         woman = get_visible_woman(session, ctx, woman_id)
         assessment = Assessment(
@@ -287,7 +285,6 @@ def update_assessment(
     date: str | date | None,
     items: Iterable[ItemInput],
     note: str = "",
-    today: date | None = None,
 ) -> AssessmentView:
     """Correct a saved assessment: its kind, date, note and every item are replaced.
 
@@ -297,7 +294,7 @@ def update_assessment(
         PermissionDenied: she is not on the actor's caseload (audited).
     """
     require(ctx, "women.edit")
-    kind, when, overall, rows = _clean(kind, date, note, items, today)
+    kind, when, overall, rows = _clean(kind, date, note, items, ctx.clock.today())
     with ctx.write() as session:
         assessment, woman = _load(session, ctx, assessment_id)
         old = _views(session, [assessment])[0]

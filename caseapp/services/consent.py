@@ -54,16 +54,12 @@ class ConsentInfo:
         return self.withdrawn_on is None
 
 
-def record_consent(
-    ctx: Ctx, woman_id: int, entered: ConsentInput | None = None, *, today: date | None = None
-) -> ConsentInfo:
+def record_consent(ctx: Ctx, woman_id: int, entered: ConsentInput | None = None) -> ConsentInfo:
     """Record her consent; the privacy-notice version defaults to the store's setting."""
     require(ctx, "women.edit", subject_id=woman_id)
     entered = entered or ConsentInput()
     check = Checker()
-    given = check.date(
-        entered.given_on, "given_on", today=today or ctx.clock.today(), required=True
-    )
+    given = check.date(entered.given_on, "given_on", today=ctx.clock.today(), required=True)
     agencies = check.text(entered.sharing_agencies, "sharing_agencies", limit=500)
     version = check.text(entered.privacy_notice_version, "privacy_notice_version", limit=20)
     if entered.sharing and not agencies:
@@ -97,12 +93,11 @@ def withdraw_consent(
     reason: str = "",
     *,
     withdrawn_on: str | date | None = "today",
-    today: date | None = None,
 ) -> ConsentInfo:
     """Record that she withdrew a consent (the record of it is kept)."""
     require(ctx, "women.edit")
     check = Checker()
-    when = check.date(withdrawn_on, "withdrawn_on", today=today or ctx.clock.today(), required=True)
+    when = check.date(withdrawn_on, "withdrawn_on", today=ctx.clock.today(), required=True)
     why = check.text(reason, "reason", limit=500, multiline=True)
     with ctx.write() as session:
         consent = session.get(Consent, consent_id)

@@ -91,14 +91,11 @@ def log_contact(
     ctx: Ctx,
     woman_id: int,
     entered: ContactInput | None = None,
-    *,
-    today: date | None = None,
-    now: time | None = None,
 ) -> ContactInfo:
     """Log a contact with her; the first attended one makes a referred woman active."""
     require(ctx, "women.edit", subject_id=woman_id)
     entered = entered or ContactInput()
-    values = _check(entered, today=today or ctx.clock.today(), now=now or ctx.clock.now())
+    values = _check(entered, today=ctx.clock.today(), now=ctx.clock.now())
     with ctx.write() as session:
         woman = get_visible_woman(session, ctx, woman_id)
         if woman.status == "closed":
@@ -125,13 +122,10 @@ def edit_contact(
     ctx: Ctx,
     contact_id: int,
     entered: ContactInput,
-    *,
-    today: date | None = None,
-    now: time | None = None,
 ) -> ContactInfo:
     """Correct a contact: whoever logged it, or a manager."""
     require(ctx, "women.edit")
-    values = _check(entered, today=today or ctx.clock.today(), now=now or ctx.clock.now())
+    values = _check(entered, today=ctx.clock.today(), now=ctx.clock.now())
     with ctx.write() as session:
         engagement = session.get(Engagement, contact_id)
         if engagement is None:

@@ -52,14 +52,13 @@ def raise_flag(
     reason: str,
     *,
     raised_on: str | date | None = "today",
-    today: date | None = None,
 ) -> FlagInfo:
     """Raise a flag on her record; refused if one of that type is already active."""
     require(ctx, "women.edit", subject_id=woman_id)
     check = Checker()
     code = check.code(flag_type, FLAG_TYPES, "type", required=True)
     why = check.text(reason, "reason", limit=2000, multiline=True, required=REASON_HINT)
-    when = check.date(raised_on, "date", today=today or ctx.clock.today(), required=True)
+    when = check.date(raised_on, "date", today=ctx.clock.today(), required=True)
     check.done()
     assert code is not None and when is not None
     with ctx.write() as session:
@@ -95,13 +94,12 @@ def clear_flag(
     reason: str,
     *,
     cleared_on: str | date | None = "today",
-    today: date | None = None,
 ) -> FlagInfo:
     """Clear an active flag with a reason; it stays in her flag history."""
     require(ctx, "women.edit")
     check = Checker()
     why = check.text(reason, "reason", limit=2000, multiline=True, required=REASON_HINT)
-    when = check.date(cleared_on, "date", today=today or ctx.clock.today(), required=True)
+    when = check.date(cleared_on, "date", today=ctx.clock.today(), required=True)
     with ctx.write() as session:
         flag = session.get(Flag, flag_id)
         if flag is None:

@@ -258,9 +258,8 @@ def _clean_session(
     when: str | date | None,
     hub_id: int | None,
     facilitator_id: int | None,
-    today: date | None,
+    today: date,
 ) -> tuple[str, date, int | None, int]:
-    today = today or ctx.clock.today()
     text = clean_field(title, "Title", "title", limit=TITLE_LIMIT)
     if not text:
         raise ValidationError(
@@ -345,7 +344,6 @@ def create_session(
     hub_id: int | None = None,
     facilitator_id: int | None = None,
     copy_previous: bool = True,
-    today: date | None = None,
 ) -> Register:
     """Create a held session with a new reference (GRP-2026-0001) and return its register.
 
@@ -357,7 +355,6 @@ def create_session(
         facilitator_id: who runs it; defaults to the actor. Only a manager may name another.
         copy_previous: start the register with the women (the actor may see) on the previous
             session of the same title, marked did not attend until the facilitator marks them.
-        today: the date to check against (tests).
 
     Raises:
         ValidationError: no title, a bad date, an unknown hub or facilitator.
@@ -366,7 +363,7 @@ def create_session(
     require(ctx, "groups.manage")
     with ctx.write() as session:
         text, day, hub, facilitator = _clean_session(
-            session, ctx, title, date, hub_id, facilitator_id, today
+            session, ctx, title, date, hub_id, facilitator_id, ctx.clock.today()
         )
         gs = GroupSession(
             reference=_next_reference(session, day),
@@ -418,13 +415,12 @@ def update_session(
     date: str | date | None,
     hub_id: int | None,
     facilitator_id: int | None,
-    today: date | None = None,
 ) -> GroupSessionView:
     """Change a session's title, date, hub or facilitator (the reference stays)."""
     with ctx.write() as session:
         gs = load_session(session, ctx, session_id)
         text, day, hub, facilitator = _clean_session(
-            session, ctx, title, date, hub_id, facilitator_id, today
+            session, ctx, title, date, hub_id, facilitator_id, ctx.clock.today()
         )
         changes = {"title": text, "date": day, "hub_id": hub, "facilitator_id": facilitator}
         fields = [name for name, value in changes.items() if getattr(gs, name) != value]

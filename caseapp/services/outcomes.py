@@ -114,7 +114,6 @@ def record_outcomes(
     kind: str,
     date: str | date | None,
     answers: Mapping[str, int | str | None],
-    today: date | None = None,
 ) -> OutcomeSet:
     """Save her answers given on one date; answering again the same day replaces them.
 
@@ -124,7 +123,6 @@ def record_outcomes(
         kind: `baseline`, `review` or `exit`.
         date: when she answered (not in the future).
         answers: question code to 1-5; None or blank skips a question.
-        today: the date to check against (tests).
 
     Raises:
         ValidationError: bad kind, date or answer; nothing answered; parenting answered for a
@@ -133,7 +131,7 @@ def record_outcomes(
     """
     require(ctx, "women.edit", subject_id=woman_id)
     kind = check_code(kind, ASSESSMENT_KINDS, "Kind")
-    when = past_date(date, "Date", today)
+    when = past_date(date, "Date", ctx.clock.today())
     cleaned = _clean_answers(answers)
     with ctx.write() as session:
         woman = get_visible_woman(session, ctx, woman_id)

@@ -100,7 +100,6 @@ def add_goal(
     need_area: str,
     description: str,
     target_date: str | date | None,
-    today: date | None = None,
 ) -> GoalView:
     """Add an open goal to her support plan.
 
@@ -109,7 +108,7 @@ def add_goal(
         PermissionDenied: she is not on the actor's caseload (audited).
     """
     require(ctx, "women.edit", subject_id=woman_id)
-    area, text, target = _clean(need_area, description, target_date, today or ctx.clock.today())
+    area, text, target = _clean(need_area, description, target_date, ctx.clock.today())
     with ctx.write() as session:
         woman = get_visible_woman(session, ctx, woman_id)
         goal = PlanGoal(
@@ -142,7 +141,6 @@ def update_goal(
     description: str,
     target_date: str | date | None,
     status: str,
-    today: date | None = None,
 ) -> GoalView:
     """Change a goal: its area, wording, target date or status.
 
@@ -152,7 +150,7 @@ def update_goal(
         PermissionDenied: she is not on the actor's caseload (audited).
     """
     require(ctx, "women.edit")
-    area, text, target = _clean(need_area, description, target_date, today or ctx.clock.today())
+    area, text, target = _clean(need_area, description, target_date, ctx.clock.today())
     status = check_code(status, GOAL_STATUSES, "Status")
     changes = {"need_area": area, "description": text, "target_date": target, "status": status}
     return _change(ctx, goal_id, changes)
@@ -234,17 +232,16 @@ def overdue_condition(today: date) -> ColumnElement[bool]:
 
 
 def overdue_goals(
-    ctx: Ctx, *, today: date | None = None, caseload_only: bool = False, limit: int | None = 100
+    ctx: Ctx, *, caseload_only: bool = False, limit: int | None = 100
 ) -> list[OverdueGoal]:
     """Open goals past their target date, for women the actor may see whose case is open.
 
     Args:
         ctx: who is acting; keyworkers see their own caseload and women shared with them.
-        today: the day to measure from.
         caseload_only: only women allocated to the actor (a manager's own caseload).
         limit: at most this many, the longest overdue first (None for all).
     """
-    today = today or ctx.clock.today()
+    today = ctx.clock.today()
     query = (
         select(PlanGoal, Woman)
         .join(Woman, col(Woman.id) == col(PlanGoal.woman_id))

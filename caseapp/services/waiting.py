@@ -136,7 +136,6 @@ def waiting_for_me(
     ctx: Ctx,
     *,
     keyworker_id: int | None = None,
-    today: date | None = None,
     limit: int = SECTION_LIMIT,
 ) -> Waiting:
     """The sections of the home screen, each listing the women in it and why.
@@ -145,7 +144,7 @@ def waiting_for_me(
     women with no keyworker. For keyworkers it is ignored: they see only their own.
     """
     require(ctx, "women.view")
-    today = today or ctx.clock.today()
+    today = ctx.clock.today()
     scope = _scope(ctx, keyworker_id)
     is_open = col(Woman.status).in_(("referred", "active"))
     since = today - timedelta(days=OVERDUE_DAYS)

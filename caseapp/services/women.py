@@ -189,7 +189,6 @@ def create_woman(
     *,
     keyworker_id: int | None = None,
     confirm_duplicate: bool = False,
-    today: date | None = None,
 ) -> WomanInfo:
     """Add a woman with her referral and a new case reference; status `referred`.
 
@@ -198,7 +197,7 @@ def create_woman(
     date of birth is held, unless `confirm_duplicate`.
     """
     require(ctx, "women.edit")
-    today = today or ctx.clock.today()
+    today = ctx.clock.today()
     referral = referral or ReferralInput()
     if not ctx.actor.is_manager:
         if keyworker_id not in (None, ctx.actor.user_id):
@@ -326,13 +325,11 @@ def _changed(target: object, values: dict[str, Any]) -> list[str]:
     return [name for name, value in values.items() if getattr(target, name) != value]
 
 
-def edit_woman(
-    ctx: Ctx, woman_id: int, details: WomanInput, *, today: date | None = None
-) -> WomanInfo:
+def edit_woman(ctx: Ctx, woman_id: int, details: WomanInput) -> WomanInfo:
     """Change her details and equality monitoring; the audit names the fields changed."""
     require(ctx, "women.edit", subject_id=woman_id)
     check = Checker()
-    values = _check_details(check, details, today or ctx.clock.today())
+    values = _check_details(check, details, ctx.clock.today())
     with ctx.write() as session:
         _check_hub(check, session, details.hub_id)
         check.done()
@@ -346,13 +343,11 @@ def edit_woman(
         return woman_info(woman)
 
 
-def edit_referral(
-    ctx: Ctx, referral_id: int, referral: ReferralInput, *, today: date | None = None
-) -> ReferralInfo:
+def edit_referral(ctx: Ctx, referral_id: int, referral: ReferralInput) -> ReferralInfo:
     """Correct a referral's date, source, criminal-justice status or referrer."""
     require(ctx, "women.edit")
     check = Checker()
-    values = _check_referral(check, referral, today or ctx.clock.today())
+    values = _check_referral(check, referral, ctx.clock.today())
     check.done()
     with ctx.write() as session:
         row = session.get(Referral, referral_id)
@@ -375,12 +370,11 @@ def close_woman(
     *,
     closed_on: str | date | None = "today",
     note: str = "",
-    today: date | None = None,
 ) -> WomanInfo:
     """Close her case with a reason (kept as a closure; her flags and history stay)."""
     check = Checker()
     code = check.code(reason, CLOSURE_REASONS, "reason", required=True)
-    when = check.date(closed_on, "closed_on", today=today or ctx.clock.today(), required=True)
+    when = check.date(closed_on, "closed_on", today=ctx.clock.today(), required=True)
     text = check.text(note, "note", limit=2000, multiline=True)
     with ctx.write() as session:
         woman = woman_for_change(session, ctx, woman_id)
@@ -414,10 +408,9 @@ def reopen_woman(
     *,
     reopened_on: str | date | None = "today",
     referral: ReferralInput | None = None,
-    today: date | None = None,
 ) -> WomanInfo:
     """Reopen her case; with a new referral she starts again as `referred`."""
-    today = today or ctx.clock.today()
+    today = ctx.clock.today()
     check = Checker()
     when = check.date(reopened_on, "reopened_on", today=today, required=True)
     referral_values = _check_referral(check, referral, today) if referral else None

@@ -16,7 +16,7 @@ import json
 import re
 import zipfile
 from collections.abc import Callable
-from datetime import date, time
+from datetime import date
 from html.parser import HTMLParser
 from itertools import count
 from pathlib import Path
@@ -54,7 +54,7 @@ from caseapp.services.returns_periods import parse_year
 from caseapp.services.women_types import WomanInfo, as_input
 from caseapp.textsafe import visible
 from tests.battery.hostile import BIDI, ESCAPES, MARKUP, SQLISH
-from tests.harness.clock import NOW, TODAY
+from tests.harness.clock import TODAY
 from tests.harness.clock import fixed_clock as fixed_clock  # autouse: 24/11/2026 10:30
 from tests.harness.women import add_woman
 from tests.services.import_kit import write_csv
@@ -119,24 +119,24 @@ def safe_contact_note(ctx: Ctx, text: str) -> str:
 def contact_note(ctx: Ctx, text: str) -> str:
     woman = _woman(ctx)
     entered = contacts.ContactInput(note=text)
-    logged = contacts.log_contact(ctx, woman.id, entered, today=TODAY, now=NOW)
+    logged = contacts.log_contact(ctx, woman.id, entered)
     return contacts.list_contacts(ctx, woman.id)[0].note if logged else ""
 
 
 def flag_reason(ctx: Ctx, text: str) -> str:
     woman = _woman(ctx)
-    flags.raise_flag(ctx, woman.id, "marac", text, today=TODAY)
+    flags.raise_flag(ctx, woman.id, "marac", text)
     return flags.flag_history(ctx, woman.id)[0].reason
 
 
 def group_title(ctx: Ctx, text: str) -> str:
-    register = groups.create_session(ctx, title=text, date=TODAY, today=TODAY)
+    register = groups.create_session(ctx, title=text, date=TODAY)
     return groups.get_session(ctx, register.session.id).title
 
 
 def activity_description(ctx: Ctx, text: str) -> str:
     entered = ActivityInput(type="judiciary_training", date=TODAY, description=text)
-    recorded = activities.record_activity(ctx, entered, today=TODAY)
+    recorded = activities.record_activity(ctx, entered)
     return activities.get_activity(ctx, recorded.id).description
 
 
@@ -280,7 +280,7 @@ def test_csv_import_keeps_hostile_text_exactly(manager: Ctx, tmp_path: Path) -> 
     folder = tmp_path / "in"
     rows = [r for r in _women_rows() if r[1].strip() or r[0] == "woman_ref"]
     write_csv(folder, "women.csv", rows)
-    report = run_import(manager, folder, today=TODAY)
+    report = run_import(manager, folder)
     assert report.ok and report.committed, report.lines()
     got = _imported(manager)
     for ref, (first, note) in _expect_imported().items():
@@ -305,7 +305,7 @@ def test_xlsx_import_reads_formulas_as_text_never_their_result(
         sheet.append(row)  # openpyxl stores "=1+1" as a real formula cell
     path = tmp_path / "in.xlsx"
     book.save(path)
-    report = run_import(manager, path, today=TODAY)
+    report = run_import(manager, path)
     assert report.ok and report.committed, report.lines()
     got = _imported(manager)
     formula_ref = next(r[0] for r in rows if r[1] == "=1+1")
@@ -330,7 +330,7 @@ def test_malformed_hostile_import_reports_every_problem_writes_nothing_report_is
             ["B-3", "Dup", "2025-01-06", ""],
         ],
     )
-    report = run_import(manager, folder, today=TODAY)
+    report = run_import(manager, folder)
     assert not report.committed
     text = "\n".join(report.lines())
     for expected in ("NUL", "women.csv:3", "women.csv:4", "women.csv:5"):
@@ -363,7 +363,7 @@ def _hostile_caseload(ctx: Ctx) -> list[WomanInfo]:
             confirm_duplicate=True,
         )
         entered = contacts.ContactInput(date=date(2025, 6, 3), note=f"Zqxcontact {text}")
-        contacts.log_contact(ctx, woman.id, entered, today=TODAY, now=time(10, 0))
+        contacts.log_contact(ctx, woman.id, entered)
         made.append(woman)
     return made
 
@@ -455,8 +455,8 @@ def test_subject_access_pack_shows_markup_as_text(manager: Ctx, tmp_path: Path) 
         safe_contact_note="[bold red]x[/] \x1b]0;t\x07 &amp;",
     )
     entered = contacts.ContactInput(note="2025-02-30")  # looks like a date, is not one
-    contacts.log_contact(manager, woman.id, entered, today=TODAY, now=NOW)
-    flags.raise_flag(manager, woman.id, "marac", "</td></tr></table><h1>fake</h1>", today=TODAY)
+    contacts.log_contact(manager, woman.id, entered)
+    flags.raise_flag(manager, woman.id, "marac", "</td></tr></table><h1>fake</h1>")
     result = sar.export_pack(manager, woman.reference, tmp_path / "sar")
     page = result.html_path.read_text("utf-8")
     assert "<script" not in page and "<img" not in page and "<h1>fake" not in page
@@ -557,18 +557,14 @@ def _hostile_store(ctx: Ctx) -> tuple[int, int]:
         note = "\x1b[2J[bold]note[/] \x07 Am\u202eina " + "line\n" * 3
         if first == "x" * 200:
             note = ("a pasted page of notes " * 900)[:20_000]  # the longest note a form takes
-        contacts.log_contact(ctx, woman.id, contacts.ContactInput(note=note), today=TODAY, now=NOW)
+        contacts.log_contact(ctx, woman.id, contacts.ContactInput(note=note))
         ids.append(woman.id)
-    flags.raise_flag(
-        ctx, ids[0], "marac", "[@click=app.quit]why[/] \x1b]52;c;aGk=\x07", today=TODAY
-    )
-    register = groups.create_session(
-        ctx, title="[@click=app.quit]Art[/] \x1b]0;t\x07", date=TODAY, today=TODAY
-    )
+    flags.raise_flag(ctx, ids[0], "marac", "[@click=app.quit]why[/] \x1b]52;c;aGk=\x07")
+    register = groups.create_session(ctx, title="[@click=app.quit]Art[/] \x1b]0;t\x07", date=TODAY)
     group_register.add_to_register(ctx, register.session.id, ids)
     description = "[@click=app.quit]Bench[/] \x1b]52;c;aGk=\x07 Am\u202eina"
     entered = ActivityInput(type="judiciary_training", date=TODAY, description=description)
-    activities.record_activity(ctx, entered, today=TODAY)
+    activities.record_activity(ctx, entered)
     return ids[0], register.session.id
 
 

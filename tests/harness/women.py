@@ -38,7 +38,6 @@ from caseapp.services.validation import fold
 from caseapp.services.women import create_woman
 from caseapp.services.women_types import ReferralInput, WomanInfo, WomanInput
 from caseapp.store.store import Store
-from tests.harness.clock import TODAY
 
 _numbers = count(1)
 
@@ -66,7 +65,6 @@ def add_woman(
         ReferralInput(referral_date=referred, source=source),
         keyworker_id=keyworker_id,
         confirm_duplicate=confirm_duplicate,
-        today=TODAY,
     )
 
 

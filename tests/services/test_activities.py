@@ -26,7 +26,7 @@ def _record(ctx: Ctx, **kw: object) -> activities.ActivityView:
         "description": "Magistrates' briefing",
     }
     args.update(kw)
-    return activities.record_activity(ctx, ActivityInput(**args), today=TODAY)  # type: ignore[arg-type]
+    return activities.record_activity(ctx, ActivityInput(**args))  # type: ignore[arg-type]
 
 
 def test_record_and_list(manager: Ctx) -> None:
@@ -74,7 +74,6 @@ def test_update_and_delete(manager: Ctx) -> None:
         manager,
         saved.id,
         ActivityInput("judiciary_training", "20/11/2026", "3", "14", None, "Magistrates' briefing"),
-        today=TODAY,
     )
     assert changed.sessions == 3
     [(_, _, detail)] = audit_events(manager.store, "activity_updated")
@@ -96,9 +95,7 @@ def test_keyworkers_see_and_change_their_own(manager: Ctx, make_user: Callable[.
     with pytest.raises(PermissionDenied, match="you recorded"):
         activities.delete_activity(kim, lees.id)
     with pytest.raises(PermissionDenied):
-        activities.update_activity(
-            kim, lees.id, ActivityInput("professional_training", TODAY), today=TODAY
-        )
+        activities.update_activity(kim, lees.id, ActivityInput("professional_training", TODAY))
     assert len(audit_events(manager.store, "permission_denied")) == 2
     # A manager may correct anyone's.
     activities.delete_activity(manager, lees.id)

@@ -35,7 +35,6 @@ def test_record_and_read_back(manager: Ctx) -> None:
             ItemInput("FIN"),  # nothing typed: not saved
         ],
         note="First meeting",
-        today=TODAY,
     )
     assert saved.date == date(2026, 3, 1)
     assert [i.need_area for i in saved.items] == ["ACC", "MH"]  # need-area order
@@ -74,7 +73,7 @@ def test_refuses_bad_input(manager: Ctx, kwargs: dict[str, object], message: str
     }
     args.update(kwargs)
     with pytest.raises(ValidationError, match=message):
-        assessments.record_assessment(manager, woman, today=TODAY, **args)  # type: ignore[arg-type]
+        assessments.record_assessment(manager, woman, **args)  # type: ignore[arg-type]
     assert assessments.list_assessments(manager, woman) == []
 
 
@@ -86,7 +85,6 @@ def test_update_replaces_items_and_audits_field_names_only(manager: Ctx) -> None
         kind="baseline",
         date=date(2026, 3, 1),
         items=[ItemInput("MH", "high", 3, "secret words"), ItemInput("SM", "low", 8)],
-        today=TODAY,
     )
     updated = assessments.update_assessment(
         manager,
@@ -94,7 +92,6 @@ def test_update_replaces_items_and_audits_field_names_only(manager: Ctx) -> None
         kind="baseline",
         date=date(2026, 3, 1),
         items=[ItemInput("MH", "high", 4, "secret words"), ItemInput("DA", "medium", 5)],
-        today=TODAY,
     )
     assert [(i.need_area, i.score) for i in updated.items] == [("MH", 4), ("DA", 5)]
     [(subject, ref, detail)] = audit_events(manager.store, "assessment_updated")
@@ -108,7 +105,6 @@ def test_update_replaces_items_and_audits_field_names_only(manager: Ctx) -> None
         kind="baseline",
         date=date(2026, 3, 1),
         items=[ItemInput("MH", "high", 4, "secret words"), ItemInput("DA", "medium", 5)],
-        today=TODAY,
     )
     assert len(audit_events(manager.store, "assessment_updated")) == 1
     assert verify_chain(manager.store).ok
@@ -117,7 +113,7 @@ def test_update_replaces_items_and_audits_field_names_only(manager: Ctx) -> None
 def test_delete(manager: Ctx) -> None:
     woman = insert_woman(manager.store)
     saved = assessments.record_assessment(
-        manager, woman, kind="review", date=TODAY, items=_items(MH=("low", 6)), today=TODAY
+        manager, woman, kind="review", date=TODAY, items=_items(MH=("low", 6))
     )
     assessments.delete_assessment(manager, saved.id)
     assert assessments.list_assessments(manager, woman) == []
@@ -131,18 +127,18 @@ def test_keyworker_only_her_own_women(manager: Ctx, make_user: Callable[..., Ctx
     lee = make_user("lee")
     hers = insert_woman(manager.store, keyworker_id=kim.actor.user_id)
     saved = assessments.record_assessment(
-        kim, hers, kind="baseline", date=TODAY, items=_items(MH=("low", 6)), today=TODAY
+        kim, hers, kind="baseline", date=TODAY, items=_items(MH=("low", 6))
     )
     assert assessments.list_assessments(kim, hers) == [saved]
     with pytest.raises(PermissionDenied):
         assessments.record_assessment(
-            lee, hers, kind="review", date=TODAY, items=_items(MH=("low", 7)), today=TODAY
+            lee, hers, kind="review", date=TODAY, items=_items(MH=("low", 7))
         )
     with pytest.raises(PermissionDenied):
         assessments.distance_travelled(lee, hers)
     with pytest.raises(PermissionDenied):
         assessments.update_assessment(
-            lee, saved.id, kind="review", date=TODAY, items=_items(MH=("low", 7)), today=TODAY
+            lee, saved.id, kind="review", date=TODAY, items=_items(MH=("low", 7))
         )
     denials = audit_events(manager.store, "permission_denied")
     assert [d[0] for d in denials] == [hers, hers, hers]
@@ -156,7 +152,7 @@ def test_admin_may_not_assess(manager: Ctx, make_user: Callable[..., Ctx]) -> No
     woman = insert_woman(manager.store)
     with pytest.raises(PermissionDenied):
         assessments.record_assessment(
-            admin, woman, kind="baseline", date=TODAY, items=_items(MH=("low", 6)), today=TODAY
+            admin, woman, kind="baseline", date=TODAY, items=_items(MH=("low", 6))
         )
 
 
@@ -169,7 +165,6 @@ def test_distance_travelled_baseline_against_latest(manager: Ctx) -> None:
         kind="baseline",
         date=date(2026, 1, 10),
         items=_items(MH=("high", 2), ACC=("medium", 4), SM=("low", None)),
-        today=TODAY,
     )
     record(
         manager,
@@ -177,7 +172,6 @@ def test_distance_travelled_baseline_against_latest(manager: Ctx) -> None:
         kind="review",
         date=date(2026, 4, 10),
         items=_items(MH=("medium", 5), ACC=("high", 3), DA=("low", 7)),
-        today=TODAY,
     )
     record(
         manager,
@@ -185,7 +179,6 @@ def test_distance_travelled_baseline_against_latest(manager: Ctx) -> None:
         kind="exit",
         date=date(2026, 9, 1),
         items=_items(MH=("low", 8)),
-        today=TODAY,
     )
     result = assessments.distance_travelled(manager, woman)
     areas = {a.need_area: a for a in result.areas}
@@ -214,7 +207,6 @@ def test_earliest_baseline_wins_even_when_entered_later(manager: Ctx) -> None:
         kind="review",
         date=date(2026, 6, 1),
         items=_items(MH=("low", 7)),
-        today=TODAY,
     )
     assessments.record_assessment(
         manager,
@@ -222,7 +214,6 @@ def test_earliest_baseline_wins_even_when_entered_later(manager: Ctx) -> None:
         kind="baseline",
         date=date(2026, 2, 1),
         items=_items(MH=("high", 3)),
-        today=TODAY,
     )
     mh = assessments.distance_travelled(manager, woman).areas[3]
     assert mh.need_area == "MH"
@@ -235,13 +226,13 @@ def test_start_suggests_kind(manager: Ctx) -> None:
     start = assessments.start_assessment(manager, woman)
     assert (start.suggested_kind, start.previous, start.name) == ("baseline", None, "Ama Owusu")
     first = assessments.record_assessment(
-        manager, woman, kind="baseline", date=TODAY, items=_items(MH=("low", 6)), today=TODAY
+        manager, woman, kind="baseline", date=TODAY, items=_items(MH=("low", 6))
     )
     start = assessments.start_assessment(manager, woman)
     assert start.suggested_kind == "review" and start.current is None
     assert start.previous == first
     second = assessments.record_assessment(
-        manager, woman, kind="exit", date=TODAY, items=_items(MH=("low", 9)), today=TODAY
+        manager, woman, kind="exit", date=TODAY, items=_items(MH=("low", 9))
     )
     # Correcting the exit: compared with the one before it, and its own kind kept.
     editing = assessments.start_assessment(manager, woman, assessment_id=second.id)
@@ -262,5 +253,5 @@ def test_problems_name_the_area_or_field(manager: Ctx) -> None:
         args: dict[str, object] = {"kind": "review", "date": TODAY, "items": _items(MH=("low", 4))}
         args.update(kwargs)
         with pytest.raises(ValidationError) as caught:
-            assessments.record_assessment(manager, woman, today=TODAY, **args)  # type: ignore[arg-type]
+            assessments.record_assessment(manager, woman, **args)  # type: ignore[arg-type]
         assert list(caught.value.fields) == [field]

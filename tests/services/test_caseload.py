@@ -23,7 +23,6 @@ from caseapp.services.contacts import ContactInput, log_contact
 from caseapp.services.context import Ctx
 from caseapp.services.flags import raise_flag
 from caseapp.services.women import close_woman
-from tests.harness.clock import NOW, TODAY
 from tests.harness.women import add_woman
 
 
@@ -111,8 +110,8 @@ def test_filters_by_status_hub_borough_and_keyworker(
     a = add_woman(manager, "Ann", "Able", hub_id=hub.id, borough="Hackney")
     add_woman(manager, "Bet", "Baker", borough="Camden", keyworker_id=anna.actor.user_id)
     c = add_woman(manager, "Cat", "Cole", born="1970-01-01")
-    close_woman(manager, c.id, "moved_away", closed_on="2026-11-20", today=TODAY)
-    log_contact(manager, a.id, ContactInput(date="2026-11-20"), today=TODAY, now=NOW)
+    close_woman(manager, c.id, "moved_away", closed_on="2026-11-20")
+    log_contact(manager, a.id, ContactInput(date="2026-11-20"))
     assert names(manager) == ["Ann Able", "Bet Baker"]
     assert names(manager, status="closed") == ["Cat Cole"]
     assert names(manager, status="all") == ["Ann Able", "Bet Baker", "Cat Cole"]
@@ -130,16 +129,14 @@ def test_rows_carry_hub_keyworker_last_contact_and_flags(
     anna = make_user("anna")
     hub = hubs.add_hub(manager, "HACK", "Hackney Hub")
     woman = add_woman(anna, hub_id=hub.id)
-    log_contact(anna, woman.id, ContactInput(date="2026-11-10"), today=TODAY, now=NOW)
+    log_contact(anna, woman.id, ContactInput(date="2026-11-10"))
     log_contact(
         anna,
         woman.id,
         ContactInput(date="2026-11-20", attendance="did_not_attend"),
-        today=TODAY,
-        now=NOW,
     )
-    raise_flag(anna, woman.id, "self_harm", "disclosed", today=TODAY)
-    raise_flag(anna, woman.id, "marac", "referred to MARAC", today=TODAY)
+    raise_flag(anna, woman.id, "self_harm", "disclosed")
+    raise_flag(anna, woman.id, "marac", "referred to MARAC")
     row = caseload(anna).rows[0]
     assert row.hub_name == "Hackney Hub"
     assert row.keyworker_name == "anna"
@@ -153,8 +150,8 @@ def test_sorts(manager: Ctx) -> None:
     b = add_woman(manager, "Bea", "Zed", born="1990-01-01")
     a = add_woman(manager, "Amy", "Young", born="1991-01-01")
     add_woman(manager, "Cora", "Xu", born="1992-01-01")
-    log_contact(manager, a.id, ContactInput(date="2026-11-01"), today=TODAY, now=NOW)
-    log_contact(manager, b.id, ContactInput(date="2026-11-20"), today=TODAY, now=NOW)
+    log_contact(manager, a.id, ContactInput(date="2026-11-01"))
+    log_contact(manager, b.id, ContactInput(date="2026-11-20"))
     assert names(manager, sort="name") == ["Cora Xu", "Amy Young", "Bea Zed"]
     assert names(manager, sort="reference") == ["Bea Zed", "Amy Young", "Cora Xu"]
     assert names(manager, sort="last_contact") == ["Cora Xu", "Amy Young", "Bea Zed"]
@@ -189,7 +186,7 @@ def test_admin_has_no_caseload(manager: Ctx, make_user: Callable[..., Ctx]) -> N
 
 def test_palette_search_lists_closed_women_last(manager: Ctx) -> None:
     closed = add_woman(manager, "Anna", "Closed", born="1970-01-01")
-    close_woman(manager, closed.id, "goals_met", today=TODAY)
+    close_woman(manager, closed.id, "goals_met")
     add_woman(manager, "Anna", "Open", born="1971-01-01")
     assert [r.name for r in search(manager, "anna")] == ["Anna Open", "Anna Closed"]
     assert search(manager, "   ") == []

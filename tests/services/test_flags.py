@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 
+from caseapp.clock import FrozenClock
 from caseapp.errors import PermissionDenied, ValidationError
 from caseapp.services.consent import (
     ConsentInput,
@@ -23,16 +24,16 @@ from caseapp.services.waiting import waiting_for_me
 from caseapp.services.women import close_woman, open_woman, reopen_woman
 from caseapp.services.women_types import ReferralInput
 from tests.harness.audit import audit_actions
-from tests.harness.clock import NOW, TODAY
+from tests.harness.clock import TODAY
 from tests.harness.women import add_woman
 
 
 def test_raise_and_clear_a_flag_keeps_history(manager: Ctx) -> None:
     woman = add_woman(manager)
-    flag = raise_flag(manager, woman.id, "marac", "Heard at MARAC", raised_on="t", today=TODAY)
+    flag = raise_flag(manager, woman.id, "marac", "Heard at MARAC", raised_on="t")
     assert flag.active and flag.raised_on == TODAY and flag.raised_by == "Maria Manager"
     assert [f.type for f in open_woman(manager, woman.id).active_flags] == ["marac"]
-    cleared = clear_flag(manager, flag.id, "No longer high risk", today=TODAY)
+    cleared = clear_flag(manager, flag.id, "No longer high risk")
     assert not cleared.active and cleared.cleared_on == TODAY
     assert open_woman(manager, woman.id).active_flags == ()
     history = flag_history(manager, woman.id)
@@ -46,30 +47,30 @@ def test_raise_and_clear_a_flag_keeps_history(manager: Ctx) -> None:
 def test_flag_needs_a_type_and_a_reason(manager: Ctx) -> None:
     woman = add_woman(manager)
     with pytest.raises(ValidationError) as caught:
-        raise_flag(manager, woman.id, "unicorn", "  ", today=TODAY)
+        raise_flag(manager, woman.id, "unicorn", "  ")
     assert set(caught.value.fields) == {"type", "reason"}
-    flag = raise_flag(manager, woman.id, "self_harm", "disclosed", today=TODAY)
+    flag = raise_flag(manager, woman.id, "self_harm", "disclosed")
     with pytest.raises(ValidationError) as caught:
-        clear_flag(manager, flag.id, "", today=TODAY)
+        clear_flag(manager, flag.id, "")
     assert "reason" in caught.value.fields
 
 
 def test_one_active_flag_per_type(manager: Ctx) -> None:
     woman = add_woman(manager)
-    flag = raise_flag(manager, woman.id, "pregnancy", "12 weeks", today=TODAY)
+    flag = raise_flag(manager, woman.id, "pregnancy", "12 weeks")
     with pytest.raises(ValidationError, match="already has an active Pregnancy flag"):
-        raise_flag(manager, woman.id, "pregnancy", "again", today=TODAY)
-    clear_flag(manager, flag.id, "baby born", today=TODAY)
-    raise_flag(manager, woman.id, "pregnancy", "again", today=TODAY)
+        raise_flag(manager, woman.id, "pregnancy", "again")
+    clear_flag(manager, flag.id, "baby born")
+    raise_flag(manager, woman.id, "pregnancy", "again")
     with pytest.raises(ValidationError, match="already been cleared"):
-        clear_flag(manager, flag.id, "twice", today=TODAY)
+        clear_flag(manager, flag.id, "twice")
 
 
 def test_flag_cannot_be_cleared_before_it_was_raised(manager: Ctx) -> None:
     woman = add_woman(manager)
-    flag = raise_flag(manager, woman.id, "marac", "why", raised_on="2026-11-20", today=TODAY)
+    flag = raise_flag(manager, woman.id, "marac", "why", raised_on="2026-11-20")
     with pytest.raises(ValidationError) as caught:
-        clear_flag(manager, flag.id, "why", cleared_on="2026-11-19", today=TODAY)
+        clear_flag(manager, flag.id, "why", cleared_on="2026-11-19")
     assert "20/11/2026" in caught.value.fields["date"]
 
 
@@ -77,11 +78,11 @@ def test_flags_of_another_keyworkers_woman(manager: Ctx, make_user: Callable[...
     anna = make_user("anna")
     bea = make_user("bea")
     woman = add_woman(anna)
-    flag = raise_flag(anna, woman.id, "marac", "why", today=TODAY)
+    flag = raise_flag(anna, woman.id, "marac", "why")
     with pytest.raises(PermissionDenied):
-        raise_flag(bea, woman.id, "self_harm", "why", today=TODAY)
+        raise_flag(bea, woman.id, "self_harm", "why")
     with pytest.raises(PermissionDenied):
-        clear_flag(bea, flag.id, "why", today=TODAY)
+        clear_flag(bea, flag.id, "why")
     with pytest.raises(PermissionDenied):
         flag_history(bea, woman.id)
 
@@ -93,17 +94,16 @@ def test_consent_record_and_withdraw(manager: Ctx) -> None:
         manager,
         woman.id,
         ConsentInput(given_on="2026-11-02", sharing=True, sharing_agencies="Probation; GP"),
-        today=TODAY,
     )
     assert given.current and given.privacy_notice_version == "1.0"
     assert given.taken_by == "Maria Manager"
     assert open_woman(manager, woman.id).consent == given
-    withdrawn = withdraw_consent(manager, given.id, "asked us to stop sharing", today=TODAY)
+    withdrawn = withdraw_consent(manager, given.id, "asked us to stop sharing")
     assert withdrawn.withdrawn_on == TODAY and not withdrawn.current
     assert open_woman(manager, woman.id).consent is None
     assert [c.id for c in consent_history(manager, woman.id)] == [given.id]
     with pytest.raises(ValidationError, match="already been withdrawn"):
-        withdraw_consent(manager, given.id, today=TODAY)
+        withdraw_consent(manager, given.id)
     actions = [a for a, _ in audit_actions(manager, woman.id)]
     assert "consent_recorded" in actions and "consent_withdrawn" in actions
 
@@ -115,7 +115,6 @@ def test_consent_checks(manager: Ctx) -> None:
             manager,
             woman.id,
             ConsentInput(given_on="soon", service=False, data_processing=False, sharing=True),
-            today=TODAY,
         )
     assert set(caught.value.fields) == {"given_on", "sharing_agencies"}
     with pytest.raises(ValidationError) as caught:
@@ -123,20 +122,19 @@ def test_consent_checks(manager: Ctx) -> None:
             manager,
             woman.id,
             ConsentInput(service=False, data_processing=False, sharing=False),
-            today=TODAY,
         )
     assert "service" in caught.value.fields
-    given = record_consent(manager, woman.id, ConsentInput(given_on="2026-11-20"), today=TODAY)
+    given = record_consent(manager, woman.id, ConsentInput(given_on="2026-11-20"))
     with pytest.raises(ValidationError) as caught:
-        withdraw_consent(manager, given.id, withdrawn_on="2026-11-19", today=TODAY)
+        withdraw_consent(manager, given.id, withdrawn_on="2026-11-19")
     assert "20/11/2026" in caught.value.fields["withdrawn_on"]
 
 
 def test_close_and_reopen(manager: Ctx) -> None:
     woman = add_woman(manager)
-    log_contact(manager, woman.id, ContactInput(date="2026-11-03"), today=TODAY, now=NOW)
+    log_contact(manager, woman.id, ContactInput(date="2026-11-03"))
     closed = close_woman(
-        manager, woman.id, "goals_met", closed_on="2026-11-20", note="Planned exit", today=TODAY
+        manager, woman.id, "goals_met", closed_on="2026-11-20", note="Planned exit"
     )
     assert (closed.status, closed.closed_on, closed.closure_reason) == (
         "closed",
@@ -144,31 +142,30 @@ def test_close_and_reopen(manager: Ctx) -> None:
         "goals_met",
     )
     with pytest.raises(ValidationError, match="already closed"):
-        close_woman(manager, woman.id, "goals_met", today=TODAY)
+        close_woman(manager, woman.id, "goals_met")
     record = open_woman(manager, woman.id)
     assert record.closures[0].reason == "goals_met" and record.closures[0].note == "Planned exit"
     with pytest.raises(ValidationError) as caught:
-        reopen_woman(manager, woman.id, reopened_on="2026-11-19", today=TODAY)
+        reopen_woman(manager, woman.id, reopened_on="2026-11-19")
     assert "20/11/2026" in caught.value.fields["reopened_on"]
-    reopened = reopen_woman(manager, woman.id, today=TODAY)
+    reopened = reopen_woman(manager, woman.id)
     # She had attended before, so she is active again.
     assert (reopened.status, reopened.closed_on, reopened.closure_reason) == ("active", None, None)
     assert open_woman(manager, woman.id).closures[0].reopened_on == TODAY
     with pytest.raises(ValidationError, match="open already"):
-        reopen_woman(manager, woman.id, today=TODAY)
+        reopen_woman(manager, woman.id)
     fields = [json.loads(d)["fields"] for a, d in audit_actions(manager, woman.id) if "closed" in a]
     assert fields == [["closed_on", "closure_reason", "status"]]
 
 
 def test_reopen_with_a_new_referral(manager: Ctx) -> None:
     woman = add_woman(manager)
-    log_contact(manager, woman.id, today=TODAY, now=NOW)
-    close_woman(manager, woman.id, "not_engaged", today=TODAY)
+    log_contact(manager, woman.id)
+    close_woman(manager, woman.id, "not_engaged")
     reopened = reopen_woman(
         manager,
         woman.id,
         referral=ReferralInput(source="court", cj_status="licence"),
-        today=TODAY,
     )
     assert reopened.status == "referred"
     record = open_woman(manager, woman.id)
@@ -178,7 +175,7 @@ def test_reopen_with_a_new_referral(manager: Ctx) -> None:
 def test_close_needs_a_reason_and_not_before_her_referral(manager: Ctx) -> None:
     woman = add_woman(manager)
     with pytest.raises(ValidationError) as caught:
-        close_woman(manager, woman.id, None, closed_on="2026-10-01", today=TODAY)
+        close_woman(manager, woman.id, None, closed_on="2026-10-01")
     assert set(caught.value.fields) == {"reason", "closed_on"}
     assert "02/11/2026" in caught.value.fields["closed_on"]
 
@@ -200,11 +197,11 @@ def test_waiting_for_a_keyworker(manager: Ctx, make_user: Callable[..., Ctx]) ->
     seen = add_woman(anna, "Seen", "Recently", born="1980-01-01")
     stale = add_woman(anna, "Stale", "Contact", born="1981-01-01")
     add_woman(bea, "Not", "Mine", born="1982-01-01")
-    log_contact(anna, seen.id, ContactInput(date="2026-11-20"), today=TODAY, now=NOW)
-    log_contact(anna, stale.id, ContactInput(date="2026-10-01"), today=TODAY, now=NOW)
-    raise_flag(anna, stale.id, "risk_to_staff", "threatened staff", today=TODAY)
-    record_consent(anna, seen.id, today=TODAY)
-    waiting = waiting_for_me(anna, today=TODAY)
+    log_contact(anna, seen.id, ContactInput(date="2026-11-20"))
+    log_contact(anna, stale.id, ContactInput(date="2026-10-01"))
+    raise_flag(anna, stale.id, "risk_to_staff", "threatened staff")
+    record_consent(anna, seen.id)
+    waiting = waiting_for_me(anna)
     assert section(waiting, "referred") == ["New Referral"]
     assert section(waiting, "overdue") == ["Stale Contact"]
     assert section(waiting, "flagged") == ["Stale Contact"]
@@ -233,58 +230,56 @@ def test_waiting_for_a_manager_with_a_keyworker_filter(
     anna = make_user("anna")
     add_woman(anna, "Anna's", "Woman")
     add_woman(manager, "Nobody's", "Woman", born="1970-01-01")
-    everyone = waiting_for_me(manager, today=TODAY)
+    everyone = waiting_for_me(manager)
     assert section(everyone, "unallocated") == ["Nobody's Woman"]
     assert section(everyone, "referred") == ["Anna's Woman", "Nobody's Woman"]
-    annas = waiting_for_me(manager, keyworker_id=anna.actor.user_id, today=TODAY)
+    annas = waiting_for_me(manager, keyworker_id=anna.actor.user_id)
     assert section(annas, "referred") == ["Anna's Woman"]
     assert "unallocated" not in [s.code for s in annas.sections]
     # A keyworker cannot use the filter to look at someone else's caseload.
-    assert section(waiting_for_me(anna, keyworker_id=1, today=TODAY), "referred") == [
-        "Anna's Woman"
-    ]
+    assert section(waiting_for_me(anna, keyworker_id=1), "referred") == ["Anna's Woman"]
 
 
 def test_waiting_counts_beyond_the_limit(manager: Ctx) -> None:
     for i in range(4):
         add_woman(manager, f"W{i}", "Many", born=f"197{i}-01-01")
-    waiting = waiting_for_me(manager, today=TODAY, limit=2)
+    waiting = waiting_for_me(manager, limit=2)
     referred = next(s for s in waiting.sections if s.code == "referred")
     assert len(referred.items) == 2 and referred.total == 4
     assert not waiting.empty
 
 
 def test_nothing_waiting(manager: Ctx) -> None:
-    assert waiting_for_me(manager, today=TODAY).empty
+    assert waiting_for_me(manager).empty
 
 
 def test_overdue_support_plan_goals_wait_on_home(
-    manager: Ctx, make_user: Callable[..., Ctx]
+    manager: Ctx, make_user: Callable[..., Ctx], clock: FrozenClock
 ) -> None:
     anna = make_user("anna")
     late = add_woman(anna, "Late", "Goal")
     on_time = add_woman(anna, "Future", "Goal", born="1979-01-01")
     add_woman(manager, "Other", "Keyworker", born="1978-01-01")
+    clock.set(day=date(2026, 10, 1))  # set in October, when 01/11 was still ahead
     add_goal(
         anna,
         late.id,
         need_area="ACC",
         description="Tenancy",
         target_date="2026-11-01",
-        today=date(2026, 10, 1),
     )
+    clock.set(day=TODAY)
     add_goal(
         anna,
         on_time.id,
         need_area="FIN",
         description="Budget",
         target_date="2026-12-20",
-        today=TODAY,
     )
-    waiting = waiting_for_me(anna, today=TODAY)
+    waiting = waiting_for_me(anna)
     goals = next(s for s in waiting.sections if s.code == "goals")
     assert [item.woman.name for item in goals.items] == ["Late Goal"]
     assert goals.items[0].why == "goal due 01/11/2026 (23 days overdue)"
     # A closed case's goals no longer wait for anyone.
-    close_woman(anna, late.id, "goals_met", closed_on=TODAY, today=TODAY)
-    assert section(waiting_for_me(anna, today=TODAY), "goals") == []
+    close_woman(anna, late.id, "goals_met", closed_on=TODAY)
+    assert section(waiting_for_me(anna), "goals") == []

@@ -19,16 +19,16 @@ TODAY = date(2026, 11, 24)
 def _session(
     ctx: Ctx, title: str = "Healthy relationships", day: date = TODAY, **kw: object
 ) -> int:
-    return groups.create_session(ctx, title=title, date=day, today=TODAY, **kw).session.id  # type: ignore[arg-type]
+    return groups.create_session(ctx, title=title, date=day, **kw).session.id  # type: ignore[arg-type]
 
 
 def test_create_gives_references_and_defaults(manager: Ctx) -> None:
     hub = add_hub(manager.store)
     first = groups.create_session(
-        manager, title="  Healthy relationships ", date="17/11/2026", hub_id=hub, today=TODAY
+        manager, title="  Healthy relationships ", date="17/11/2026", hub_id=hub
     )
-    second = groups.create_session(manager, title="Art", date=TODAY, today=TODAY)
-    next_year = groups.create_session(manager, title="Art", date="05/01/2027", today=TODAY)
+    second = groups.create_session(manager, title="Art", date=TODAY)
+    next_year = groups.create_session(manager, title="Art", date="05/01/2027")
     assert first.session.reference == "GRP-2026-0001"
     assert second.session.reference == "GRP-2026-0002"
     assert next_year.session.reference == "GRP-2027-0001"
@@ -61,7 +61,7 @@ def test_create_refuses_bad_input(manager: Ctx, kwargs: dict[str, object], messa
     args: dict[str, object] = {"title": "Art", "date": TODAY}
     args.update(kwargs)
     with pytest.raises(ValidationError, match=message):
-        groups.create_session(manager, today=TODAY, **args)  # type: ignore[arg-type]
+        groups.create_session(manager, **args)  # type: ignore[arg-type]
     assert groups.list_sessions(manager) == []
 
 
@@ -73,9 +73,7 @@ def test_keyworker_facilitates_her_own_sessions_only(
     own = _session(kim)
     assert groups.get_session(kim, own).facilitator_id == kim.actor.user_id
     with pytest.raises(PermissionDenied):
-        groups.create_session(
-            kim, title="Art", date=TODAY, facilitator_id=lee.actor.user_id, today=TODAY
-        )
+        groups.create_session(kim, title="Art", date=TODAY, facilitator_id=lee.actor.user_id)
     leads = _session(manager, "Art", facilitator_id=lee.actor.user_id)
     assert [s.id for s in groups.list_sessions(kim)] == [own]
     assert [s.id for s in groups.list_sessions(lee)] == [leads]
@@ -96,7 +94,7 @@ def test_keyworker_facilitates_her_own_sessions_only(
 def test_admin_cannot_run_groups(manager: Ctx, make_user: Callable[..., Ctx]) -> None:
     admin = make_user("ada", role="admin")
     with pytest.raises(PermissionDenied):
-        groups.create_session(admin, title="Art", date=TODAY, today=TODAY)
+        groups.create_session(admin, title="Art", date=TODAY)
     assert groups.title_suggestions(admin) == []
 
 
@@ -218,7 +216,7 @@ def test_new_session_starts_from_the_previous_register(
     group_register.add_to_register(manager, cancelled, [other])
     groups.cancel_session(manager, cancelled)
 
-    created = groups.create_session(kim, title="CAFE CLUB", date=TODAY, today=TODAY)
+    created = groups.create_session(kim, title="CAFE CLUB", date=TODAY)
     assert created.previous is not None and created.previous.id == last_week
     # Only women she may see, open cases, marked not attended until she marks them.
     assert sorted(e.woman_id for e in created.entries) == sorted(mine)
@@ -226,9 +224,7 @@ def test_new_session_starts_from_the_previous_register(
     copied = audit_events(manager.store, "register_added")[-3:]
     assert {c[2]["copied_from"] for c in copied} == {"GRP-2026-0001"}
 
-    fresh = groups.create_session(
-        kim, title="Café club", date=TODAY, copy_previous=False, today=TODAY
-    )
+    fresh = groups.create_session(kim, title="Café club", date=TODAY, copy_previous=False)
     assert fresh.entries == ()
     again = groups.copy_previous_register(kim, fresh.session.id)
     assert len(again.entries) == 3
@@ -300,7 +296,6 @@ def test_update_session_and_list_search(manager: Ctx) -> None:
         date="23/11/2026",
         hub_id=hub,
         facilitator_id=kim.id,
-        today=TODAY,
     )
     assert (view.title, view.hub, view.facilitator) == ("Art and café", "South Hub", "kim")
     [(_, _, detail)] = audit_events(manager.store, "group_session_updated")
@@ -345,7 +340,7 @@ def test_problems_name_the_form_field(manager: Ctx) -> None:
     ):
         args: dict[str, object] = {"title": "Art", "date": TODAY, **kwargs}
         with pytest.raises(ValidationError) as caught:
-            groups.create_session(manager, today=TODAY, **args)  # type: ignore[arg-type]
+            groups.create_session(manager, **args)  # type: ignore[arg-type]
         assert list(caught.value.fields) == [field]
     sid = _session(manager)
     with pytest.raises(ValidationError) as caught:

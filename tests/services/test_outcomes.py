@@ -29,7 +29,6 @@ def test_record_a_review_in_one_call(manager: Ctx) -> None:
             "financial_management": None,
             "parenting": 5,
         },
-        today=TODAY,
     )
     assert saved.date == TODAY and saved.kind == "review"
     assert saved.answers == (("felt_safe", 4), ("health_wellbeing", 3), ("parenting", 5))
@@ -41,23 +40,18 @@ def test_record_a_review_in_one_call(manager: Ctx) -> None:
 
 def test_answering_again_the_same_day_replaces(manager: Ctx) -> None:
     woman = insert_woman(manager.store)
-    outcomes.record_outcomes(
-        manager, woman, kind="baseline", date=TODAY, answers={"felt_safe": 2}, today=TODAY
-    )
+    outcomes.record_outcomes(manager, woman, kind="baseline", date=TODAY, answers={"felt_safe": 2})
     again = outcomes.record_outcomes(
         manager,
         woman,
         kind="baseline",
         date=TODAY,
         answers={"felt_safe": 3, "health_wellbeing": 2},
-        today=TODAY,
     )
     assert again.answers == (("felt_safe", 3), ("health_wellbeing", 2))
     assert outcomes.list_outcomes(manager, woman) == [again]
     # The same answers once more change nothing and are not audited.
-    outcomes.record_outcomes(
-        manager, woman, kind="baseline", date=TODAY, answers={"felt_safe": 3}, today=TODAY
-    )
+    outcomes.record_outcomes(manager, woman, kind="baseline", date=TODAY, answers={"felt_safe": 3})
     assert len(audit_events(manager.store, "outcomes_recorded")) == 2
 
 
@@ -78,7 +72,7 @@ def test_refuses_bad_answers(manager: Ctx, kwargs: dict[str, object], message: s
     args: dict[str, object] = {"kind": "review", "date": TODAY, "answers": {"felt_safe": 3}}
     args.update(kwargs)
     with pytest.raises(ValidationError, match=message):
-        outcomes.record_outcomes(manager, woman, today=TODAY, **args)  # type: ignore[arg-type]
+        outcomes.record_outcomes(manager, woman, **args)  # type: ignore[arg-type]
     assert outcomes.list_outcomes(manager, woman) == []
 
 
@@ -87,7 +81,7 @@ def test_parenting_only_where_she_has_children(manager: Ctx) -> None:
     unknown = insert_woman(manager.store, children=None)
     with pytest.raises(ValidationError, match="no dependent children"):
         outcomes.record_outcomes(
-            manager, none, kind="baseline", date=TODAY, answers={"parenting": 3}, today=TODAY
+            manager, none, kind="baseline", date=TODAY, answers={"parenting": 3}
         )
     # Skipping parenting is fine, and with children not recorded it may be answered.
     outcomes.record_outcomes(
@@ -96,10 +90,9 @@ def test_parenting_only_where_she_has_children(manager: Ctx) -> None:
         kind="baseline",
         date=TODAY,
         answers={"felt_safe": 3, "parenting": None},
-        today=TODAY,
     )
     outcomes.record_outcomes(
-        manager, unknown, kind="baseline", date=TODAY, answers={"parenting": 3}, today=TODAY
+        manager, unknown, kind="baseline", date=TODAY, answers={"parenting": 3}
     )
     assert outcomes.start_outcomes(manager, none).has_children is False
     assert outcomes.start_outcomes(manager, unknown).has_children is None
@@ -115,7 +108,6 @@ def test_start_shows_baseline_latest_and_suggests_kind(manager: Ctx) -> None:
         kind="baseline",
         date=date(2026, 2, 1),
         answers={"felt_safe": 2},
-        today=TODAY,
     )
     outcomes.record_outcomes(
         manager,
@@ -123,7 +115,6 @@ def test_start_shows_baseline_latest_and_suggests_kind(manager: Ctx) -> None:
         kind="review",
         date=date(2026, 6, 1),
         answers={"felt_safe": 4},
-        today=TODAY,
     )
     outcomes.record_outcomes(
         manager,
@@ -131,7 +122,6 @@ def test_start_shows_baseline_latest_and_suggests_kind(manager: Ctx) -> None:
         kind="review",
         date=date(2026, 1, 1),
         answers={"health_wellbeing": 4},
-        today=TODAY,
     )
     start = outcomes.start_outcomes(manager, woman)
     assert start.suggested_kind == "review"
@@ -140,18 +130,14 @@ def test_start_shows_baseline_latest_and_suggests_kind(manager: Ctx) -> None:
     # A review with no baseline before it is not a "latest" against anything.
     assert start.latest_score("health_wellbeing") is None
     closed = insert_woman(manager.store, status="closed")
-    outcomes.record_outcomes(
-        manager, closed, kind="baseline", date=TODAY, answers={"felt_safe": 2}, today=TODAY
-    )
+    outcomes.record_outcomes(manager, closed, kind="baseline", date=TODAY, answers={"felt_safe": 2})
     assert outcomes.start_outcomes(manager, closed).suggested_kind == "exit"
 
 
 def test_history_grouped_oldest_first(manager: Ctx) -> None:
     woman = insert_woman(manager.store)
     for day, kind, score in ((date(2026, 6, 1), "review", 4), (date(2026, 2, 1), "baseline", 2)):
-        outcomes.record_outcomes(
-            manager, woman, kind=kind, date=day, answers={"felt_safe": score}, today=TODAY
-        )
+        outcomes.record_outcomes(manager, woman, kind=kind, date=day, answers={"felt_safe": score})
     history = outcomes.list_outcomes(manager, woman)
     assert [(s.date, s.kind, s.score("felt_safe")) for s in history] == [
         (date(2026, 2, 1), "baseline", 2),
@@ -163,13 +149,9 @@ def test_keyworker_access(manager: Ctx, make_user: Callable[..., Ctx]) -> None:
     kim = make_user("kim")
     lee = make_user("lee")
     woman = insert_woman(manager.store, keyworker_id=kim.actor.user_id)
-    outcomes.record_outcomes(
-        kim, woman, kind="baseline", date=TODAY, answers={"felt_safe": 2}, today=TODAY
-    )
+    outcomes.record_outcomes(kim, woman, kind="baseline", date=TODAY, answers={"felt_safe": 2})
     with pytest.raises(PermissionDenied):
-        outcomes.record_outcomes(
-            lee, woman, kind="review", date=TODAY, answers={"felt_safe": 5}, today=TODAY
-        )
+        outcomes.record_outcomes(lee, woman, kind="review", date=TODAY, answers={"felt_safe": 5})
     with pytest.raises(PermissionDenied):
         outcomes.list_outcomes(lee, woman)
     assert len(audit_events(manager.store, "permission_denied")) == 2
@@ -180,7 +162,5 @@ def test_problems_name_the_question(manager: Ctx) -> None:
     woman = insert_woman(manager.store, children=0)
     for answers, field in (({"felt_safe": 9}, "felt_safe"), ({"parenting": 3}, "parenting")):
         with pytest.raises(ValidationError) as caught:
-            outcomes.record_outcomes(
-                manager, woman, kind="review", date=TODAY, answers=answers, today=TODAY
-            )
+            outcomes.record_outcomes(manager, woman, kind="review", date=TODAY, answers=answers)
         assert list(caught.value.fields) == [field]

@@ -18,9 +18,7 @@ TODAY = date(2026, 11, 24)
 
 
 def _goal(ctx: Ctx, woman: int, target: date, area: str = "ACC", text: str = "A tenancy") -> int:
-    return plans.add_goal(
-        ctx, woman, need_area=area, description=text, target_date=target, today=TODAY
-    ).id
+    return plans.add_goal(ctx, woman, need_area=area, description=text, target_date=target).id
 
 
 def test_add_and_list_in_working_order(manager: Ctx) -> None:
@@ -56,7 +54,7 @@ def test_refuses_bad_goals(manager: Ctx, kwargs: dict[str, object], message: str
     }
     args.update(kwargs)
     with pytest.raises(ValidationError, match=message):
-        plans.add_goal(manager, woman, today=TODAY, **args)  # type: ignore[arg-type]
+        plans.add_goal(manager, woman, **args)  # type: ignore[arg-type]
     assert plans.list_goals(manager, woman) == []
 
 
@@ -70,7 +68,6 @@ def test_update_audits_changed_field_names(manager: Ctx) -> None:
         description="Private words, reworded",
         target_date="01/02/2027",
         status="partly_achieved",
-        today=TODAY,
     )
     assert (updated.target_date, updated.status) == (date(2027, 2, 1), "partly_achieved")
     [(subject, ref, detail)] = audit_events(manager.store, "goal_updated")
@@ -108,15 +105,15 @@ def test_overdue_goals_only_open_past_target_and_visible(
     lees = _goal(lee, bea, date(2026, 11, 1), text="Lee's woman")
     _goal(manager, gone, date(2026, 9, 1), text="Closed case")
 
-    mine = plans.overdue_goals(kim, today=TODAY)
+    mine = plans.overdue_goals(kim)
     assert [g.goal_id for g in mine] == [oldest, newer]
     assert mine[0].days_overdue == 54
     assert mine[0].name == "Ama Owusu" and mine[0].reference == reference_of(kim.store, ama)
-    assert [g.goal_id for g in plans.overdue_goals(lee, today=TODAY)] == [lees]
-    everyone = plans.overdue_goals(manager, today=TODAY)
+    assert [g.goal_id for g in plans.overdue_goals(lee)] == [lees]
+    everyone = plans.overdue_goals(manager)
     assert [g.goal_id for g in everyone] == [oldest, lees, newer]
-    assert plans.overdue_goals(manager, today=TODAY, caseload_only=True) == []
-    assert len(plans.overdue_goals(manager, today=TODAY, limit=1)) == 1
+    assert plans.overdue_goals(manager, caseload_only=True) == []
+    assert len(plans.overdue_goals(manager, limit=1)) == 1
 
 
 def test_the_home_screen_lists_exactly_the_women_with_overdue_goals(
@@ -137,7 +134,7 @@ def test_the_home_screen_lists_exactly_the_women_with_overdue_goals(
     _goal(manager, gone, date(2026, 9, 1), text="Closed case")
 
     for ctx in (kim, manager):
-        overdue = plans.overdue_goals(ctx, today=TODAY, limit=None)
+        overdue = plans.overdue_goals(ctx, limit=None)
         section = next(s for s in waiting.waiting_for_me(ctx).sections if s.code == "goals")
         listed = {item.woman.id for item in section.items}
         assert listed == {g.woman_id for g in overdue} == {ama}
@@ -152,9 +149,7 @@ def test_keyworker_cannot_touch_another_caseload(
     ama = insert_woman(manager.store, keyworker_id=kim.actor.user_id)
     goal = _goal(kim, ama, date(2027, 1, 1))
     with pytest.raises(PermissionDenied):
-        plans.add_goal(
-            lee, ama, need_area="MH", description="x", target_date="01/01/2027", today=TODAY
-        )
+        plans.add_goal(lee, ama, need_area="MH", description="x", target_date="01/01/2027")
     with pytest.raises(PermissionDenied):
         plans.set_goal_status(lee, goal, "achieved")
     with pytest.raises(PermissionDenied):
@@ -177,7 +172,7 @@ def test_problems_name_the_form_field(manager: Ctx) -> None:
             **kwargs,
         }
         with pytest.raises(ValidationError) as caught:
-            plans.add_goal(manager, woman, today=TODAY, **args)  # type: ignore[arg-type]
+            plans.add_goal(manager, woman, **args)  # type: ignore[arg-type]
         assert list(caught.value.fields) == [field]
 
 
@@ -188,10 +183,10 @@ def test_overdue_goals_of_a_woman_shared_with_her(
     lee = make_user("lee")
     bea = insert_woman(manager.store, "Bea", "Smith", keyworker_id=lee.actor.user_id)
     goal = _goal(lee, bea, date(2026, 11, 1))
-    assert plans.overdue_goals(kim, today=TODAY) == []
+    assert plans.overdue_goals(kim) == []
     with manager.store.write() as session:
         session.add(WomanShare(woman_id=bea, user_id=kim.actor.user_id))
-    assert [g.goal_id for g in plans.overdue_goals(kim, today=TODAY)] == [goal]
+    assert [g.goal_id for g in plans.overdue_goals(kim)] == [goal]
     # Shared, not allocated: not on her own caseload.
-    assert plans.overdue_goals(kim, today=TODAY, caseload_only=True) == []
-    assert [g.goal_id for g in plans.overdue_goals(lee, today=TODAY, caseload_only=True)] == [goal]
+    assert plans.overdue_goals(kim, caseload_only=True) == []
+    assert [g.goal_id for g in plans.overdue_goals(lee, caseload_only=True)] == [goal]

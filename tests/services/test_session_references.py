@@ -20,7 +20,7 @@ def test_a_session_added_to_the_demo_continues_its_references(manager: Ctx) -> N
     shape = re.compile(r"GRP-\d{4}-\d{4}")
     assert demo and all(shape.fullmatch(ref) for ref in demo), demo[:3]
     this_year = sorted(r for r in demo if r.startswith(f"GRP-{TODAY.year}-"))
-    made = groups.create_session(manager, title="Drop-in", date=TODAY, today=TODAY)
+    made = groups.create_session(manager, title="Drop-in", date=TODAY)
     assert shape.fullmatch(made.session.reference)
     assert made.session.reference == f"GRP-{TODAY.year}-{int(this_year[-1][-4:]) + 1:04d}"
     with manager.read() as session:

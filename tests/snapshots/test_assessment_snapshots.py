@@ -56,7 +56,6 @@ def _assessed_woman(ctx: Ctx) -> int:
             ItemInput("PAR", "low", 7),
             ItemInput("SM", "none"),
         ],
-        today=TODAY,
     )
     record(
         ctx,
@@ -68,7 +67,6 @@ def _assessed_woman(ctx: Ctx) -> int:
             ItemInput("FIN", "medium", 4),
             ItemInput("MH", "medium", 5),
         ],
-        today=TODAY,
     )
     record(
         ctx,
@@ -81,15 +79,14 @@ def _assessed_woman(ctx: Ctx) -> int:
             ItemInput("MH", "medium", 6),
             ItemInput("DA", "low", 7),
         ],
-        today=TODAY,
     )
     outcomes.record_outcomes(
         ctx, woman, kind="baseline", date=date(2026, 3, 2),
-        answers={"felt_safe": 2, "health_wellbeing": 2, "parenting": 3}, today=TODAY,
+        answers={"felt_safe": 2, "health_wellbeing": 2, "parenting": 3},
     )  # fmt: skip
     outcomes.record_outcomes(
         ctx, woman, kind="review", date=date(2026, 9, 14),
-        answers={"felt_safe": 4, "health_wellbeing": 3}, today=TODAY,
+        answers={"felt_safe": 4, "health_wellbeing": 3},
     )  # fmt: skip
     return woman
 
@@ -129,9 +126,7 @@ def test_group_register(manager: Ctx, snap_compare: Callable[..., bool]) -> None
         insert_woman(manager.store, first, last, reference=f"MIN-2026-{i:05d}"): mark
         for i, (first, last, mark) in enumerate(REGISTER, start=101)
     }
-    created = groups.create_session(
-        manager, title="Healthy relationships", date=TODAY, hub_id=hub, today=TODAY
-    )
+    created = groups.create_session(manager, title="Healthy relationships", date=TODAY, hub_id=hub)
     sid = created.session.id
     group_register.add_to_register(manager, sid, list(women))
     group_register.mark_register(

@@ -52,14 +52,12 @@ def anna(manager: Ctx, make_user: Callable[..., Ctx]) -> Ctx:
                 need_areas=("ACC", "MH"),
                 note="Housing review; GP letter.",
             ),
-            today=TODAY,
-            now=NOW,
         )
-    raise_flag(anna, jane.id, "marac", "Heard at MARAC on 12/11", today=TODAY)
-    record_consent(anna, jane.id, today=TODAY)
+    raise_flag(anna, jane.id, "marac", "Heard at MARAC on 12/11")
+    record_consent(anna, jane.id)
     stale = add_woman(anna, "Amira", "Khan", born="1985-03-04", hub_id=hub.id)
-    log_contact(anna, stale.id, ContactInput(date="2026-10-01"), today=TODAY, now=NOW)
-    raise_flag(anna, stale.id, "self_harm", "Disclosed", today=TODAY)
+    log_contact(anna, stale.id, ContactInput(date="2026-10-01"))
+    raise_flag(anna, stale.id, "self_harm", "Disclosed")
     add_woman(anna, "Chloe", "Okafor", born="1999-07-08", referred="2026-11-20")
     add_woman(anna, "[bold red]Dawn[/]", "Evans", born="1978-12-01", referred="2026-11-21")
     return anna

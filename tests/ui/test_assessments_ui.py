@@ -28,7 +28,6 @@ def _two_assessments(ctx: Ctx, woman: int) -> None:
         kind="baseline",
         date=date(2026, 3, 2),
         items=[ItemInput("MH", "high", 3), ItemInput("ACC", "medium", 5)],
-        today=TODAY,
     )
     assessments.record_assessment(
         ctx,
@@ -36,7 +35,6 @@ def _two_assessments(ctx: Ctx, woman: int) -> None:
         kind="review",
         date=date(2026, 6, 2),
         items=[ItemInput("MH", "medium", 6), ItemInput("ACC", "high", 4)],
-        today=TODAY,
     )
 
 
@@ -106,7 +104,6 @@ async def test_outcomes_form_one_key_per_question(manager: Ctx) -> None:
         kind="baseline",
         date=date(2026, 3, 1),
         answers={"felt_safe": 2},
-        today=TODAY,
     )
     form = OutcomesForm(woman)
     async with app_showing(manager, form) as pilot:
@@ -168,7 +165,6 @@ async def test_plan_screen_and_goal_form(manager: Ctx) -> None:
         need_area="FIN",
         description="Clear arrears",
         target_date=date(2026, 11, 1),
-        today=TODAY,
     )
     screen = PlanScreen(woman, title="Ama Owusu")
     async with app_showing(manager, screen) as pilot:

@@ -54,11 +54,10 @@ def _her_world(manager: Ctx) -> int:
         need_area="ACC",
         description="Keep the tenancy",
         target_date="31/12/2026",
-        today=TODAY,
     )
-    flags.raise_flag(manager, woman.id, "marac", "Heard at MARAC", today=TODAY)
-    consent.record_consent(manager, woman.id, consent.ConsentInput(service=True), today=TODAY)
-    register = groups.create_session(manager, title="Craft club", date=TODAY, today=TODAY)
+    flags.raise_flag(manager, woman.id, "marac", "Heard at MARAC")
+    consent.record_consent(manager, woman.id, consent.ConsentInput(service=True))
+    register = groups.create_session(manager, title="Craft club", date=TODAY)
     group_register.add_to_register(
         manager, register.session.id, [woman.id], attendance="did_not_attend"
     )

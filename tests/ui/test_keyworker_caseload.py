@@ -96,7 +96,7 @@ async def test_filters_and_sort_from_the_keyboard(
     add_woman(manager, "Ann", "Able", borough="Hackney")
     add_woman(manager, "Bet", "Baker", borough="Camden", keyworker_id=anna.actor.user_id)
     closed = add_woman(manager, "Cat", "Cole", born="1970-01-01")
-    close_woman(manager, closed.id, "moved_away", today=TODAY)
+    close_woman(manager, closed.id, "moved_away")
     app = make_app(manager)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_caseload(pilot)

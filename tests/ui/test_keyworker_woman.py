@@ -292,7 +292,7 @@ async def test_tabs_help_and_hostile_text(manager: Ctx) -> None:
         "\u202eHebrew עברית",
         safe_contact_note="[link=https://example.invalid]x[/link] \x1b[2J",
     )
-    raise_flag(manager, woman.id, "marac", "[/", today=TODAY)
+    raise_flag(manager, woman.id, "marac", "[/")
     app = make_app(manager)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_her(pilot, woman.id)
@@ -314,7 +314,7 @@ async def test_tabs_help_and_hostile_text(manager: Ctx) -> None:
 
 async def test_every_form_cancels_with_escape(manager: Ctx) -> None:
     woman = add_woman(manager)
-    raise_flag(manager, woman.id, "marac", "why", today=TODAY)
+    raise_flag(manager, woman.id, "marac", "why")
     app = make_app(manager)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_her(pilot, woman.id)

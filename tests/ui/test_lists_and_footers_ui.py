@@ -31,14 +31,13 @@ def _cut_keys(app: Any) -> list[str]:
 async def test_home_and_end_in_her_contacts_and_plan(manager: Ctx) -> None:
     woman = add_woman(manager)
     for days in range(6):
-        log_contact(manager, woman.id, ContactInput(date=TODAY - timedelta(days=days)), today=TODAY)
+        log_contact(manager, woman.id, ContactInput(date=TODAY - timedelta(days=days)))
         plans.add_goal(
             manager,
             woman.id,
             need_area="ACC",
             description=f"Goal {days}",
             target_date=TODAY + timedelta(days=30 + days),
-            today=TODAY,
         )
     app = make_app(manager)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -32,7 +32,6 @@ async def test_needs_plan_and_outcomes_open_from_her_record(
         need_area="ACC",
         description="Keep the tenancy",
         target_date="2027-01-31",
-        today=TODAY,
     )
     app = make_app(anna)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -144,3 +144,30 @@ def test_screens_forms_and_widgets_read_today_from_the_context() -> None:
             for line, name in ui_clock_reads(path.read_text(encoding="utf-8")):
                 offences.append(f"caseapp/{relative}:{line}: {name}")
     assert offences == [], "read self.ctx.clock instead:\n" + "\n".join(offences)
+
+
+# Services that still take their own "now", with why.
+OWN_NOW_PENDING = {
+    # The return's golden files fix the export's timestamp; the returns module is another
+    # change in progress.
+    "services/returns.py:export",
+}
+
+
+def test_no_service_takes_a_today_of_its_own() -> None:
+    """A service acting for someone (`ctx` first) reads today from `ctx.clock`, never an argument.
+
+    Tests move the frozen clock (the `clock` fixture) instead of passing a day.
+    """
+    offences = []
+    for path in sorted((ROOT / "services").rglob("*.py")):
+        relative = path.relative_to(ROOT).as_posix()
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if not isinstance(node, ast.FunctionDef) or node.name.startswith("_"):
+                continue
+            names = [a.arg for a in node.args.posonlyargs + node.args.args]
+            own = {a.arg for a in node.args.args + node.args.kwonlyargs} & {"today", "now"}
+            where = f"{relative}:{node.name}"
+            if names[:1] == ["ctx"] and own and where not in OWN_NOW_PENDING:
+                offences.append(f"caseapp/{where}({', '.join(sorted(own))})")
+    assert offences == [], "read ctx.clock instead:\n" + "\n".join(offences)

@@ -6,7 +6,6 @@ checked again inside the writer's transaction, so nothing moved while they were 
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 from caseapp.errors import ValidationError
@@ -64,7 +63,6 @@ def run_import(
     path: Path,
     *,
     dry_run: bool = False,
-    today: dt.date | None = None,
     limits: Limits = DEFAULT_LIMITS,
     progress: Progress | None = None,
 ) -> ImportReport:
@@ -74,7 +72,6 @@ def run_import(
         ctx: a manager's context (`data.import`).
         path: a folder of CSV files, a `.zip` of one, an `.xlsx` workbook or one `.csv`.
         dry_run: check and count what would be created, write nothing.
-        today: the date that dates may not be after (default: today).
         limits: size, member and compression limits for the files.
         progress: called with (what, done, total) while reading and writing.
 
@@ -87,7 +84,7 @@ def run_import(
     """
     require(ctx, "data.import")
     tell = progress or _no_progress
-    day = today or ctx.clock.today()
+    day = ctx.clock.today()
     source = Path(path)
     try:
         bundle = open_source(source, limits)
