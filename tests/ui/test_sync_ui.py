@@ -242,3 +242,13 @@ async def test_keys_do_nothing_once_nothing_is_open(tmp_path: Path) -> None:
         await settle(pilot)
         assert isinstance(app.screen, ConflictsScreen)
         assert len([n for n in notices(app) if n.startswith("Kept")]) == 1
+
+
+def test_the_centres_sync_folder_does_not_travel_to_a_hub(tmp_path: Path) -> None:
+    mgr, _kw = centre(tmp_path)
+    enrol_hub(mgr, tmp_path, ["kw"], label="first")
+    (tmp_path / "centre-usb").mkdir()
+    desk.set_folder(mgr, str(tmp_path / "centre-usb"))
+    hub = enrol_hub(mgr, tmp_path, ["kw"], label="second")["kw"]
+    assert desk.folder(mgr) == str((tmp_path / "centre-usb").resolve())
+    assert desk.folder(hub) == ""
