@@ -172,7 +172,7 @@ def test_cli_backup_and_restore_round_trip(
     assert main(["backup", *base, "--out", str(out)]) == 0
     manifest = backup.inspect(out)
     # Restoring over an existing store needs --replace; then every row comes back.
-    assert main(["restore", str(out), *base]) == 1
+    assert main(["restore", str(out), *base]) == 6  # an existing store: invalid input
     assert "--replace" in capsys.readouterr().err
     later = unlock(store_path, MANAGER, PASSPHRASE).ctx
     insert_woman_with_every_record(later, "MIN-2026-00500")  # a change made after the backup
