@@ -32,7 +32,7 @@ from textual.worker import Worker, WorkerState
 
 from caseapp.errors import ValidationError
 from caseapp.screens.base import CaseScreen
-from caseapp.services import clock, returns
+from caseapp.services import returns
 from caseapp.services.returns import ExportResult, ReturnResult, TrendPoint
 from caseapp.services.returns_periods import Period, date_range, last_complete
 from caseapp.widgets.choice_bar import ChoiceBar
@@ -151,7 +151,7 @@ class ReturnsScreen(CaseScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.period = last_complete("month", clock.today())
+        self.period = last_complete("month", self.ctx.clock.today())
         self.result: ReturnResult | None = None
         self.points: tuple[TrendPoint, ...] = ()
         self.figure_index = returns.HEADLINE_CODES.index("women_supported")
@@ -217,7 +217,7 @@ class ReturnsScreen(CaseScreen):
     def action_kind(self, kind: str) -> None:
         """The latest complete month, quarter or financial year."""
         self.query_one("#returns-range").add_class("hidden")
-        self.period = last_complete(kind, clock.today())
+        self.period = last_complete(kind, self.ctx.clock.today())
         self.refresh_period()
 
     def action_step(self, steps: int) -> None:
@@ -378,7 +378,7 @@ class ReturnsScreen(CaseScreen):
         if not text:
             self.notify("Type where to write the return.", severity="warning", markup=False)
             return
-        if returns.is_incomplete(self.period, clock.today()):
+        if returns.is_incomplete(self.period, self.ctx.clock.today()):
             self._ask_incomplete(text)
             return
         self._start_export(text)

@@ -32,7 +32,6 @@ from caseapp.export.files import (
 )
 from caseapp.export.tables import ReturnDocument, Table
 from caseapp.models import ExportEvent
-from caseapp.models.base import utcnow
 from caseapp.services import audit, settings
 from caseapp.services import returns_releases as releases
 from caseapp.services.context import Ctx
@@ -445,7 +444,6 @@ def export(
     *,
     threshold: int | None = None,
     progress: Progress | None = None,
-    now: datetime | None = None,
     overwrite: bool = False,
     allow_incomplete: bool = False,
 ) -> ExportResult:
@@ -483,7 +481,7 @@ def export(
         step(1, "Counting")
         result = compute(ctx, period, threshold=threshold)
         step(2, "Anonymising")
-        generated_at = (now or utcnow()).replace(microsecond=0)
+        generated_at = ctx.clock.utcnow().replace(microsecond=0)
         doc = document(ctx, result, fmt=fmt, generated_at=generated_at, incomplete=incomplete)
         step(3, "Writing files")
         contents = _render(doc, fmt, plan, generated_at)

@@ -154,7 +154,7 @@ def test_formula_text_is_neutralised_in_csv_and_never_a_formula_in_xlsx(
     assert lines[0].startswith("'=head")
     for line in lines[1:-1]:
         assert line.lstrip('"').startswith("'"), line
-    data = xlsx.render(doc, doc.manifest, returns.utcnow())
+    data = xlsx.render(doc, doc.manifest, sample.clock.utcnow())
     path = tmp_path / "t.xlsx"
     path.write_bytes(data)
     result = returns.export(sample, PERIOD, "xlsx", tmp_path / "real.xlsx")

@@ -16,6 +16,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+from caseapp.clock import FrozenClock
 from caseapp.services import returns
 from caseapp.services.context import Ctx
 from tests.export import return_sample
@@ -53,16 +54,18 @@ def as_json(value: object) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
 
 
-def test_csv_matches_golden(sample: Ctx, tmp_path: Path) -> None:
-    result = returns.export(sample, return_sample.PERIOD, "csv", tmp_path / "csv", now=NOW)
+def test_csv_matches_golden(sample: Ctx, tmp_path: Path, clock: FrozenClock) -> None:
+    clock.set_utc(NOW)
+    result = returns.export(sample, return_sample.PERIOD, "csv", tmp_path / "csv")
     for path in result.files:
         compare(f"csv/{path.name}", path.read_bytes().decode("utf-8"))
     manifest = json.loads(result.manifest.read_text("utf-8"))
     compare("csv/manifest.json", as_json(normalise_manifest(manifest, hashes=False)))
 
 
-def test_json_matches_golden(sample: Ctx, tmp_path: Path) -> None:
-    result = returns.export(sample, return_sample.PERIOD, "json", tmp_path / "r.json", now=NOW)
+def test_json_matches_golden(sample: Ctx, tmp_path: Path, clock: FrozenClock) -> None:
+    clock.set_utc(NOW)
+    result = returns.export(sample, return_sample.PERIOD, "json", tmp_path / "r.json")
     body = json.loads(result.target.read_text("utf-8"))
     normalise_manifest(body["manifest"], hashes=False)
     compare("return.json", as_json(body))
@@ -70,8 +73,9 @@ def test_json_matches_golden(sample: Ctx, tmp_path: Path) -> None:
     compare("return.manifest.json", as_json(normalise_manifest(manifest, hashes=True)))
 
 
-def test_xlsx_matches_golden_cell_by_cell(sample: Ctx, tmp_path: Path) -> None:
-    result = returns.export(sample, return_sample.PERIOD, "xlsx", tmp_path / "r.xlsx", now=NOW)
+def test_xlsx_matches_golden_cell_by_cell(sample: Ctx, tmp_path: Path, clock: FrozenClock) -> None:
+    clock.set_utc(NOW)
+    result = returns.export(sample, return_sample.PERIOD, "xlsx", tmp_path / "r.xlsx")
     book = openpyxl.load_workbook(result.target)
     cells: dict[str, list[list[object]]] = {}
     for sheet in book.worksheets:

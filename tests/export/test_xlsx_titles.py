@@ -8,6 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from caseapp.clock import FrozenClock
 from caseapp.services import returns
 from caseapp.services.context import Ctx
 from tests.export import return_sample
@@ -21,8 +22,9 @@ def sample(manager: Ctx) -> Ctx:
     return manager
 
 
-def test_title_rows_and_percent_format(sample: Ctx, tmp_path: Path) -> None:
-    result = returns.export(sample, return_sample.PERIOD, "xlsx", tmp_path / "r.xlsx", now=NOW)
+def test_title_rows_and_percent_format(sample: Ctx, tmp_path: Path, clock: FrozenClock) -> None:
+    clock.set_utc(NOW)
+    result = returns.export(sample, return_sample.PERIOD, "xlsx", tmp_path / "r.xlsx")
     book = openpyxl.load_workbook(result.target)
     start, end = return_sample.PERIOD.start.isoformat(), return_sample.PERIOD.end.isoformat()
     provider = str(book["manifest"]["A1"].value).rsplit(" · ", 1)[-1]

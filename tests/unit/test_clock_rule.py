@@ -98,10 +98,6 @@ def test_the_clock_module_is_where_the_clock_is_read() -> None:
 
 UI = ("screens", "modals", "widgets", "palette")
 
-# Another engineer's open change still reads `services.clock` here; it moves to `ctx.clock`
-# once that change is in.
-UI_PENDING = {"screens/returns.py"}
-
 
 def ui_clock_reads(source: str) -> list[tuple[int, str]]:
     """Every place in `source` that reads a clock other than the context's."""
@@ -139,19 +135,9 @@ def test_screens_forms_and_widgets_read_today_from_the_context() -> None:
     for package in UI:
         for path in sorted((ROOT / package).rglob("*.py")):
             relative = path.relative_to(ROOT).as_posix()
-            if relative in UI_PENDING:
-                continue
             for line, name in ui_clock_reads(path.read_text(encoding="utf-8")):
                 offences.append(f"caseapp/{relative}:{line}: {name}")
     assert offences == [], "read self.ctx.clock instead:\n" + "\n".join(offences)
-
-
-# Services that still take their own "now", with why.
-OWN_NOW_PENDING = {
-    # The return's golden files fix the export's timestamp; the returns module is another
-    # change in progress.
-    "services/returns.py:export",
-}
 
 
 def test_no_service_takes_a_today_of_its_own() -> None:
@@ -167,7 +153,6 @@ def test_no_service_takes_a_today_of_its_own() -> None:
                 continue
             names = [a.arg for a in node.args.posonlyargs + node.args.args]
             own = {a.arg for a in node.args.args + node.args.kwonlyargs} & {"today", "now"}
-            where = f"{relative}:{node.name}"
-            if names[:1] == ["ctx"] and own and where not in OWN_NOW_PENDING:
-                offences.append(f"caseapp/{where}({', '.join(sorted(own))})")
+            if names[:1] == ["ctx"] and own:
+                offences.append(f"caseapp/{relative}:{node.name}({', '.join(sorted(own))})")
     assert offences == [], "read ctx.clock instead:\n" + "\n".join(offences)
