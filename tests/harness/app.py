@@ -34,7 +34,7 @@ def make_app(ctx: Ctx, **options: Any) -> CaseApp:
     """
 
     def unlock_as_ctx(_path: Path, _username: str, _passphrase: str) -> UnlockOutcome:
-        return UnlockOutcome(Ctx(ctx.store.twin(), ctx.actor), 0)
+        return UnlockOutcome(Ctx(ctx.store.twin(), ctx.actor, ctx.clock), 0)
 
     return build_app(
         ctx.store.path, username=ctx.actor.username, unlock_fn=unlock_as_ctx, **options
