@@ -227,11 +227,14 @@ def leaves(conn: Connection, table: str, uid: str, name: str) -> list[Any]:
     return sorted(tops, key=lambda r: str(r[0]))
 
 
-def process(conn: Connection, *, emit: bool = True) -> int:
+def process(
+    conn: Connection, *, emit: bool = True, force: frozenset[tuple[str, int, str]] = frozenset()
+) -> int:
     """Stamp the pending row changes into the change log; return how many changes.
 
     With `emit=False` (while a bundle is applied, which logs what it applies itself) only the
-    uid mappings of deleted rows are dropped.
+    uid mappings of deleted rows are dropped. `force` names (table, rowid, field) writes to log
+    even when the value is unchanged: a conflict resolved by keeping the value shown here.
     """
     pending = conn.exec_driver_sql(
         "SELECT n, tbl, rid, op, old, new FROM sync_pending ORDER BY n"
@@ -259,7 +262,7 @@ def process(conn: Connection, *, emit: bool = True) -> int:
     out = _Out(known=_known_uids(conn, episodes))
     with remembering():
         for ep in episodes:
-            count += _emit(conn, out, me, ep, user, erased)
+            count += _emit(conn, out, me, ep, user, erased, force)
     for uid in sorted(erased):
         _log(out, me, user, "woman", uid, uid, "E", {})
         count += 1
@@ -337,7 +340,15 @@ def _log(
     return hlc
 
 
-def _emit(conn: Connection, out: _Out, me: Me, ep: Episode, user: str, erased: set[str]) -> int:
+def _emit(
+    conn: Connection,
+    out: _Out,
+    me: Me,
+    ep: Episode,
+    user: str,
+    erased: set[str],
+    force: frozenset[tuple[str, int, str]] = frozenset(),
+) -> int:
     spec = ep.spec
     if not ep.existed and not ep.alive:
         return 0
@@ -371,7 +382,9 @@ def _emit(conn: Connection, out: _Out, me: Me, ep: Episode, user: str, erased: s
         _log(out, me, user, spec.name, uid, owner_of(conn, spec, uid, wire), "I", wire)
         return 1
     before = to_wire(conn, spec, ep.before or {})
-    changed = {k: v for k, v in wire.items() if before.get(k) != v}
+    changed = {
+        k: v for k, v in wire.items() if before.get(k) != v or (spec.name, ep.rid, k) in force
+    }
     if not changed:
         return 0
     uid = row_uid(conn, spec, ep.rid, wire)

@@ -199,7 +199,9 @@ def resolve(ctx: Ctx, conflict_id: int, value: Any) -> None:
             f"UPDATE {quote(spec.name)} SET {quote(str(row[2]))} = ? WHERE rowid = ?",
             (local, rowid),
         )
-        capture.process(conn)
+        # Logged even when the value kept is the one shown here already: the write replaces
+        # every leaf, which is what closes the conflict on the other stores.
+        capture.process(conn, force=frozenset({(spec.name, rowid, str(row[2]))}))
         conn.exec_driver_sql(
             "UPDATE sync_conflict SET status = 'resolved', resolved_by = ? WHERE id = ?",
             (ctx.actor.username, conflict_id),
