@@ -49,8 +49,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"Creating a demo store of synthetic data at {path} ...")
         create_demo_store(path, seed=args.seed, size=args.size)
     print(f"Demo store: {path}")
-    print(f"  username:   {DEMO_USER}")
-    print(f"  passphrase: {DEMO_PASSPHRASE}")
+    print(f"  manager:    {DEMO_USER}")
+    print("  keyworkers: kw.amina, kw.beth")
+    print(f"  passphrase: {DEMO_PASSPHRASE} (the same for all three)")
+    print(f"  other commands: caseapp --store {path} ...")
     if args.create_only:
         return 0
     from caseapp.app import run_app

@@ -25,3 +25,15 @@ def test_quick_start_names_the_logins() -> None:
     quick = text[text.index("## Quick start") : text.index("## Using caseapp")]
     for needed in ("kw.amina", "demo-passphrase", "--store"):
         assert needed in quick, needed
+
+
+def test_demo_prints_every_login_and_the_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # What the quick start promises `make demo` prints (the store exists, so none is built).
+    store = tmp_path / "demo.db"
+    store.write_bytes(b"")
+    assert main(["demo", "--create-only", "--store", str(store)]) == 0
+    out = capsys.readouterr().out
+    for needed in ("demo", "kw.amina", "kw.beth", "demo-passphrase", f"--store {store}"):
+        assert needed in out, needed
