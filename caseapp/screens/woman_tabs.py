@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
@@ -39,6 +39,7 @@ from caseapp.services.contacts import ContactInfo
 from caseapp.services.validation import show_date
 from caseapp.services.women import age_on
 from caseapp.services.women_types import WomanRecord
+from caseapp.widgets.fast_table import share_width
 from caseapp.widgets.safe import safe
 
 
@@ -256,6 +257,29 @@ def describe_flags(record: WomanRecord) -> Text:
     return out or Text("No flags. Press f to raise one.")
 
 
+CONTACT_COLUMNS = (
+    ("Date", 10),
+    ("Time", 5),
+    ("Type", 13),
+    ("Attendance", 14),
+    ("Mins", 4),
+    ("By", 12),
+)
+"""Each contacts column's name and its width at 80 columns, as they have always been drawn."""
+CONTACT_GROW = (0, 0, 1, 1, 0, 4)
+"""How the columns a wider window adds are shared: most to who saw her, some to the labels."""
+
+
+def contact_widths(screen_width: int) -> tuple[int, ...]:
+    """The contacts columns' widths in a window `screen_width` wide (no cell is measured).
+
+    Only the columns beyond 80 are shared out, so at 80 the table is exactly as before.
+    """
+    widths = tuple(width for _name, width in CONTACT_COLUMNS)
+    room = sum(width + 2 for width in widths) + max(screen_width - 80, 0)
+    return share_width(widths, CONTACT_GROW, room)
+
+
 class ContactsView(Vertical):
     """Her contacts newest first; the highlighted contact's note shows below the table."""
 
@@ -275,6 +299,7 @@ class ContactsView(Vertical):
     def __init__(self) -> None:
         super().__init__(id="contacts-view")
         self.contacts: list[ContactInfo] = []
+        self._widths = contact_widths(80)
 
     def compose(self) -> ComposeResult:
         table: DataTable[Text | str] = DataTable(cursor_type="row", id="contacts-table")
@@ -283,20 +308,39 @@ class ContactsView(Vertical):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for name, width in (
-            ("Date", 10),
-            ("Time", 5),
-            ("Type", 13),
-            ("Attendance", 14),
-            ("Mins", 4),
-            ("By", 12),
-        ):
+        self._widths = contact_widths(self.app.size.width)
+        for (name, _width), width in zip(CONTACT_COLUMNS, self._widths, strict=True):
             table.add_column(name, width=width)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """A wider window shows longer labels and names whole (her contacts listed again)."""
+        widths = contact_widths(self.app.size.width)
+        if widths == self._widths:
+            return
+        table = self.query_one(DataTable)
+        row = table.cursor_row
+        self._fill(widths)
+        if self.contacts:
+            table.move_cursor(row=min(max(row, 0), len(self.contacts) - 1))
 
     def show_record(self, record: WomanRecord) -> None:
         """List her contacts."""
         self.contacts = list(record.contacts)
+        self._fill(contact_widths(self.app.size.width))
+        if not self.contacts:
+            self.query_one("#contact-note", Static).update("No contacts yet. Press c to log one.")
+        elif record.contact_count > len(self.contacts):
+            self.notify(
+                f"Showing the latest {len(self.contacts)} of {record.contact_count} contacts.",
+                markup=False,
+            )
+
+    def _fill(self, widths: tuple[int, ...]) -> None:
         table = self.query_one(DataTable)
+        if widths != self._widths:
+            self._widths = widths
+            for column, width in zip(table.ordered_columns, widths, strict=True):
+                column.width = width
         table.clear()
         for c in self.contacts:
             table.add_row(
@@ -305,15 +349,8 @@ class ContactsView(Vertical):
                 Text(label(ENGAGEMENT_TYPES, c.type)),
                 Text(label(ATTENDANCE, c.attendance)),
                 str(c.duration_minutes or ""),
-                safe(c.keyworker_name, limit=12),
+                safe(c.keyworker_name, limit=widths[5]),
                 key=str(c.id),
-            )
-        if not self.contacts:
-            self.query_one("#contact-note", Static).update("No contacts yet. Press c to log one.")
-        elif record.contact_count > len(self.contacts):
-            self.notify(
-                f"Showing the latest {len(self.contacts)} of {record.contact_count} contacts.",
-                markup=False,
             )
 
     @on(DataTable.RowHighlighted)

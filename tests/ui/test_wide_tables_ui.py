@@ -8,7 +8,10 @@ from typing import Any
 from textual.app import App
 
 from caseapp.screens.caseload import CaseloadScreen, column_widths
+from caseapp.screens.woman import open_woman_screen
+from caseapp.screens.woman_tabs import contact_widths
 from caseapp.services import hubs
+from caseapp.services.contacts import ContactInput, log_contact
 from caseapp.services.context import Ctx
 from caseapp.services.flags import raise_flag
 from caseapp.widgets.fast_table import share_width
@@ -79,10 +82,39 @@ async def test_home_shows_a_long_name_whole_in_a_wide_window(manager: Ctx) -> No
         assert LONG_NAME in drawn(app)
 
 
+async def test_her_contacts_show_labels_and_who_whole_in_a_wide_window(manager: Ctx) -> None:
+    woman = add_woman(manager)
+    log_contact(
+        manager,
+        woman.id,
+        ContactInput(type="peer_mentoring", attendance="cancelled_by_woman", duration_minutes=""),
+    )
+    app = make_app(manager)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        open_woman_screen(app, woman.id)
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        whole = ("Peer mentoring", "Cancelled by her", "Maria Manager")
+        narrow = contact_line(app)
+        assert not any(text in narrow for text in whole)  # cut at 80, as before
+        await pilot.resize_terminal(120, 30)
+        await settle(pilot)
+        wide = contact_line(app)
+        assert all(text in wide for text in whole)
+
+
+def contact_line(app: App[Any]) -> str:
+    """The contact's line in the table as drawn (her name is also in the title bar)."""
+    return next(line for line in drawn(app).splitlines() if "10:30" in line)
+
+
 def test_widths_follow_the_window_not_the_cells() -> None:
     # 80 columns: exactly today's widths; wider: the spare goes to name, hub and flags.
     assert column_widths(80) == (14, 16, 8, 8, 12, 8)
     assert column_widths(120) == (14, 36, 8, 23, 12, 13)
     assert sum(w + 2 for w in column_widths(157)) == 157 - 2
     assert share_width((4, 4), (1, 2), 20) == (6, 10)
+    assert contact_widths(80) == (10, 5, 13, 14, 4, 12)
     assert share_width((4, 4), (1, 1), 10) == (4, 4)
