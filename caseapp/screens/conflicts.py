@@ -88,8 +88,8 @@ class ConflictsScreen(CaseScreen):
     def on_mount(self) -> None:
         table = self.query_one("#conflicts-table", FastTable)
         table.add_column("#", key="id", width=4)
-        table.add_column("Reference", key="reference", width=16)
-        table.add_column("What", key="what", width=24)
+        table.add_column("Woman", key="woman", width=20)
+        table.add_column("What", key="what", width=20)
         table.add_column("Values", key="values", width=26)
         table.focus()
         self.load()
@@ -111,8 +111,8 @@ class ConflictsScreen(CaseScreen):
             values = " / ".join(side[0] for side in c.sides)
             cells = (
                 Text(str(c.id)),
-                safe(c.reference, limit=16),
-                safe(c.what, limit=24),
+                safe(c.name or c.reference, limit=20),
+                safe(c.what, limit=20),
                 safe(values, limit=26),
             )
             rows.append((str(c.id), cells))
@@ -146,8 +146,11 @@ class ConflictsScreen(CaseScreen):
             return
         line = Text(f"#{conflict.id} ", style="bold")
         line.append_text(safe(conflict.reference, limit=20, style="bold"))
-        line.append(f" · {conflict.what} · before both: ")
-        line.append_text(safe(conflict.before, limit=30))
+        if conflict.name:
+            line.append(" ")
+            line.append_text(safe(conflict.name, limit=24))
+        line.append(f" · {conflict.what} · before: ")
+        line.append_text(safe(conflict.before, limit=20))
         before.update(line)
         for n, box in enumerate(boxes, start=1):
             if n > len(conflict.sides):

@@ -326,7 +326,7 @@ class HomeScreen(CaseScreen):
         text = Text("Sync", style="bold")
         if state.can_sync:
             text.append(" with ")
-            text.append_text(safe(", ".join(state.peers) or "no one", limit=30))
+            text.append_text(safe(", ".join(state.peers) or "no one", limit=24))
             text.append(f" · last {state.last_exchange or 'never'}")
         count = state.open_conflicts
         text.append(" · ")
@@ -334,7 +334,8 @@ class HomeScreen(CaseScreen):
             f"{count} open conflict{'s' if count != 1 else ''}",
             style="bold yellow" if count else "",
         )
-        keys = "   s sync now  o conflicts" if state.can_sync else "   o conflicts"
+        # One line at 80 columns: the keys in short.
+        keys = " · s sync, o conflicts" if state.can_sync else " · o conflicts"
         text.append(keys, style="dim")
         line.update(text)
 

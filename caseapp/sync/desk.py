@@ -15,6 +15,7 @@ from caseapp.errors import NotFound, PermissionDenied, ValidationError
 from caseapp.models import Setting
 from caseapp.services import audit
 from caseapp.services.context import Ctx
+from caseapp.services.recording import name_of
 from caseapp.sync import exchange, review
 from caseapp.sync.capture import load_me
 
@@ -45,7 +46,7 @@ class SyncState:
     can_sync: bool  # whether she may run `sync now` here
     role: str  # "centre", "hub" or "" (not syncing)
     peers: tuple[str, ...]
-    last_exchange: str  # local "dd/mm/yyyy HH:MM", or "" for never
+    last_exchange: str  # local "dd/mm HH:MM" (short: it shares a line), or "" for never
     folder: str
     open_conflicts: int  # those she may see
 
@@ -84,6 +85,7 @@ class ConflictView:
 
     id: int
     reference: str
+    name: str  # hers, as the app shows it ("" for a group session or activity)
     what: str  # "her record: phone"
     before: str  # the value before both edits, shown
     sides: tuple[tuple[str, str, str], ...]  # (value shown, author, local time)
@@ -95,10 +97,10 @@ def show_value(value: Any) -> str:
     return "(empty)" if value in (None, "") else str(value)
 
 
-def local_time(iso: str) -> str:
+def local_time(iso: str, shape: str = "%d/%m/%Y %H:%M") -> str:
     """An ISO UTC time as local day and time."""
     try:
-        return datetime.fromisoformat(iso).astimezone().strftime("%d/%m/%Y %H:%M")
+        return datetime.fromisoformat(iso).astimezone().strftime(shape)
     except ValueError:
         return iso
 
@@ -136,7 +138,7 @@ def state(ctx: Ctx) -> SyncState:
         _may_sync(ctx, role),
         role,
         tuple(p.name for p in status.peers if not p.revoked),
-        local_time(max(stamps)) if stamps else "",
+        local_time(max(stamps), "%d/%m %H:%M") if stamps else "",
         folder(ctx),
         len(review.conflicts(ctx)),
     )
@@ -190,10 +192,11 @@ def sync_now(ctx: Ctx) -> SyncOutcome:
     )
 
 
-def _view(c: review.Conflict) -> ConflictView:
+def _view(c: review.Conflict, names: dict[str, str]) -> ConflictView:
     return ConflictView(
         c.id,
         c.reference,
+        names.get(c.reference, ""),
         f"{TABLE_TITLES.get(c.table, c.table)}: {c.field.replace('_', ' ')}",
         show_value(c.ancestor),
         tuple((show_value(s.value), s.user, local_time(s.at)) for s in c.sides),
@@ -205,7 +208,19 @@ def conflicts(ctx: Ctx) -> list[ConflictView]:
     """The open conflicts she may see (none where nothing syncs)."""
     if not _syncs(ctx):
         return []
-    return [_view(c) for c in review.conflicts(ctx)]
+    found = review.conflicts(ctx)
+    refs = sorted({c.reference for c in found if c.reference})
+    names: dict[str, str] = {}
+    if refs:
+        marks = ",".join("?" for _ in refs)
+        with ctx.read() as session:
+            rows = session.connection().exec_driver_sql(
+                "SELECT reference, first_name, last_name, preferred_name FROM woman "
+                f"WHERE reference IN ({marks})",
+                tuple(refs),
+            )
+            names = {str(r[0]): name_of(str(r[1]), str(r[2]), str(r[3]), str(r[0])) for r in rows}
+    return [_view(c, names) for c in found]
 
 
 def conflicts_about(ctx: Ctx, reference: str) -> int:
