@@ -198,12 +198,13 @@ class CaseloadScreen(CaseScreen):
         # Only on a resize, never per keystroke: new widths mean every woman's cells are
         # cut again, so the kept cells go and the rows shown are rebuilt once.
         widths = column_widths(screen_width)
-        if widths == self._widths:
-            return
+        table = self.query_one(FastTable)
+        if widths == self._widths or not table.columns:
+            return  # unchanged, or not mounted yet (mounting reads the window's width)
         self._widths = widths
         self._cells.clear()
         rows = self._rows(self.page.rows) if self.page is not None else []
-        self.query_one(FastTable).set_widths(widths, rows)
+        table.set_widths(widths, rows)
 
     # -- searching -----------------------------------------------------------------------
 

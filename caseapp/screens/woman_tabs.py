@@ -315,9 +315,9 @@ class ContactsView(Vertical):
     def on_resize(self, event: events.Resize) -> None:
         """A wider window shows longer labels and names whole (her contacts listed again)."""
         widths = contact_widths(self.app.size.width)
-        if widths == self._widths:
-            return
         table = self.query_one(DataTable)
+        if widths == self._widths or not table.columns:
+            return  # unchanged, or not mounted yet (mounting reads the window's width)
         row = table.cursor_row
         self._fill(widths)
         if self.contacts:
