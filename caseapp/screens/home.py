@@ -323,13 +323,11 @@ class HomeScreen(CaseScreen):
                 Text("Sync: this store does not sync (caseapp sync enrol adds a hub)", style="dim")
             )
             return
-        text = Text("Sync", style="bold")
+        text = Text("Sync: ", style="bold")
         if state.can_sync:
-            text.append(" with ")
             text.append_text(safe(", ".join(state.peers) or "no one", limit=24))
-            text.append(f" · last {state.last_exchange or 'never'}")
+            text.append(f" · last {state.last_exchange or 'never'} · ")
         count = state.open_conflicts
-        text.append(" · ")
         text.append(
             f"{count} open conflict{'s' if count != 1 else ''}",
             style="bold yellow" if count else "",

@@ -95,7 +95,7 @@ async def test_sync_now_asks_for_the_folder_once_then_syncs(tmp_path: Path) -> N
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await unlock(pilot)
         line = screen_text(app)
-        assert "Sync with centre · last never · 0 open conflicts" in line
+        assert "Sync: centre · last never · 0 open conflicts" in line
         assert "s sync, o conflicts" in line and "Sync now" in offered(app)
 
         await pilot.press("s")
