@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from caseapp.errors import NotFound, PassphraseIncorrect, PermissionDenied
 from caseapp.models import User
-from caseapp.services import caseload, contacts, users, women
+from caseapp.services import audit, caseload, contacts, users, women
 from caseapp.services.context import Ctx
 from caseapp.services.women_types import ReferralInput, WomanInput
 from caseapp.store.pgstore import PgStore, is_pg_url, open_pg_store
@@ -102,3 +102,5 @@ def test_the_services_audit_entries_are_the_servers(sign_in: Callable[[str], Ctx
             session.connection().exec_driver_sql("SELECT * FROM caseapp_audit_verify()").one()
         )
     assert bad is None and checked >= 3  # her woman, her referral (rows) and the service's entry
+    report = audit.verify_chain(maria.store)  # the services' check asks the server
+    assert report.ok and report.checked == checked
