@@ -39,6 +39,17 @@ def name_width(screen_width: int) -> int:
     return NAME_WIDTH + max(screen_width - 80, 0) // 2
 
 
+def menu_lines(items: list[str], width: int) -> str:
+    """The menu's items packed into lines `width` wide, no item split across two lines."""
+    lines: list[str] = []
+    for item in items:
+        if lines and len(lines[-1]) + 3 + len(item) <= width:
+            lines[-1] += "   " + item
+        else:
+            lines.append(item)
+    return "\n".join(lines)
+
+
 SYNC_HELP = (
     "Where this store syncs with the centre or its hubs, the sync line says when it last "
     "exchanged and how many conflicts are open: **s** syncs now through the folder chosen "
@@ -135,6 +146,7 @@ class HomeScreen(CaseScreen):
         self.keyworker_name = ""
         self.waiting: Waiting | None = None
         self._name_width = NAME_WIDTH
+        self._menu: list[str] = []
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Dim destinations the actor's role cannot open; k is for managers."""
@@ -161,9 +173,10 @@ class HomeScreen(CaseScreen):
             (f" ({label(ROLES, actor.role)})", ""),
         )
         yield Static(greeting, id="home-greeting")
-        menu = [f"{d.key} {d.title}" for d in DESTINATIONS if actor.role in d.roles]
-        if menu:
-            yield Static("   ".join(menu), id="home-menu", markup=False)
+        self._menu = [f"{d.key} {d.title}" for d in DESTINATIONS if actor.role in d.roles]
+        if self._menu:
+            text = menu_lines(self._menu, self.app.size.width - 2)  # inside its padding
+            yield Static(text, id="home-menu", markup=False)
         yield Static("", id="home-scope")
         yield OptionList(id="home-waiting")
         yield Static("", id="home-sync")
@@ -208,6 +221,9 @@ class HomeScreen(CaseScreen):
         self._fit(event.size.width)
 
     def _fit(self, screen_width: int) -> None:
+        if self._menu:
+            menu = self.query_one("#home-menu", Static)
+            menu.update(menu_lines(self._menu, screen_width - 2))
         width = name_width(screen_width)
         if width != self._name_width:
             self._name_width = width

@@ -8,6 +8,7 @@ from typing import Any
 from textual.app import App
 
 from caseapp.screens.caseload import CaseloadScreen, column_widths
+from caseapp.screens.home import menu_lines
 from caseapp.screens.woman import open_woman_screen
 from caseapp.screens.woman_tabs import contact_widths
 from caseapp.services import hubs
@@ -80,6 +81,8 @@ async def test_home_shows_a_long_name_whole_in_a_wide_window(manager: Ctx) -> No
         await pilot.resize_terminal(120, 30)
         await settle(pilot)
         assert LONG_NAME in drawn(app)
+        # The menu above is packed item by item: no item is split across two lines.
+        assert "d Subject requests" in drawn(app)
 
 
 async def test_her_contacts_show_labels_and_who_whole_in_a_wide_window(manager: Ctx) -> None:
@@ -117,4 +120,5 @@ def test_widths_follow_the_window_not_the_cells() -> None:
     assert sum(w + 2 for w in column_widths(157)) == 157 - 2
     assert share_width((4, 4), (1, 2), 20) == (6, 10)
     assert contact_widths(80) == (10, 5, 13, 14, 4, 12)
+    assert menu_lines(["a Aa", "b Bb", "c Cc"], 11) == "a Aa   b Bb\nc Cc"
     assert share_width((4, 4), (1, 1), 10) == (4, 4)
