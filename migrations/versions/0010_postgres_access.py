@@ -222,6 +222,22 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 $$
 """
 
+# The duplicate check across caseloads: references only (as the warning shows on SQLite), for
+# the same folded names in either order and, when given, the same date of birth. Never names:
+# a login could otherwise list every woman born on a day.
+POSSIBLE_DUPLICATES = """
+CREATE FUNCTION public.caseapp_possible_duplicates(
+    f text, l text, born date, exclude integer
+) RETURNS SETOF text
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT w.reference FROM public.woman AS w
+    WHERE ((w.first_norm = f AND w.last_norm = l) OR (w.first_norm = l AND w.last_norm = f))
+      AND (born IS NULL OR w.date_of_birth = born)
+      AND (exclude IS NULL OR w.id <> exclude)
+    ORDER BY w.reference
+$$
+"""
+
 ROW_TRIGGER = """
 CREATE FUNCTION caseapp_private.audit_row() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -279,6 +295,7 @@ def _row_security(owner: str) -> None:
     for sql, signature in (
         (MY_WOMEN_FN, "caseapp_my_women()"),
         (WOMAN_REFERENCE, "caseapp_woman_reference(integer)"),
+        (POSSIBLE_DUPLICATES, "caseapp_possible_duplicates(text, text, date, integer)"),
     ):
         _exec(sql)
         _exec(f"REVOKE ALL ON FUNCTION public.{signature} FROM PUBLIC")
@@ -355,6 +372,7 @@ def downgrade() -> None:
     _exec("DROP FUNCTION IF EXISTS public.caseapp_latest_reference(text)")
     _exec("DROP FUNCTION IF EXISTS public.caseapp_my_women()")
     _exec("DROP FUNCTION IF EXISTS public.caseapp_woman_reference(integer)")
+    _exec("DROP FUNCTION IF EXISTS public.caseapp_possible_duplicates(text, text, date, integer)")
     _exec("DROP SCHEMA IF EXISTS caseapp_private CASCADE")
     _exec(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {STAFF}, {ADMIN}")
     _exec(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {STAFF}, {ADMIN}")
