@@ -11,6 +11,7 @@ rekeying, twins) refuses with a clear message.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,6 +39,10 @@ def pg_engine(url: str, username: str | None = None, passphrase: str | None = No
 
     The login's name and passphrase are set on the URL object, never spliced into text.
     """
+    if importlib.util.find_spec("psycopg") is None:
+        raise StoreNotFound(
+            "A PostgreSQL store needs the psycopg driver: install caseapp[postgresql]."
+        )
     parsed = make_url(url).set(drivername="postgresql+psycopg")
     if username is not None:
         parsed = parsed.set(username=username, password=passphrase)
