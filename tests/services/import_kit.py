@@ -15,7 +15,7 @@ from caseapp.services.context import Ctx
 from caseapp.services.interchange.load import run_import
 from caseapp.services.interchange.report import ImportReport
 from caseapp.store.store import Store
-from tests.harness.clock import TODAY
+from tests.harness.clock import TODAY as TODAY  # re-exported for the import tests
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "interchange"
 VALID = FIXTURES / "valid"
@@ -89,8 +89,7 @@ def copy_valid(folder: Path) -> Path:
 
 
 def run(ctx: Ctx, path: Path, **kwargs: Any) -> ImportReport:
-    """Import with the tests' fixed today."""
-    kwargs.setdefault("today", TODAY)
+    """Import on the tests' frozen clock (the autouse `clock` fixture sets the day)."""
     return run_import(ctx, path, **kwargs)
 
 
