@@ -89,9 +89,13 @@ def test_calibration_is_above_the_floor_and_costs_real_time() -> None:
     params = calibrate()
     assert params.memory_kib >= 64 * 1024
     assert params.iterations >= MIN_ITERATIONS and params.lanes == 4
+    # Wall time is not compared with a fixed figure: calibration on a loaded machine (CI beside
+    # other work) measures slow probes and rightly picks less, so a later quiet derivation can
+    # take under the target. What must hold whatever the load: the work is at least the floor
+    # (64 MiB x MIN_ITERATIONS), and one derivation is a real cost, not a no-op.
+    assert params.memory_kib * params.iterations >= 64 * 1024 * MIN_ITERATIONS
     started = time.perf_counter()
     derive("a passphrase", os.urandom(16), params)
     elapsed = time.perf_counter() - started
-    # Only the lower bound is firm: a loaded machine is slower, never faster.
-    assert elapsed >= 0.3, f"calibrated KDF took {elapsed:.2f} s: too cheap to slow a guesser"
-    assert elapsed < 5.0
+    assert elapsed > 0.02, f"calibrated KDF took {elapsed:.3f} s: no real work was done"
+    assert elapsed < 10.0
