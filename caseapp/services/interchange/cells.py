@@ -190,33 +190,6 @@ class Cells:
 
 _need_area = Cells.code(C.NEED_AREAS, "need area")
 
-# The reference each parent file gives its rows.
-_KEYS = {"women": "woman_ref", "group_sessions": "session_ref"}
-
-# Free text is rarely repeated, so it is not memoised (the memo would hold every note).
-_FREE_TEXT = frozenset(
-    (
-        "first_name", "last_name", "preferred_name", "phone", "safe_contact_note", "note",
-        "reason", "clear_reason", "description", "title", "recorded_at",
-    )
-)  # fmt: skip
-
-# Defaults for optional columns that the contract gives one.
-_DEFAULTS = {
-    ("group_sessions", "status"): "held",
-    ("group_sessions", "anonymous_attendees"): 0,
-    ("group_attendance", "attendance"): "attended",
-    ("activities", "sessions"): 1,
-    ("activities", "participants"): 0,
-}
-# Text columns keep "" for empty; other columns keep None.
-_TEXT_COLUMNS = frozenset(
-    (
-        "first_name", "last_name", "preferred_name", "phone", "safe_contact_note", "note",
-        "need_areas", "reason", "clear_reason", "description",
-    )
-)  # fmt: skip
-
 
 def column_converters(cells: Cells, table: str) -> dict[str, Callable[[str], Any]]:
     """Column name to converter for one table."""
