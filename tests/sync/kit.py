@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from caseapp.services import users
+from caseapp.models import Woman
+from caseapp.services import audit, users
 from caseapp.services.context import Actor, Ctx
 from caseapp.store.keyslots import FAST_KDF
 from caseapp.store.store import Store, create_store
@@ -94,3 +95,21 @@ def local_id(ctx: Ctx, reference: str) -> int:
             .exec_driver_sql("SELECT id FROM woman WHERE reference = ?", (reference,))
             .one()[0]
         )
+
+
+def set_phone(ctx: Ctx, woman_id: int, phone: str) -> None:
+    """Change her phone as an edit on `ctx`'s store would (audited, so captured)."""
+    with ctx.write() as session:
+        woman = session.get(Woman, woman_id)
+        assert woman is not None
+        woman.phone = phone
+        session.add(woman)
+        audit.record(session, ctx, "woman_changed", subject_id=woman_id, fields=["phone"])
+
+
+def phone(ctx: Ctx, reference: str) -> str:
+    """Her phone on `ctx`'s store."""
+    with ctx.read() as session:
+        woman = session.get(Woman, local_id(ctx, reference))
+        assert woman is not None
+        return woman.phone

@@ -4,29 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from caseapp.models import Woman
-from caseapp.services import audit
-from caseapp.services.context import Ctx
 from caseapp.sync import review
 from tests.harness.clock import fixed_clock  # noqa: F401
 from tests.harness.women import add_woman
-from tests.sync.kit import centre, enrol_hub, local_id, open_conflicts, sync
-
-
-def _set_phone(ctx: Ctx, woman_id: int, phone: str) -> None:
-    with ctx.write() as session:
-        woman = session.get(Woman, woman_id)
-        assert woman is not None
-        woman.phone = phone
-        session.add(woman)
-        audit.record(session, ctx, "woman_changed", subject_id=woman_id, fields=["phone"])
-
-
-def _phone(ctx: Ctx, reference: str) -> str:
-    with ctx.read() as session:
-        woman = session.get(Woman, local_id(ctx, reference))
-        assert woman is not None
-        return woman.phone
+from tests.sync.kit import centre, enrol_hub, local_id, open_conflicts, phone, set_phone, sync
 
 
 def test_resolution_travels_and_closes_the_conflict(tmp_path: Path) -> None:
@@ -34,8 +15,8 @@ def test_resolution_travels_and_closes_the_conflict(tmp_path: Path) -> None:
     jane = add_woman(kw, "Jane", "Smith")
     hub = enrol_hub(mgr, tmp_path, ["kw"])["kw"]
     folder = tmp_path / "usb"
-    _set_phone(mgr, jane.id, "0700 111111")
-    _set_phone(hub, local_id(hub, jane.reference), "0700 222222")
+    set_phone(mgr, jane.id, "0700 111111")
+    set_phone(hub, local_id(hub, jane.reference), "0700 222222")
     for _ in range(2):
         sync(hub, folder)
         sync(mgr, folder)
@@ -46,7 +27,7 @@ def test_resolution_travels_and_closes_the_conflict(tmp_path: Path) -> None:
     assert (conflict.table, conflict.field) == ("woman", "phone")
     assert {s.user for s in conflict.sides} == {"mgr", "kw"}
     assert {s.value for s in conflict.sides} == {"0700 111111", "0700 222222"}
-    assert _phone(mgr, jane.reference) == _phone(hub, jane.reference) == conflict.current
+    assert phone(mgr, jane.reference) == phone(hub, jane.reference) == conflict.current
 
     review.resolve(hub, conflict.id, "0700 111111")
     assert open_conflicts(hub.store) == set()
@@ -54,7 +35,7 @@ def test_resolution_travels_and_closes_the_conflict(tmp_path: Path) -> None:
         sync(hub, folder)
         sync(mgr, folder)
     assert open_conflicts(mgr.store) == set()
-    assert _phone(mgr, jane.reference) == _phone(hub, jane.reference) == "0700 111111"
+    assert phone(mgr, jane.reference) == phone(hub, jane.reference) == "0700 111111"
     with hub.read() as session:
         actions = [
             str(r[0]) for r in session.connection().exec_driver_sql("SELECT action FROM auditevent")

@@ -8,8 +8,7 @@ from pathlib import Path
 from caseapp.sync import review
 from tests.harness.clock import fixed_clock  # noqa: F401
 from tests.harness.women import add_woman
-from tests.sync.kit import centre, enrol_hub, local_id, open_conflicts, sync
-from tests.sync.test_resolve import _phone, _set_phone
+from tests.sync.kit import centre, enrol_hub, local_id, open_conflicts, phone, set_phone, sync
 
 
 def test_keeping_the_value_shown_here_travels(tmp_path: Path) -> None:
@@ -17,13 +16,13 @@ def test_keeping_the_value_shown_here_travels(tmp_path: Path) -> None:
     jane = add_woman(kw, "Jane", "Smith")
     hub = enrol_hub(mgr, tmp_path, ["kw"])["kw"]
     folder = tmp_path / "usb"
-    _set_phone(mgr, jane.id, "0700 111111")
-    _set_phone(hub, local_id(hub, jane.reference), "0700 222222")
+    set_phone(mgr, jane.id, "0700 111111")
+    set_phone(hub, local_id(hub, jane.reference), "0700 222222")
     for _ in range(2):
         sync(hub, folder)
         sync(mgr, folder)
     conflict = review.conflicts(hub)[0]
-    shown = _phone(hub, jane.reference)
+    shown = phone(hub, jane.reference)
     assert shown == conflict.current
 
     review.resolve(hub, conflict.id, shown)
@@ -32,4 +31,4 @@ def test_keeping_the_value_shown_here_travels(tmp_path: Path) -> None:
         sync(hub, folder)
         sync(mgr, folder)
     assert open_conflicts(mgr.store) == set()
-    assert _phone(mgr, jane.reference) == _phone(hub, jane.reference) == shown
+    assert phone(mgr, jane.reference) == phone(hub, jane.reference) == shown

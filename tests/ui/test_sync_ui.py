@@ -13,37 +13,17 @@ from typing import Any
 from caseapp.modals.conflict_value_form import ConflictValueForm
 from caseapp.modals.help import HelpModal
 from caseapp.modals.sync_folder_form import SyncFolderForm
-from caseapp.models import Woman
 from caseapp.palette.actions import CaseCommands
 from caseapp.screens.conflicts import ConflictsScreen
 from caseapp.screens.woman import WomanScreen
-from caseapp.services import audit
 from caseapp.services.context import Ctx
 from caseapp.sync import desk, review
 from tests.harness.app import make_app, notices, screen_text, settle, type_text, unlock
 from tests.harness.clock import fixed_clock  # noqa: F401 (autouse: today is 24/11/2026)
 from tests.harness.women import add_woman
-from tests.sync.kit import centre, enrol_hub, local_id, sync
+from tests.sync.kit import centre, enrol_hub, local_id, phone, set_phone, sync
 
 SIZE = (80, 24)
-
-
-def set_phone(ctx: Ctx, woman_id: int, phone: str) -> None:
-    """Change her phone as an edit on `ctx`'s store would (audited, so captured)."""
-    with ctx.write() as session:
-        woman = session.get(Woman, woman_id)
-        assert woman is not None
-        woman.phone = phone
-        session.add(woman)
-        audit.record(session, ctx, "woman_changed", subject_id=woman_id, fields=["phone"])
-
-
-def phone(ctx: Ctx, reference: str) -> str:
-    """Her phone on `ctx`'s store."""
-    with ctx.read() as session:
-        woman = session.get(Woman, local_id(ctx, reference))
-        assert woman is not None
-        return woman.phone
 
 
 def with_conflict(tmp_path: Path) -> tuple[Ctx, Ctx, Ctx, str]:
