@@ -81,6 +81,8 @@ class UnlockScreen(CaseScreen):
         self._message = ""
         self._paused_until = 0.0
         self._countdown: Timer | None = None
+        # Each message shown bumps this, so a late in-use check never hides a newer message.
+        self._said = 0
 
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="unlock-box") as box:
@@ -115,14 +117,20 @@ class UnlockScreen(CaseScreen):
     def _warn_if_in_use(self) -> None:
         # Tell a second instance at once, not only after a passphrase has been typed. A lock
         # of this app may still be closing the store in its worker: that is not another window.
+        said_before = self._said
         self.case_app.lock_finished.wait(timeout=120)
         from caseapp.services.session import store_availability
 
         problem = store_availability(self.store_path)
         if problem:
-            self.app.call_from_thread(self._say, problem)
+            self.app.call_from_thread(self._say_unless_superseded, problem, said_before)
+
+    def _say_unless_superseded(self, message: str, said_before: int) -> None:
+        if self._said == said_before:
+            self._say(message)
 
     def _say(self, message: str) -> None:
+        self._said += 1
         self.query_one("#unlock-message", Static).update(safe(message))
 
     @on(Input.Submitted, "#username")

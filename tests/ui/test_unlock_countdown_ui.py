@@ -19,6 +19,7 @@ async def test_the_pause_ticks_down_to_a_new_try(manager: Ctx, clock: FrozenCloc
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
         assert isinstance(screen, UnlockScreen)
+        await settle(pilot)
         wrong = "Username or passphrase incorrect. Unlocking is paused for 30 s."
         screen.post_message(UnlockScreen.UnlockFailed(wrong))
         await settle(pilot)
@@ -35,3 +36,20 @@ async def test_the_pause_ticks_down_to_a_new_try(manager: Ctx, clock: FrozenCloc
         clock.advance(timedelta(seconds=1))
         screen.tick_countdown()
         assert _said(screen) == "Too many failed attempts: try again in 59 s."
+
+
+async def test_a_late_in_use_check_does_not_hide_a_newer_message(manager: Ctx) -> None:
+    """The check for another window runs in a thread; if it answers after a failed unlock,
+    the failure stays on screen (the test's own handle holds the lock, so the check finds it)."""
+    app = make_app(manager)
+    app.lock_finished.clear()  # hold the in-use check until the failure has been shown
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, UnlockScreen)
+        await pilot.pause()
+        wrong = "Username or passphrase incorrect."
+        screen.post_message(UnlockScreen.UnlockFailed(wrong))
+        await pilot.pause()
+        app.lock_finished.set()
+        await settle(pilot)
+        assert _said(screen) == wrong
