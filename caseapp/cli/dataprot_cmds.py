@@ -173,6 +173,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
             f"  {n} {'woman' if n == 1 else 'women'} erased after this backup was taken "
             f"{'was' if n == 1 else 'were'} erased again before the store could be opened"
         )
+    if report.superseded:
+        print(
+            f"  the store at {report.superseded} is now an older copy of this one: this computer "
+            "refuses to open it unless a manager accepts it with --accept-older"
+        )
     return 0
 
 

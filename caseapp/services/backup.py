@@ -447,6 +447,7 @@ class RestoreReport:
     audit_seq: int
     reerased: tuple[str, ...] = ()  # women erased after the backup, erased again
     replaced_audit_seq: int = 0  # the replaced store's audit head, recorded in the log
+    superseded: str = ""  # another folder holding this store, now an older copy of it
 
 
 def restore(
@@ -496,6 +497,7 @@ def restore(
                 raise StoreDamaged("The backup's manifest has been altered: nothing was changed.")
             _check_restored_copy(db, key, manifest)
             replaced = restore_history.replaced(target, key_file.store_id)
+            superseded = restore_history.elsewhere(target, key_file.store_id)
             seq, again = _record_restore(
                 db, key, slot.user_id, slot.username, file, manifest, replaced, target
             )
@@ -509,6 +511,7 @@ def restore(
         seq,
         again,
         int(replaced.audit_head.get("seq", 0)),
+        superseded,
     )
 
 

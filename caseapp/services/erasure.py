@@ -220,8 +220,9 @@ def erase_women(ctx: Ctx, references: Sequence[str], *, reason: str, **extra: An
             "nothing was erased."
         ) from exc
     kf = ctx.store.key_file
-    where = generations.place(kf.store_id, ctx.store.path)
-    generations.record(where, ctx.store.generation, kf.generation, kf.erasures)
+    generations.record(
+        kf.store_id, ctx.store.generation, kf.generation, kf.erasures, at=ctx.store.path
+    )
     scrubbed = scrub(ctx.store)
     return ErasureResult(refs, tuple(sorted(totals.items())), scrubbed)
 

@@ -30,7 +30,7 @@ def replaced(target: Path, store_id: str) -> Replaced:
     tombstone key, so an added one can erase no one, and what this computer saw is added.
     Users removed since the backup are taken from both too.
     """
-    was = generations.seen(generations.place(store_id, target))
+    was = generations.seen(store_id)  # in any folder: a restore elsewhere undoes nothing either
     erasures = set(was.erasures)
     removed = set(was.removed)
     head: dict[str, Any] = {}
@@ -45,3 +45,12 @@ def replaced(target: Path, store_id: str) -> Replaced:
         head = dict(old.audit_head)
         keys_generation = max(keys_generation, old.generation)
     return Replaced(keys_generation, was.store, head, frozenset(erasures), frozenset(removed))
+
+
+def elsewhere(target: Path, store_id: str) -> str:
+    """Another folder where this computer last opened the store, if it is still there: once
+    the restore has moved the generations on, the store there is an older copy."""
+    at = generations.last_opened_at(store_id)
+    if not at or at == str(Path(target).resolve()) or not Path(at).exists():
+        return ""
+    return at

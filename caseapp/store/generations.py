@@ -1,10 +1,12 @@
 """Generations: the store and its key file only ever move forward, and this computer knows.
 
 The store keeps a generation in its settings, raised at every unlock; the key file's grows at
-every save. This computer records the highest of each it has seen per store (by store id) in
-the user's state folder, outside both files, with the erasure digests it has seen. Putting
-back an older store or key file (so that a changed passphrase works again, a removed user is
-back, or an erasure is undone) is then refused, naming both generations; a manager may
+every save. This computer records the highest of each it has seen per store in the user's
+state folder, outside both files, with the erasure digests it has seen. The record is kept by
+the store's identity (the random id in its key file, bound into every key slot), not by where
+it lives, so an older copy is noticed wherever it is put: back in its folder or in another.
+Putting back an older store or key file (so that a changed passphrase works again, a removed
+user is back, or an erasure is undone) is then refused, naming both generations; a manager may
 accept it explicitly, which is audited and moves both generations past what was seen.
 """
 
@@ -61,43 +63,75 @@ def _load_all() -> dict[str, Any]:
 
 
 def place(store_id: str, path: Path) -> str:
-    """What the record is kept by: the store's id and where it lives. A copy of a store in
-    another folder is another place (a backup restored elsewhere, a test's copy); an older
-    copy put back where the store was is what must be noticed."""
+    """How records were kept before they were kept by store id: the id and the folder. Such
+    records still count for their store, wherever it is opened now."""
     return f"{store_id} {Path(path).resolve()}"
 
 
-def seen(where: str) -> Seen:
-    """What this computer has seen of a store at a place (nothing yet: zeros)."""
-    entry = _load_all().get(where)
-    if not isinstance(entry, dict):
-        return Seen()
+def _entry(raw: Any) -> tuple[Seen, str]:
+    """One record as read from the file (a damaged one: nothing seen)."""
+    if not isinstance(raw, dict):
+        return Seen(), ""
     try:
         return Seen(
-            int(entry.get("store", 0)),
-            int(entry.get("keys", 0)),
-            [str(e) for e in entry.get("erasures", [])],
-            [int(u) for u in entry.get("removed", [])],
-        )
+            int(raw.get("store", 0)),
+            int(raw.get("keys", 0)),
+            [str(e) for e in raw.get("erasures", [])],
+            [int(u) for u in raw.get("removed", [])],
+        ), str(raw.get("at", ""))
     except (TypeError, ValueError):
-        return Seen()
+        return Seen(), ""
+
+
+def _merged(data: dict[str, Any], store_id: str) -> tuple[Seen, str, list[str]]:
+    """What this computer has seen of a store: its own record joined with every record kept
+    per folder before; where it was last opened; and the keys of those older records."""
+    own, at = _entry(data.get(store_id))
+    older = [k for k in data if k.startswith(f"{store_id} ")]
+    total = own
+    for key in older:
+        was, _at = _entry(data[key])
+        total = Seen(
+            max(total.store, was.store),
+            max(total.keys, was.keys),
+            sorted(set(total.erasures) | set(was.erasures)),
+            sorted(set(total.removed) | set(was.removed)),
+        )
+        at = at or key[len(store_id) + 1 :]
+    return total, at, older
+
+
+def seen(store_id: str) -> Seen:
+    """What this computer has seen of a store, in any folder (nothing yet: zeros)."""
+    return _merged(_load_all(), store_id)[0]
+
+
+def last_opened_at(store_id: str) -> str:
+    """Where this computer last recorded the store (empty when unknown)."""
+    return _merged(_load_all(), store_id)[1]
 
 
 def record(
-    where: str,
+    store_id: str,
     store: int,
     keys: int,
     erasures: list[str] | None = None,
     removed: list[int] | None = None,
+    *,
+    at: Path | None = None,
 ) -> None:
-    """Raise the recorded generations (never lower them); add erasure digests, removed users."""
+    """Raise the recorded generations (never lower them); add erasure digests, removed users.
+    Records kept per folder before are folded into the store's one record."""
     data = _load_all()
-    old = seen(where)
-    data[where] = {
+    old, was_at, folded = _merged(data, store_id)
+    for key in folded:
+        del data[key]
+    data[store_id] = {
         "store": max(old.store, store),
         "keys": max(old.keys, keys),
         "erasures": sorted(set(old.erasures) | set(erasures or [])),
         "removed": sorted(set(old.removed) | set(removed or [])),
+        "at": str(Path(at).resolve()) if at is not None else was_at,
     }
     folder = state_dir()
     # A state folder that cannot be written costs the check, never the person's work.
@@ -106,17 +140,23 @@ def record(
         atomic_write_bytes(folder / FILE_NAME, json.dumps(data, sort_keys=True).encode("utf-8"))
 
 
-def older_message(store: int, keys: int, was: Seen) -> str:
-    """A plain message naming the generations found and the ones seen before."""
+def older_message(store: int, keys: int, was: Seen, at: str = "", here: Path | None = None) -> str:
+    """A plain message naming the generations found and the ones seen before (and where the
+    newer copy was last opened, when that is another place)."""
     parts = []
     if store < was.store:
         parts.append(f"the store is at generation {store}, but this computer has seen {was.store}")
     if keys < was.keys:
         parts.append(f"the key file is at generation {keys}, but this computer has seen {was.keys}")
+    elsewhere = ""
+    if at and (here is None or str(Path(here).resolve()) != at):
+        elsewhere = f" The newer copy was last opened at {at}."
     return (
-        "This is an older copy than one already opened here: "
+        "This is an older copy than one already opened on this computer: "
         + "; ".join(parts)
-        + ". An old file may have been put back (a changed passphrase or a removed user "
+        + "."
+        + elsewhere
+        + " An old file may have been put back (a changed passphrase or a removed user "
         "would work again). Nothing was opened; a manager can accept it with --accept-older."
     )
 
@@ -136,10 +176,11 @@ def check(engine: Any, key_file: Any, path: Path, *, accept_older: bool) -> tupl
     with engine.connect() as conn:
         current = read_store_generation(conn)
         conn.rollback()
-    was = seen(place(key_file.store_id, path))
+    was = seen(key_file.store_id)
     if current >= was.store and key_file.generation >= was.keys:
         return current, ""
-    message = older_message(current, key_file.generation, was)
+    at = last_opened_at(key_file.store_id)
+    message = older_message(current, key_file.generation, was, at, path)
     if not accept_older:
         raise OlderGeneration(message)
     return current, message
@@ -148,12 +189,11 @@ def check(engine: Any, key_file: Any, path: Path, *, accept_older: bool) -> tupl
 def advance(
     engine: Any, key_file: Any, path: Path, data_key: bytes, *, record_at: Path | None = None
 ) -> int:
-    """Move the store at `path` and its key file one generation past anything seen at
-    `record_at` (default: `path`, the same place); record both there."""
+    """Move the store at `path` and its key file one generation past anything seen of this
+    store on this computer; record both, as opened at `record_at` (default: `path`)."""
     from caseapp.store.store import storage_error  # here: store.py imports this module
 
-    where = place(key_file.store_id, record_at or path)
-    was = seen(where)
+    was = seen(key_file.store_id)
     try:
         with engine.begin() as conn:
             new = max(read_store_generation(conn), was.store) + 1
@@ -166,5 +206,12 @@ def advance(
         raise storage_error(exc) from exc  # a read-only store or a full disk, said plainly
     key_file.generation = max(key_file.generation, was.keys)
     key_file.save(paths.key_file_path(Path(path)), data_key)
-    record(where, new, key_file.generation, key_file.erasures, key_file.removed)
+    record(
+        key_file.store_id,
+        new,
+        key_file.generation,
+        key_file.erasures,
+        key_file.removed,
+        at=record_at or path,
+    )
     return int(new)

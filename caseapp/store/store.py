@@ -236,8 +236,9 @@ class Store:
         if self._data_key is None:
             return
         kf = self.key_file
-        where = generations.place(kf.store_id, self.path)
-        generations.record(where, self.generation, kf.generation, kf.erasures, kf.removed)
+        generations.record(
+            kf.store_id, self.generation, kf.generation, kf.erasures, kf.removed, at=self.path
+        )
         try:
             with contextlib.suppress(DatabaseError, OperationalError):
                 checkpoint_and_dispose(self.engine)
@@ -527,10 +528,11 @@ def change_passphrase(
             raise
         assert slot is not None
         key_file.check_mac(data_key)
-        was = generations.seen(generations.place(key_file.store_id, path))
+        was = generations.seen(key_file.store_id)
         if key_file.generation < was.keys:
+            at = generations.last_opened_at(key_file.store_id)
             raise generations.OlderGeneration(
-                generations.older_message(was.store, key_file.generation, was)
+                generations.older_message(was.store, key_file.generation, was, at, path)
             )
         # A rotation cut short is settled first, so the new slot is sealed to the live key.
         data_key = rotation.settle(
@@ -541,7 +543,7 @@ def change_passphrase(
             Slot.seal(key_file.store_id, slot.user_id, slot.username, new, data_key, params)
         )
         key_file.save(key_path, data_key)
-        generations.record(generations.place(key_file.store_id, path), 0, key_file.generation)
+        generations.record(key_file.store_id, 0, key_file.generation, at=path)
         attempts.note("passphrase_changed", slot.username)
     finally:
         lock.release()

@@ -51,7 +51,8 @@ from caseapp.services.demo import DEMO_PASSPHRASE, DEMO_USER, create_demo_store
 from caseapp.services.returns_periods import parse_year
 from caseapp.services.session import lock, unlock
 from caseapp.services.users import create_first_manager
-from caseapp.store.keyslots import FAST_KDF
+from caseapp.store import generations
+from caseapp.store.keyslots import FAST_KDF, KeyFile
 from caseapp.store.store import create_store
 
 pytestmark = pytest.mark.slow
@@ -192,12 +193,27 @@ def store_files(path: Path) -> list[Path]:
 
 
 def copy_store(source: Path, target: Path) -> Path:
-    """Copy a closed (checkpointed) store with its key and state files."""
+    """Copy a closed (checkpointed) store with its key and state files.
+
+    Each copy starts the store's history afresh on this computer (as if on a new one):
+    otherwise the second copy of one store would rightly be refused as an older copy.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
     for src, dst in zip(store_files(source), store_files(target), strict=True):
         if src.exists():
             shutil.copy2(src, dst)
+    store_id = KeyFile.load(paths.key_file_path(target)).store_id
+    record = generations.state_dir() / generations.FILE_NAME
+    if record.exists():
+        seen = json.loads(record.read_text("utf-8"))
+        kept = {k: v for k, v in seen.items() if k.split(" ")[0] != store_id}
+        record.write_text(json.dumps(kept), "utf-8")
     return target
+
+
+def this_computer() -> dict[str, str]:
+    """The test's own state folder, so that its children and the test are one computer."""
+    return {"CASEAPP_STATE_DIR": str(generations.state_dir())}
 
 
 @contextlib.contextmanager
@@ -287,7 +303,8 @@ def test_kill_while_logging_contacts_keeps_every_commit(
     reported: list[int] = []
     for kill in range(CONTACT_KILLS):
         after = rng.uniform(0.0, 0.8)
-        run = run_and_kill(forkserver, contacts_child, (str(path), woman_ids, base.env), after)
+        env = {**base.env, **this_computer()}
+        run = run_and_kill(forkserver, contacts_child, (str(path), woman_ids, env), after)
         assert run.killed
         reported += run.values("committed")
 
@@ -329,18 +346,19 @@ def import_counts(path: Path) -> tuple[int, ...]:
 def test_kill_during_import_leaves_all_or_nothing(
     forkserver: Any, base: Base, tmp_path: Path
 ) -> None:
-    env = {**base.env, "CASEAPP_PASSPHRASE": IMPORTER_PASS}
+    env = {**base.env, **this_computer(), "CASEAPP_PASSPHRASE": IMPORTER_PASS}
 
     def argv(path: Path) -> list[str]:
         return ["import", "--store", str(path), "--user", IMPORTER, str(base.interchange)]
 
     # One import run to the end: what "wholly there" means, and how long an import takes.
+    nothing = import_counts(base.empty)
     full_path = copy_store(base.empty, tmp_path / "full" / "s.db")
     started = time.perf_counter()
     finished = run_and_kill(forkserver, cli_child, (argv(full_path), env), None)
     took = time.perf_counter() - started
     assert finished.values("finished") == [0]
-    nothing, full = import_counts(base.empty), import_counts(full_path)
+    full = import_counts(full_path)
     assert nothing[0] == 0 and full[0] > 0 and full[-1] == 1
 
     run_seed = seed()
@@ -397,7 +415,7 @@ def test_kill_during_return_exports_leaves_no_partial_file(
     path = copy_store(base.demo, tmp_path / "returns" / "demo.db")
     out = tmp_path / "exports"
     out.mkdir()
-    env = {**base.env, "CASEAPP_PASSPHRASE": DEMO_PASSPHRASE}
+    env = {**base.env, **this_computer(), "CASEAPP_PASSPHRASE": DEMO_PASSPHRASE}
     events_before, _audited = export_records(path)
     run_seed = seed()
     rng = random.Random(run_seed)

@@ -237,7 +237,7 @@ def test_an_older_store_put_back_is_refused_naming_both_generations(
     users.remove_user(ctx, "kim")
     lock(ctx)
     store_id = KeyFile.load(paths.key_file_path(with_keyworker)).store_id
-    seen = generations.seen(generations.place(store_id, with_keyworker))
+    seen = generations.seen(store_id)
     _put_back(with_keyworker, tmp_path / "old")
     with pytest.raises(generations.OlderGeneration) as refused:
         unlock(with_keyworker, "kim", PASSPHRASE)
@@ -386,14 +386,6 @@ def test_restoring_an_older_backup_removes_again_who_was_removed_since(
     (restored,) = _details(with_keyworker, "restored")
     assert restored["users_removed_again"] == ["kim"]
     assert maintenance.verify(with_keyworker, MANAGER, PASSPHRASE).ok
-
-
-def test_a_copy_in_another_folder_is_another_place_not_an_older_store(
-    with_keyworker: Path, tmp_path: Path
-) -> None:
-    _copy_files(with_keyworker, tmp_path / "copy")
-    lock(unlock(with_keyworker, MANAGER, PASSPHRASE).ctx)
-    lock(unlock(tmp_path / "copy" / with_keyworker.name, MANAGER, PASSPHRASE).ctx)
 
 
 def test_a_rekey_that_fails_before_it_commits_leaves_the_open_store_working(
