@@ -92,14 +92,25 @@ def _init_postgresql(url: str, username: str, passphrase: str, name: str) -> int
 
 
 def cmd_passwd(args: argparse.Namespace) -> int:
-    """Change a passphrase without touching the store's bytes."""
-    path = store_path(args)
+    """Change a passphrase without touching the store's bytes (on PostgreSQL: her login's)."""
+    target = store_target(args)
     username = ask_username(args)
     old = ask_passphrase("Current passphrase: ")
     new = check_passphrase(
         ask_passphrase("New passphrase: ", env="CASEAPP_NEW_PASSPHRASE", confirm=True)
     )
-    change_passphrase(path, username, old, new)
+    if isinstance(target, str):
+        from caseapp.services.session import lock, unlock
+        from caseapp.services.users import change_own_passphrase
+
+        ctx = unlock(target, username, old).ctx  # the server checks the current passphrase
+        try:
+            change_own_passphrase(ctx, new)
+        finally:
+            lock(ctx, reason="command finished")
+        print("Passphrase changed.")
+        return 0
+    change_passphrase(target, username, old, new)
     print("Passphrase changed.")
     return 0
 
@@ -139,7 +150,7 @@ def cmd_rekey(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     """Exit 0 when the store and its audit chain are whole, non-zero naming what is wrong."""
     report = maintenance.verify(
-        store_path(args),
+        store_target(args),
         ask_username(args),
         ask_passphrase(),
         accept_older=args.accept_older,

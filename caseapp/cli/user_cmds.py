@@ -13,6 +13,7 @@ from caseapp.cli.common import (
 )
 from caseapp.models.codes import ROLES
 from caseapp.services import users
+from caseapp.store.pgstore import PgStore
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,7 +35,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--all", action="store_true", help="include removed users")
     p.set_defaults(func=cmd_list)
 
-    p = verbs.add_parser("remove", help="remove a user (her slot goes and the store's key changes)")
+    p = verbs.add_parser(
+        "remove",
+        help="remove a user (her slot goes and the store's key changes; on PostgreSQL, "
+        "her login ends)",
+    )
     add_store_argument(p)
     add_user_argument(p)
     p.add_argument("username")
@@ -72,8 +77,16 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_remove(args: argparse.Namespace) -> int:
     """Remove a user."""
     with unlocked(args) as ctx:
-        print(f"Removing {args.username} and changing the store's key:", flush=True)
+        on_server = isinstance(ctx.store, PgStore)
+        if not on_server:
+            print(f"Removing {args.username} and changing the store's key:", flush=True)
         users.remove_user(ctx, args.username, progress=progress_line)
+    if on_server:
+        print(
+            f"Removed {args.username}; her login can no longer sign in to the server and her "
+            "open sessions were ended. Her name stays on the records and the audit log."
+        )
+        return 0
     print(
         f"Removed {args.username}; she can no longer unlock this store, and the key from any "
         "key file she kept opens neither it nor a later backup."

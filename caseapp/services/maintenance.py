@@ -8,7 +8,10 @@ from pathlib import Path
 
 from caseapp.services import audit, backup_record
 from caseapp.services.context import Ctx
+from caseapp.services.permissions import require
 from caseapp.services.session import lock, unlock
+from caseapp.store import migrate
+from caseapp.store.pgstore import is_pg_url
 from caseapp.store.store import check_integrity
 
 
@@ -22,7 +25,7 @@ class VerifyReport:
 
 
 def verify(
-    path: Path,
+    path: Path | str,
     username: str,
     passphrase: str,
     *,
@@ -34,6 +37,8 @@ def verify(
     `extra` adds checks from a layer above this one (sync's copies of hubs' audit chains):
     each gives whether it passed and a line to print.
     """
+    if is_pg_url(path):
+        return _verify_pg(str(path), username, passphrase)
     outcome = unlock(path, username, passphrase, full_check=True, accept_older=accept_older)
     ctx = outcome.ctx
     try:
@@ -74,5 +79,30 @@ def verify(
         return VerifyReport(
             False, f"Store damaged: {what}. Restore from your latest backup.", lines
         )
+    finally:
+        lock(ctx, reason="verify")
+
+
+def _verify_pg(url: str, username: str, passphrase: str) -> VerifyReport:
+    """A PostgreSQL store: the schema at head (signing in refuses any other), the server's
+    audit chain, and the server's settings that row-level security depends on (managers and
+    admins, who may read the audit log)."""
+    from caseapp.store.pg_checks import server_checks
+
+    ctx = unlock(url, username, passphrase).ctx
+    try:
+        require(ctx, "audit.view")
+        lines = [f"schema: at revision {migrate.head_revision()}, the one this caseapp needs"]
+        chain = audit.verify_chain(ctx.store)
+        lines.append(f"audit log: {chain.message}")
+        with ctx.store.read() as session:
+            checks = server_checks(session.connection())
+        lines.extend(line for _good, line in checks)
+        failed = [line for good, line in checks if not good]
+        if not chain.ok:
+            failed.insert(0, chain.message)
+        if failed:
+            return VerifyReport(False, f"Damage found: {failed[0]}", lines)
+        return VerifyReport(True, "Store verified: no damage found.", lines)
     finally:
         lock(ctx, reason="verify")

@@ -1,4 +1,8 @@
-"""Staff accounts: users live in the store, their key slots in the key file."""
+"""Staff accounts: users live in the store, their key slots in the key file.
+
+On PostgreSQL a user is her own login instead: the same rules, kept again by the server's
+definer functions (`store/pg_logins.py`), and no data key to change when someone leaves.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,9 @@ from caseapp.models.codes import ROLES
 from caseapp.services import audit
 from caseapp.services.context import Actor, Ctx
 from caseapp.services.permissions import deny, require
+from caseapp.store import pg_logins
 from caseapp.store.keyslots import KdfParams
+from caseapp.store.pgstore import PgStore
 from caseapp.store.rotation import Progress, quiet
 from caseapp.store.store import Store
 
@@ -124,6 +130,11 @@ def add_user(
     if role == "admin" and ctx.actor.role != "admin" and not ctx.actor.is_manager:
         deny(ctx, "users.manage")
     with ctx.write() as session:
+        if isinstance(ctx.store, PgStore):
+            new_id = pg_logins.add_login(session, name, display_name or name, role, passphrase)
+            added = session.get(User, new_id)
+            assert added is not None
+            return _public(added, ctx.store)
         clash = session.exec(select(User).where(func.lower(User.username) == name.lower())).first()
         if clash is not None:
             raise ValidationError(f"There is already a user called {clash.username}.")
@@ -139,10 +150,15 @@ def add_user(
 def remove_user(ctx: Ctx, username: str, *, progress: Progress = quiet) -> None:
     """Remove a user: her slot is deleted and the data key changed (she may have kept a copy
     of the key file or the key), so she can no longer open the store or later backups. Her
-    row stays for the audit log."""
+    row stays for the audit log. On PostgreSQL her login ends instead; no key changes."""
     require(ctx, "users.manage")
     if username.casefold() == ctx.actor.username.casefold():
         raise ValidationError("You cannot remove yourself; ask another manager.")
+    if isinstance(ctx.store, PgStore):
+        # Her login ends on the server; there is no data key she could have kept a copy of.
+        with ctx.write() as session:
+            pg_logins.remove_login(session, username)
+        return
     with ctx.write() as session:
         user = session.exec(
             select(User).where(func.lower(User.username) == username.lower())
@@ -222,6 +238,13 @@ def reset_passphrase(
     """A manager sets a new passphrase for a keyworker (rewrites one slot only)."""
     require(ctx, "users.manage")
     check_passphrase(new_passphrase)
+    if isinstance(ctx.store, PgStore):
+        with ctx.write() as session:
+            try:
+                pg_logins.reset_login(session, username, new_passphrase)
+            except PermissionDenied as exc:
+                deny(ctx, "users.manage", message=str(exc))
+        return
     with ctx.write() as session:
         user = session.exec(
             select(User).where(func.lower(User.username) == username.lower())
@@ -242,6 +265,11 @@ def reset_passphrase(
 def change_own_passphrase(ctx: Ctx, new_passphrase: str, *, kdf: KdfParams | None = None) -> None:
     """Change the signed-in user's passphrase; the store's bytes do not change."""
     check_passphrase(new_passphrase)
+    if isinstance(ctx.store, PgStore):
+        with ctx.write() as session:
+            pg_logins.change_own(session, ctx.actor.username, new_passphrase)
+            audit.record(session, ctx, "passphrase_changed")
+        return
     ctx.store.set_slot(ctx.actor.user_id, ctx.actor.username, new_passphrase, kdf)
     with ctx.write() as session:
         audit.record(session, ctx, "passphrase_changed")
