@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from caseapp.cli.main import main
 from caseapp.models import User, Woman
-from tests.pg.conftest import PgServer
+from tests.pg.conftest import PASSWORD, PgServer
 
 MANAGER_PASS = "a long passphrase for nadia"
 KW_PASS = "keyworker's first passphrase"
@@ -235,3 +235,84 @@ def test_passwd_changes_her_own_login_passphrase(
     ]
     assert run(monkeypatch, site.keyworker, new, "passwd", new="short") != 0  # the same rules
     assert signs_in(site, site.keyworker, new)
+
+
+def test_an_admin_resets_a_managers_passphrase(
+    site: Site, pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = f"adm_{site.db}"
+    assert (
+        run(
+            monkeypatch,
+            site.manager,
+            MANAGER_PASS,
+            "user",
+            "add",
+            admin,
+            "--role",
+            "admin",
+            new=KW_PASS,
+        )
+        == 0
+    )
+    assert (
+        run(monkeypatch, admin, KW_PASS, "user", "reset", site.manager, new="the manager's new one")
+        == 0
+    )
+    assert signs_in(site, site.manager, "the manager's new one")
+    assert (admin, "passphrase_reset") in [(w, a) for w, a, _ in audit_actions(pg_engine)]
+
+
+def test_an_owner_who_may_only_create_roles_runs_it_all(
+    pg_server: PgServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A provider's owner is no superuser: CREATEROLE, and ADMIN of the groups she created."""
+    name = f"own{next(pg_server.names)}"
+    admin = pg_server.engine("postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {name} LOGIN CREATEROLE PASSWORD '{PASSWORD}'")
+        for group in ("caseapp_keyworker", "caseapp_manager", "caseapp_admin"):
+            # What the server records when she creates the groups on a new server herself.
+            conn.exec_driver_sql(
+                f"GRANT {group} TO {name} WITH ADMIN TRUE, INHERIT FALSE, SET FALSE"
+            )
+        conn.exec_driver_sql(f"CREATE DATABASE {name} OWNER {name}")
+    here = Site(pg_server.url(name), name, pg_server.socket_dir, f"mgr_{name}", f"kw_{name}")
+    try:
+        monkeypatch.setenv("PGUSER", name)
+        monkeypatch.setenv("PGPASSWORD", PASSWORD)
+        monkeypatch.setenv("CASEAPP_PASSPHRASE", MANAGER_PASS)
+        assert main(["init", "--store", here.url, "--user", here.manager]) == 0
+        monkeypatch.delenv("PGUSER")
+        monkeypatch.delenv("PGPASSWORD")
+        monkeypatch.setenv("CASEAPP_STORE", here.url)
+        assert (
+            run(monkeypatch, here.manager, MANAGER_PASS, "user", "add", here.keyworker, new=KW_PASS)
+            == 0
+        )
+        assert (
+            run(
+                monkeypatch,
+                here.manager,
+                MANAGER_PASS,
+                "user",
+                "reset",
+                here.keyworker,
+                new="second one",
+            )
+            == 0
+        )
+        assert signs_in(here, here.keyworker, "second one")
+        assert run(monkeypatch, here.keyworker, "second one", "passwd", new="third passphrase") == 0
+        assert run(monkeypatch, here.manager, MANAGER_PASS, "verify") == 0
+        open_before = here.connect(here.keyworker, "third passphrase")
+        assert run(monkeypatch, here.manager, MANAGER_PASS, "user", "remove", here.keyworker) == 0
+        assert not signs_in(here, here.keyworker, "third passphrase")
+        # The owner may not end her session, but out of her group it reads nothing.
+        with pytest.raises(psycopg.Error):
+            open_before.execute("SELECT count(*) FROM woman").fetchone()
+        open_before.close()
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.dispose()
