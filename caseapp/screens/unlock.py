@@ -81,7 +81,7 @@ class UnlockScreen(CaseScreen):
         self._message = ""
         self._paused_until = 0.0
         self._countdown: Timer | None = None
-        # Each message shown bumps this, so a late in-use check never hides a newer message.
+        # How many messages were shown: a late in-use check never hides one of them.
         self._said = 0
 
     def compose(self) -> ComposeResult:
@@ -117,16 +117,17 @@ class UnlockScreen(CaseScreen):
     def _warn_if_in_use(self) -> None:
         # Tell a second instance at once, not only after a passphrase has been typed. A lock
         # of this app may still be closing the store in its worker: that is not another window.
-        said_before = self._said
         self.case_app.lock_finished.wait(timeout=120)
         from caseapp.services.session import store_availability
 
         problem = store_availability(self.store_path)
         if problem:
-            self.app.call_from_thread(self._say_unless_superseded, problem, said_before)
+            self.app.call_from_thread(self._say_unless_superseded, problem)
 
-    def _say_unless_superseded(self, message: str, said_before: int) -> None:
-        if self._said == said_before:
+    def _say_unless_superseded(self, message: str) -> None:
+        # Only while the screen has said nothing yet: on a busy machine this thread may start,
+        # not only answer, after a failed unlock was shown, and that message stays.
+        if self._said == 0:
             self._say(message)
 
     def _say(self, message: str) -> None:

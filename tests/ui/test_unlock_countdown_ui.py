@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from caseapp.clock import FrozenClock
@@ -53,3 +56,32 @@ async def test_a_late_in_use_check_does_not_hide_a_newer_message(manager: Ctx) -
         app.lock_finished.set()
         await settle(pilot)
         assert _said(screen) == wrong
+
+
+async def test_a_check_whose_thread_starts_late_does_not_hide_a_newer_message(
+    manager: Ctx,
+) -> None:
+    """On a busy machine the check's thread may start only after a failed unlock was shown:
+    what it finds then must not replace the failure either."""
+    loop = asyncio.get_running_loop()
+    # One worker thread, held busy: every thread worker of the app waits for it, as on a
+    # loaded machine where the check's thread is not run until later.
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=1))
+    pool_free = threading.Event()
+    busy = loop.run_in_executor(None, pool_free.wait, 60)
+    app = make_app(manager)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = app.screen
+            assert isinstance(screen, UnlockScreen)
+            await pilot.pause()
+            wrong = "Username or passphrase incorrect."
+            screen.post_message(UnlockScreen.UnlockFailed(wrong))
+            await pilot.pause()
+            assert _said(screen) == wrong
+            pool_free.set()
+            await busy
+            await settle(pilot)
+            assert _said(screen) == wrong
+    finally:
+        pool_free.set()
