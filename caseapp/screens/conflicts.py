@@ -1,7 +1,8 @@
 """Open sync conflicts: the list, and the highlighted one's values side by side to choose from.
 
 A field changed on two stores between exchanges keeps both values until a person chooses:
-**1**/**2** keep a side, **t** types a third; the choice travels with the next sync.
+**1**/**2** keep a side, **t** types a third; the choice travels with the next sync. Enter
+opens her record; **d** lists possible duplicates (one woman registered on two stores).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from caseapp.modals.conflict_value_form import ConflictValueForm
 from caseapp.screens.base import CaseScreen
-from caseapp.sync import desk
+from caseapp.sync import desk, duplicates
 from caseapp.sync.desk import ConflictView
 from caseapp.widgets.fast_table import FastTable
 from caseapp.widgets.safe import safe
@@ -36,8 +37,11 @@ class ConflictsScreen(CaseScreen):
         "later one until someone chooses. **↑/↓** choose a conflict: its values are shown "
         "side by side below.\n\n"
         "**1** or **2** (or **3**, **4** when more stores wrote it) keeps that value, **t** "
-        "types another, **F5** reads the list again, **Esc** goes back. A choice closes the "
-        "conflict here and, with the next sync, on every other store; it is in the audit log."
+        "types another, **Enter** opens her record, **F5** reads the list again, **Esc** goes "
+        "back. A choice closes the conflict here and, with the next sync, on every other store; "
+        "it is in the audit log.\n\n"
+        "When two stores registered a woman with the same name and date of birth, the title "
+        "says how many possible duplicates there are and **d** shows them side by side."
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "keep(1)", "Keep 1", id="conflicts-keep-1"),
@@ -45,6 +49,8 @@ class ConflictsScreen(CaseScreen):
         Binding("3", "keep(3)", "Keep 3", show=False, id="conflicts-keep-3"),
         Binding("4", "keep(4)", "Keep 4", show=False, id="conflicts-keep-4"),
         Binding("t", "type_value", "Type another", id="conflicts-type"),
+        # Not in the footer (no room at 80 columns): the title names the key when it applies.
+        Binding("d", "duplicates", "Duplicates", show=False, id="conflicts-duplicates"),
         Binding("f5", "refresh", "Refresh", show=False, id="conflicts-refresh"),
         Binding("escape", "back", "Back", id="conflicts-back"),
     ]
@@ -52,15 +58,19 @@ class ConflictsScreen(CaseScreen):
         ("Keep the first value", "keep(1)", "Resolve the highlighted conflict with value 1 (1)"),
         ("Keep the second value", "keep(2)", "Resolve the highlighted conflict with value 2 (2)"),
         ("Type another value", "type_value", "Resolve the highlighted conflict (t)"),
+        ("Open her record", "open_record", "The woman the highlighted conflict is about (Enter)"),
+        ("Possible duplicates", "duplicates", "Women registered on two stores, side by side (d)"),
         ("Refresh conflicts", "refresh", "Read the open conflicts again (F5)"),
     )
 
     class Loaded(Message):
         """The open conflicts were read."""
 
-        def __init__(self, found: list[ConflictView]) -> None:
+        def __init__(self, found: list[ConflictView], records: dict[str, int], twins: int) -> None:
             super().__init__()
             self.found = found
+            self.records = records
+            self.twins = twins
 
     class Resolved(Message):
         """A conflict was resolved with `value`."""
@@ -73,6 +83,8 @@ class ConflictsScreen(CaseScreen):
     def __init__(self) -> None:
         super().__init__()
         self.found: list[ConflictView] = []
+        self.records: dict[str, int] = {}  # her record's id by reference
+        self.twins = 0
         self.busy = False
 
     def compose(self) -> ComposeResult:
@@ -96,8 +108,14 @@ class ConflictsScreen(CaseScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="conflicts-read")
     def load(self) -> None:
-        """Read the open conflicts."""
-        self.post_message(self.Loaded(desk.conflicts(self.ctx)))
+        """Read the open conflicts, the records they are about and the possible duplicates."""
+        found = desk.conflicts(self.ctx)
+        records = {}
+        for ref in {c.reference for c in found if c.reference}:
+            woman_id = duplicates.record_of(self.ctx, ref)
+            if woman_id is not None:
+                records[ref] = woman_id
+        self.post_message(self.Loaded(found, records, duplicates.count(self.ctx)))
 
     def action_refresh(self) -> None:
         """Read the list again."""
@@ -105,6 +123,8 @@ class ConflictsScreen(CaseScreen):
 
     def on_conflicts_screen_loaded(self, message: Loaded) -> None:
         self.found = message.found
+        self.records = message.records
+        self.twins = message.twins
         table = self.query_one("#conflicts-table", FastTable)
         rows = []
         for c in self.found:
@@ -119,8 +139,14 @@ class ConflictsScreen(CaseScreen):
         table.show_rows(rows, keep_cursor=True)
         count = len(self.found)
         title = Text(f"Open conflicts ({count})", style="bold")
+        if self.twins:  # first: the line has room for little else at 80 columns
+            title.append(
+                f"  {self.twins} possible duplicate{'s' if self.twins != 1 else ''} (d)",
+                style="bold yellow",
+            )
         if not count:
-            title.append("  Nothing to choose: every field agrees.", style="dim")
+            ok = "No field to choose." if self.twins else "Nothing to choose: every field agrees."
+            title.append(f"  {ok}", style="dim")
         self.query_one("#conflicts-title", Static).update(title)
         self._show_selected()
         self.refresh_bindings()
@@ -178,7 +204,36 @@ class ConflictsScreen(CaseScreen):
             return True
         if action == "type_value":
             return True if self.found else None
+        if action == "duplicates":
+            return self.twins > 0
         return True
+
+    @on(DataTable.RowSelected, "#conflicts-table")
+    def _chosen(self) -> None:
+        self.action_open_record()
+
+    def action_open_record(self) -> None:
+        """Open the record of the woman the highlighted conflict is about."""
+        conflict = self._selected()
+        if conflict is None:
+            return
+        woman_id = self.records.get(conflict.reference)
+        if woman_id is None:
+            self.notify(
+                f"This conflict is about {conflict.what.split(':')[0]}, not a woman's record "
+                "held here.",
+                markup=False,
+            )
+            return
+        from caseapp.screens.woman import WomanScreen
+
+        self.app.push_screen(WomanScreen(woman_id))
+
+    def action_duplicates(self) -> None:
+        """Show the possible duplicates side by side."""
+        from caseapp.screens.duplicates import DuplicatesScreen
+
+        self.app.push_screen(DuplicatesScreen())
 
     def action_keep(self, number: int) -> None:
         """Keep value `number` of the highlighted conflict."""

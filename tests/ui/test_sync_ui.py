@@ -15,6 +15,7 @@ from caseapp.modals.help import HelpModal
 from caseapp.modals.sync_folder_form import SyncFolderForm
 from caseapp.palette.actions import CaseCommands
 from caseapp.screens.conflicts import ConflictsScreen
+from caseapp.screens.duplicates import DuplicatesScreen
 from caseapp.screens.woman import WomanScreen
 from caseapp.services.context import Ctx
 from caseapp.sync import desk, review
@@ -232,3 +233,93 @@ def test_the_centres_sync_folder_does_not_travel_to_a_hub(tmp_path: Path) -> Non
     hub = enrol_hub(mgr, tmp_path, ["kw"], label="second")["kw"]
     assert desk.folder(mgr) == str((tmp_path / "centre-usb").resolve())
     assert desk.folder(hub) == ""
+
+
+async def test_enter_on_a_conflict_opens_her_record(tmp_path: Path) -> None:
+    _mgr, _kw, hub, reference = with_conflict(tmp_path)
+    app = make_app(hub)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await unlock(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, ConflictsScreen)
+        assert "Open her record" in offered(app) and "Enter" in await help_text(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, WomanScreen)
+        assert app.screen.woman_id == local_id(hub, reference)
+        assert "CONFLICT" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ConflictsScreen)  # back to the list, nothing resolved
+        assert len(review.conflicts(hub)) == 1
+
+
+def with_duplicate(tmp_path: Path) -> tuple[Ctx, Ctx, str, str]:
+    """Centre manager and the hub's keyworker after each registered Mary Brown, born
+    01/01/1980, offline, and they exchanged both ways; her two references (centre's, hub's)."""
+    mgr, kw = centre(tmp_path)
+    hub = enrol_hub(mgr, tmp_path, ["kw"])["kw"]
+    at_centre = add_woman(kw, "Mary", "Brown", born="01/01/1980")
+    at_hub = add_woman(hub, "Mary", "Brown", born="01/01/1980")
+    folder = tmp_path / "usb"
+    for _ in range(2):
+        sync(hub, folder)
+        sync(mgr, folder)
+    return mgr, hub, at_centre.reference, at_hub.reference
+
+
+def on_screen(app: Any, selector: str) -> bool:
+    """Whether a widget is shown whole inside the 80x24 window, above the footer."""
+    region = app.screen.query_one(selector).region
+    return region.height > 0 and region.x >= 0 and region.right <= 80 and region.bottom <= 23
+
+
+async def test_possible_duplicates_side_by_side_open_each_record(tmp_path: Path) -> None:
+    mgr, _hub, centre_ref, hub_ref = with_duplicate(tmp_path)
+    app = make_app(mgr)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await unlock(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        assert isinstance(app.screen, ConflictsScreen)
+        assert "1 possible duplicate (d)" in screen_text(app)
+        assert "Possible duplicates" in offered(app)
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, DuplicatesScreen)
+        shown = screen_text(app)
+        assert "Possible duplicates (1)" in shown
+        left, right = sorted([centre_ref, hub_ref])
+        assert f"{left} Mary Brown | {right} Mary Brown" in shown
+        assert shown.count("born 01/01/1980") == 2
+        assert "registered at hub on" in shown and "registered at centre (this store)" in shown
+        assert "merging is not built" in shown and "Duplicate record" in shown
+        for part in ("#duplicates-side-1", "#duplicates-side-2", "#duplicates-what"):
+            assert on_screen(app, part), part
+        assert "Open left" in offered(app) and "Open right" in offered(app)
+        assert "opens the left record" in await help_text(pilot)
+
+        for key, reference in (("1", left), ("2", right)):
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, WomanScreen)
+            assert app.screen.woman_id == local_id(mgr, reference)
+            assert reference in screen_text(app)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert isinstance(app.screen, DuplicatesScreen)
+
+
+async def test_no_duplicates_no_key_for_them(tmp_path: Path) -> None:
+    _mgr, _kw, hub, _reference = with_conflict(tmp_path)
+    app = make_app(hub)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await unlock(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        assert "possible duplicate" not in screen_text(app)
+        assert "Possible duplicates" not in offered(app)
+        await pilot.press("d")
+        await settle(pilot)
+        assert isinstance(app.screen, ConflictsScreen)
