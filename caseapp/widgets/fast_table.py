@@ -6,8 +6,11 @@ width and every row is one line, so nothing needs measuring: `show_rows` replace
 one step (and does nothing when they are the same rows), `append_rows` adds a page at the end.
 A one-line `Text` that fits its column is drawn straight to segments, the same segments Rich's
 padding and layering produce in about a seventh of the time (anything else goes through
-DataTable's own drawing). Written against textual 8.2.8 (pinned): it fills the same structures
-`add_row` fills, and a test compares its drawing with DataTable's cell by cell.
+DataTable's own drawing). A whole line is kept too, by what it shows (her cells, its place, the
+cursor and the styles), so a woman listed again on the same line after a keystroke, or a line
+the cursor left, is not drawn again; the component styles DataTable looks up for every cell are
+looked up once a frame. Written against textual 8.2.8 (pinned): it fills the same structures
+`add_row` fills, and a test compares its drawing with DataTable's cell by cell and line by line.
 """
 
 from __future__ import annotations
@@ -20,12 +23,16 @@ from rich.console import RenderableType
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Span, Text
-from textual.geometry import Size
+from textual._segment_tools import line_crop
+from textual.geometry import Region, Size
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets._data_table import CellCacheKey, ColumnKey, Row, RowKey
 
 Cells = tuple[RenderableType, ...]
 """One row's cells, in column order."""
+KEPT = 2000
+"""Drawn lines (and drawn cells) kept between frames; all are dropped past this many."""
 
 
 class FastTable(DataTable[Any]):
@@ -34,6 +41,13 @@ class FastTable(DataTable[Any]):
     def __init__(self, *, id: str | None = None, cursor_type: str = "row") -> None:
         super().__init__(id=id, cursor_type=cursor_type)  # type: ignore[arg-type]
         self._shown: list[tuple[str, Cells]] = []
+        self._cells_of: dict[RowKey, Cells] = {}
+        # Rows added by DataTable's own methods may be taller or hold anything: drawn its way.
+        self._foreign = False
+        self._frame: dict[Any, Any] | None = None
+        self._lines: dict[tuple[Any, ...], tuple[Cells, Strip]] = {}
+        self._drawn_text: dict[int, tuple[Text, int, list[Segment]]] = {}
+        self._header: tuple[tuple[Any, ...], Strip] | None = None
 
     def show_rows(self, rows: Sequence[tuple[str, Cells]], *, keep_cursor: bool = False) -> bool:
         """Show `rows` ((key, cells) pairs); False when nothing changed.
@@ -63,6 +77,7 @@ class FastTable(DataTable[Any]):
                     super().update_cell(key, column_key, new_cell)
                     changed = True
             self._shown[index] = (key, cells)
+            self._cells_of[RowKey(key)] = cells
         return changed
 
     def update_cell(
@@ -81,7 +96,9 @@ class FastTable(DataTable[Any]):
         )
         if index is not None and column is not None and index < len(self._shown):
             key, cells = self._shown[index]
-            self._shown[index] = (key, (*cells[:column], value, *cells[column + 1 :]))
+            cells = (*cells[:column], value, *cells[column + 1 :])
+            self._shown[index] = (key, cells)
+            self._cells_of[RowKey(key)] = cells
 
     def set_widths(self, widths: Sequence[int], rows: Sequence[tuple[str, Cells]]) -> bool:
         """Give the columns new fixed widths and show `rows` (cells cut to fit them) instead.
@@ -108,8 +125,22 @@ class FastTable(DataTable[Any]):
     def clear(self, columns: bool = False) -> FastTable:
         """Remove every row (and the columns too if asked)."""
         self._shown = []
+        self._cells_of = {}
+        self._foreign = False
+        if columns:
+            self._header = None
         super().clear(columns)
         return self
+
+    def add_row(self, *cells: Any, **kwargs: Any) -> RowKey:
+        """DataTable's own `add_row` (its rows are drawn DataTable's way)."""
+        self._foreign = True
+        return super().add_row(*cells, **kwargs)
+
+    def remove_row(self, row_key: RowKey | str) -> None:
+        """DataTable's own `remove_row` (the rows left are drawn DataTable's way)."""
+        self._foreign = True
+        super().remove_row(row_key)
 
     def _add(self, rows: Iterable[tuple[str, Cells]]) -> None:
         had_rows = bool(self.rows)
@@ -122,6 +153,7 @@ class FastTable(DataTable[Any]):
                 raise ValueError(f"The row key {key!r} is listed twice.")
             locations[row_key] = index
             data[row_key] = dict(zip(column_keys, cells, strict=True))
+            self._cells_of[row_key] = cells
             metadata[row_key] = Row(row_key, 1)
             new.add(row_key)
             self._shown.append((key, cells))
@@ -168,22 +200,135 @@ class FastTable(DataTable[Any]):
         )  # fmt: skip
         meta = Style.from_meta({"row": row_index, "column": column_index})
         pre_style = base_style + meta + component_style
+        line = self._cell_segments(cell, inner)
+        lines = [list(Segment.apply_style(line, pre_style, post_style))]
+        self._cell_render_cache[key] = lines
+        return lines
+
+    def _cell_segments(self, cell: Text, inner: int) -> list[Segment]:
+        """A fitting one-line cell as segments, padded, before the row's styles (kept)."""
+        kept = self._drawn_text.get(id(cell))
+        if kept is not None and kept[0] is cell and kept[1] == inner:
+            return kept[2]
         # As Text renders inside Padding: its own style under its spans, then the padding.
         text = cell
         if cell.style:
             text = Text(cell.plain, spans=[Span(0, len(cell.plain), cell.style), *cell.spans])
-        console = self.app.console
         pad = " " * self.cell_padding
         null = Style.null()
         line = [Segment(pad, null)] if pad else []
-        line += text.render(console, end="")
+        line += text.render(self.app.console, end="")
         if (used := cell_len(cell.plain)) < inner:
             line.append(Segment(" " * (inner - used), null))
         if pad:
             line.append(Segment(pad, null))
-        lines = [list(Segment.apply_style(line, pre_style, post_style))]
-        self._cell_render_cache[key] = lines
-        return lines
+        if len(self._drawn_text) >= KEPT:
+            self._drawn_text.clear()
+        # The cell itself is kept with its drawing, so its id is not reused meanwhile.
+        self._drawn_text[id(cell)] = (cell, inner, line)
+        return line
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """Draw the visible lines (styles looked up once for the whole frame)."""
+        self._frame = {}
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
+    def render_line(self, y: int) -> Strip:
+        """One line of the table: a kept line when nothing it shows has changed."""
+        frame = self._frame
+        if (
+            frame is None
+            or self._foreign
+            or self.cursor_type != "row"
+            or self.fixed_columns
+            or self.fixed_rows
+            or self._should_render_row_labels
+        ):
+            return super().render_line(y)
+        if not frame:
+            columns = self.ordered_columns
+            frame["width"] = self.size.width
+            frame["scroll"] = self.scroll_offset
+            frame["base"] = self.rich_style
+            frame["header"] = self.header_height if self.show_header else 0
+            frame["widths"] = tuple(column.get_render_width(self) for column in columns)
+        scroll_x, scroll_y = frame["scroll"]
+        if y >= frame["header"]:
+            y += scroll_y
+        return self._line(frame, y, scroll_x, scroll_x + frame["width"])
+
+    def _line(self, frame: dict[Any, Any], y: int, x1: int, x2: int) -> Strip:
+        width, base_style, widths = frame["width"], frame["base"], frame["widths"]
+        index = y - frame["header"]
+        if index < 0:
+            return self._header_line(frame, y, x1, x2)
+        if index >= len(self._row_locations):
+            return super()._render_line(y, x1, x2, base_style)
+        row_key = self._row_locations.get_key(index)
+        cells = self._cells_of.get(row_key) if row_key is not None else None
+        if cells is None:
+            return super()._render_line(y, x1, x2, base_style)
+        cursor = self.cursor_coordinate.row == index
+        hover = self.hover_coordinate.row == index
+        row_style = base_style
+        if self.zebra_stripes:
+            parity = ("row", index % 2)
+            if parity not in frame:
+                frame[parity] = self._get_row_style(index, base_style)
+            row_style = frame[parity]
+        if (hover, cursor) not in frame:
+            frame[hover, cursor] = self._get_styles_to_render_cell(
+                False, False, False, hover, cursor, self.show_cursor, self._show_hover_cursor,
+                self.cursor_foreground_priority == "css", self.cursor_background_priority == "css",
+            )  # fmt: skip
+        component, post = frame[hover, cursor]
+        key = (row_key, id(cells), y, x1, x2, width, base_style, row_style, component, post,
+               widths, self.cell_padding)  # fmt: skip
+        kept = self._lines.get(key)
+        if kept is not None and kept[0] is cells:
+            return kept[1]
+        segments: list[Segment] = []
+        padding = 2 * self.cell_padding
+        for column, (cell, render_width) in enumerate(zip(cells, widths, strict=True)):
+            if not _fits_one_line(cell, render_width - padding):
+                return super()._render_line(y, x1, x2, base_style)
+            assert isinstance(cell, Text)
+            # The same styles, in the same order, as DataTable's drawing of the cell.
+            pre = row_style + Style.from_meta({"row": index, "column": column}) + component
+            segments += Segment.apply_style(
+                self._cell_segments(cell, render_width - padding), pre, post
+            )
+        # The row's styling carried to the right edge, as DataTable extends it.
+        edge = row_style + component
+        edge += Style.from_meta({"row": index, "column": 0, "out_of_bounds": True})
+        segments.append(Segment(" " * max(0, width - sum(widths)), edge))
+        strip = Strip(line_crop(segments, x1, x2, width)).adjust_cell_length(width, base_style)
+        strip = strip.simplify()
+        if len(self._lines) >= KEPT:
+            self._lines.clear()
+        self._lines[key] = (cells, strip)
+        return strip
+
+    def _header_line(self, frame: dict[Any, Any], y: int, x1: int, x2: int) -> Strip:
+        # The header changes only with the columns, the styles or the mouse over it.
+        base_style = frame["base"]
+        if self.hover_coordinate.row == -1:
+            return super()._render_line(y, x1, x2, base_style)
+        labels = tuple(
+            (column.label.plain, column.label.style, tuple(column.label.spans))
+            for column in self.ordered_columns
+        )
+        key = (y, x1, x2, frame["width"], base_style, frame["widths"], labels,
+               self.get_component_rich_style("datatable--header"), self.show_cursor,
+               self._show_hover_cursor, self._pseudo_class_state, self.cell_padding)  # fmt: skip
+        if self._header is not None and self._header[0] == key:
+            return self._header[1]
+        strip = super()._render_line(y, x1, x2, base_style)
+        self._header = (key, strip)
+        return strip
 
     def _clear_caches(self) -> None:
         # Textual's LRUCache.clear() drops a ring of linked nodes: cyclic garbage holding

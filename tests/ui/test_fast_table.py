@@ -105,3 +105,82 @@ async def test_the_same_rows_again_change_only_the_cells_that_differ() -> None:
         fast.update_cell("3", fast.ordered_columns[1].key, Text("marked"))
         again[3] = ("3", (again[3][1][0], Text("marked")))
         assert not fast.show_rows(again)  # update_cell kept what it compares with in step
+
+
+LISTED = [
+    (str(i), (Text(f"MIN-2026-{i:05d}"), safe(f"Woman {i} Name", limit=16), badges(("marac",))))
+    for i in range(30)
+]
+"""Rows as the caseload lists them: every cell a fitting one-line Text."""
+
+
+class Tall(App[None]):
+    """A DataTable and a FastTable, ten lines each, holding the same fitting rows."""
+
+    CSS = "DataTable { height: 10; }"
+
+    def compose(self) -> ComposeResult:
+        yield DataTable(id="plain", cursor_type="row")
+        yield FastTable(id="fast")
+
+    def on_mount(self) -> None:
+        for table in self.query(DataTable):
+            for name in ("Reference", "Name", "Flags"):
+                table.add_column(name, width=16)
+        self.fill(LISTED)
+
+    def fill(self, rows: list[tuple[str, tuple[Any, ...]]]) -> None:
+        """Put `rows` in both tables, the way each is filled."""
+        plain, fast = self.query_one("#plain", DataTable), self.query_one("#fast", FastTable)
+        plain.clear()
+        for key, cells in rows:
+            plain.add_row(*cells, key=key)
+        fast.show_rows(rows)
+
+
+def drawn(table: DataTable[Any]) -> list[list[Any]]:
+    """Every line the table draws now (all of it redrawn, as after a change)."""
+    table.refresh()
+    return [list(strip) for strip in table.render_lines(Region(0, 0, 80, 10))]
+
+
+async def test_kept_lines_follow_cursor_hover_focus_scroll_stripes_and_new_rows() -> None:
+    app = Tall()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        plain, fast = app.query_one("#plain", DataTable), app.query_one("#fast", FastTable)
+
+        async def same(why: str) -> None:
+            await pilot.pause()
+            assert drawn(fast) == drawn(plain), why
+
+        app.set_focus(None)  # each is drawn unfocused but when focused on purpose
+        await same("first drawing")
+        for table in (plain, fast):
+            table.move_cursor(row=3)
+        await same("cursor moved")
+        app.set_focus(fast)
+        await pilot.pause()
+        ours = drawn(fast)
+        app.set_focus(plain)
+        await pilot.pause()
+        assert ours == drawn(plain), "focused"
+        app.set_focus(None)
+        for table in (plain, fast):
+            table._show_hover_cursor = True
+            table.hover_coordinate = Coordinate(5, 1)
+        await same("mouse over a row")
+        for table in (plain, fast):
+            table.hover_coordinate = Coordinate(-1, 1)
+        await same("mouse over the header")
+        for table in (plain, fast):
+            table.zebra_stripes = True
+            table.scroll_to(y=7, animate=False)
+        await same("striped and scrolled")
+        app.fill(LISTED[10:20])
+        await same("other rows")
+        app.fill(LISTED)
+        await same("the first rows again, from kept lines")
+        fast.update_cell("4", fast.ordered_columns[1].key, Text("marked"))
+        plain.update_cell("4", plain.ordered_columns[1].key, Text("marked"))
+        await same("one cell changed")
