@@ -37,7 +37,7 @@ IDLE_COLLECT_SECONDS = 2.0
 """A pause this long lets the idle check collect garbage (see `check_idle_lock`)."""
 
 # How the unlock screen turns a store path, username and passphrase into an open store.
-UnlockFn = Callable[[Path, str, str], "UnlockOutcome"]
+UnlockFn = Callable[[Path | str, str, str], "UnlockOutcome"]
 DOUBLE_TAP_SECONDS = 0.5
 """A key repeated this soon after it opened a screen is ignored there."""
 
@@ -49,7 +49,7 @@ def _woman_search() -> type[Provider]:
     return WomanSearchCommands
 
 
-def _unlock(path: Path, username: str, passphrase: str) -> UnlockOutcome:
+def _unlock(path: Path | str, username: str, passphrase: str) -> UnlockOutcome:
     """Open the store (loads the store and SQLAlchemy on first use, in the unlock worker)."""
     from caseapp.services.session import unlock
 
@@ -66,12 +66,17 @@ class CaseApp(App[int]):
         Binding("ctrl+l", "lock", "Lock", id="lock", priority=True),
         Binding("f1", "help", "Help", id="help"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+        # Moving between fields at the app, before the next key is handed on: as a binding of
+        # the screen, a Tab waits in the field's queue while the letters typed after it are
+        # already sent to that same field (a fast typist, or a slow laptop, saw them land there).
+        Binding("tab", "focus_next", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", show=False, priority=True),
     ]
     IDLE_CHECK_SECONDS = 5.0
 
     def __init__(
         self,
-        store_path: Path,
+        store_path: Path | str,
         *,
         username: str = "",
         demo_hint: str | None = None,
@@ -79,7 +84,10 @@ class CaseApp(App[int]):
         tap_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
-        self.store_path = Path(store_path)
+        # A postgresql:// URL stays text: as a Path its "//" would fold into one "/".
+        self.store_path: Path | str = (
+            store_path if isinstance(store_path, str) else Path(store_path)
+        )
         self.initial_username = username
         self.demo_hint = demo_hint
         # The idle lock reads the one clock every service reads (tests freeze and move it).
@@ -98,7 +106,7 @@ class CaseApp(App[int]):
         self._opened_by: tuple[str, object, float] = ("", None, 0.0)
         self.tap_clock = tap_clock
 
-    def open_store(self, path: Path, username: str, passphrase: str) -> UnlockOutcome:
+    def open_store(self, path: Path | str, username: str, passphrase: str) -> UnlockOutcome:
         """Unlock (in the unlock screen's worker), once the last lock has finished closing."""
         self.lock_finished.wait(timeout=120)
         return self.unlock_fn(path, username, passphrase)
@@ -434,7 +442,7 @@ class CaseApp(App[int]):
 
 
 def build_app(
-    store_path: Path,
+    store_path: Path | str,
     *,
     username: str = "",
     demo_hint: str | None = None,
@@ -457,7 +465,7 @@ def build_app(
 
 
 def run_app(
-    store_path: Path, *, username: str = "", demo_hint: str | None = None, **kwargs: Any
+    store_path: Path | str, *, username: str = "", demo_hint: str | None = None, **kwargs: Any
 ) -> int:
     """Run the TUI until the user quits; return the exit status."""
     app = build_app(store_path, username=username, demo_hint=demo_hint, **kwargs)

@@ -6,6 +6,7 @@ import importlib
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -28,10 +29,20 @@ STORE_PATH_WIDTH = 47
 _WAIT = re.compile(r"(?:paused for|try again in) (\d+) s\.")
 
 
-def shorten_path(path: Path, width: int = STORE_PATH_WIDTH) -> str:
-    """The path, or its end after an ellipsis, so it stays on one line of the unlock box."""
-    text = str(path)
+def shorten_path(path: Path | str, width: int = STORE_PATH_WIDTH) -> str:
+    """The path, or its end after an ellipsis, so it stays on one line of the unlock box.
+
+    A server's URL is shown without any password written into it.
+    """
+    text = str(path) if isinstance(path, Path) else _without_password(path)
     return text if len(text) <= width else "…" + text[-(width - 1) :]
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k.lower() != "password"]
+    return urlunsplit((parts.scheme, host, parts.path, urlencode(query, safe="/"), ""))
 
 
 class UnlockScreen(CaseScreen):
@@ -48,6 +59,9 @@ class UnlockScreen(CaseScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "app.quit", "Quit", id="quit"),
         Binding("f1", "app.help", "Help", id="help"),
+        # Enter in the username moves on at once, at the app, so the passphrase typed straight
+        # after it never lands in the username while the field's Enter waits in its queue.
+        Binding("enter", "to_passphrase", show=False, priority=True),
     ]
 
     class Unlocked(Message):
@@ -66,7 +80,7 @@ class UnlockScreen(CaseScreen):
 
     def __init__(
         self,
-        store_path: Path,
+        store_path: Path | str,
         *,
         username: str = "",
         message: str = "",
@@ -134,9 +148,15 @@ class UnlockScreen(CaseScreen):
         self._said += 1
         self.query_one("#unlock-message", Static).update(safe(message))
 
-    @on(Input.Submitted, "#username")
-    def _to_passphrase(self) -> None:
-        self.query_one("#passphrase", Input).focus()
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Enter is the move to the passphrase only while the username has the focus."""
+        if action == "to_passphrase":
+            return self.focused is self.query_one("#username", Input)
+        return True
+
+    def action_to_passphrase(self) -> None:
+        """Move from the username to the passphrase (now: `focus()` would wait for a turn)."""
+        self.set_focus(self.query_one("#passphrase", Input))
 
     @on(Input.Submitted, "#passphrase")
     @on(Button.Pressed, "#unlock")
