@@ -25,7 +25,7 @@ from caseapp.services.allocation import staff
 from caseapp.services.caseload import UNALLOCATED
 from caseapp.services.waiting import Waiting, waiting_for_me
 from caseapp.services.women_types import StaffMember
-from caseapp.sync import desk
+from caseapp.sync import desk, duplicates
 from caseapp.sync.desk import SyncOutcome, SyncState
 from caseapp.widgets.flag_badges import badges
 from caseapp.widgets.safe import safe
@@ -127,9 +127,10 @@ class HomeScreen(CaseScreen):
     class SyncLoaded(Message):
         """This store's part in sync was read."""
 
-        def __init__(self, state: SyncState) -> None:
+        def __init__(self, state: SyncState, twins: int = 0) -> None:
             super().__init__()
             self.state = state
+            self.twins = twins  # possible duplicates she may see
 
     class Synced(Message):
         """`sync now` finished."""
@@ -325,7 +326,9 @@ class HomeScreen(CaseScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="home-sync")
     def load_sync(self) -> None:
         """Read this store's part in sync (for the sync line)."""
-        self.post_message(self.SyncLoaded(desk.state(self.ctx)))
+        state = desk.state(self.ctx)
+        twins = duplicates.count(self.ctx) if state.syncs else 0
+        self.post_message(self.SyncLoaded(state, twins))
 
     def on_home_screen_sync_loaded(self, message: SyncLoaded) -> None:
         state = self.sync_state = message.state
@@ -348,8 +351,13 @@ class HomeScreen(CaseScreen):
             f"{count} open conflict{'s' if count != 1 else ''}",
             style="bold yellow" if count else "",
         )
-        # One line at 80 columns: the keys in short.
+        if message.twins:
+            twins = f" · {message.twins} possible duplicate{'s' if message.twins != 1 else ''}"
+            text.append(twins, style="bold yellow")
+        # One line at 80 columns: the keys in short (shorter still beside duplicates).
         keys = " · s sync, o conflicts" if state.can_sync else " · o conflicts"
+        if message.twins:
+            keys = " · s, o" if state.can_sync else " · o"
         text.append(keys, style="dim")
         line.update(text)
 

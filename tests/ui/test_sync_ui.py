@@ -10,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from textual.widgets import Static
+
 from caseapp.modals.conflict_value_form import ConflictValueForm
 from caseapp.modals.help import HelpModal
 from caseapp.modals.sync_folder_form import SyncFolderForm
@@ -280,6 +282,9 @@ async def test_possible_duplicates_side_by_side_open_each_record(tmp_path: Path)
     app = make_app(mgr)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await unlock(pilot)
+        # Home's sync line says so, on one line at 80 columns.
+        line = str(app.screen.query_one("#home-sync", Static).render())
+        assert "0 open conflicts · 1 possible duplicate · s, o" in line and len(line) <= 78
         await pilot.press("o")
         await settle(pilot)
         assert isinstance(app.screen, ConflictsScreen)
