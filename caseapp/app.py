@@ -36,8 +36,9 @@ DEFAULT_IDLE_MINUTES = 5
 IDLE_COLLECT_SECONDS = 2.0
 """A pause this long lets the idle check collect garbage (see `check_idle_lock`)."""
 
-# How the unlock screen turns a store path, username and passphrase into an open store.
-UnlockFn = Callable[[Path | str, str, str], "UnlockOutcome"]
+# How the unlock screen turns a store path, username and passphrase into an open store. The
+# store is a Path or a postgresql:// URL as text; a test's hook may take either (Any).
+UnlockFn = Callable[[Any, str, str], "UnlockOutcome"]
 DOUBLE_TAP_SECONDS = 0.5
 """A key repeated this soon after it opened a screen is ignored there."""
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from caseapp import __version__
-from caseapp.cli.common import add_store_argument, store_path
+from caseapp.cli.common import add_store_argument, store_target
 from caseapp.errors import CaseappError, StoreNotFound
 
 # Each module has `register(subparsers)`; add a line here for a new command group.
@@ -126,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "func", None) is None:
             from caseapp.app import run_app
 
-            return run_app(store_path(args))
+            return run_app(store_target(args))  # a postgresql:// URL stays text
         return int(args.func(args) or 0)
     except CaseappError as exc:
         print(f"caseapp: {exc}{_demo_hint(exc)}", file=sys.stderr)

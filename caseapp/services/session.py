@@ -121,8 +121,10 @@ def lock(ctx: Ctx, *, reason: str = "manual") -> None:
         ctx.store.close()
 
 
-def attempts_note(path: Path, *, clock: Callable[[], float] = time.time) -> str:
+def attempts_note(path: Path | str, *, clock: Callable[[], float] = time.time) -> str:
     """After a failed unlock: how many tries are left before the pause, or how long it lasts."""
+    if is_pg_url(path):
+        return ""  # the server keeps its own count of failed sign-ins
     state = Attempts(paths.state_file_path(Path(path)), clock).load()
     wait = int(state.locked_until - clock() + 0.999)
     if wait > 0:
@@ -133,8 +135,10 @@ def attempts_note(path: Path, *, clock: Callable[[], float] = time.time) -> str:
     return ""
 
 
-def store_availability(path: Path) -> str:
+def store_availability(path: Path | str) -> str:
     """Why a store cannot be unlocked now (missing, or open in another window), else ""."""
+    if is_pg_url(path):
+        return ""  # a server: many people sign in at once, and the unlock says if it is down
     path = Path(path)
     if not path.exists():
         return f"No store at {path}. Create one with `caseapp init` or try `caseapp demo`."
