@@ -502,6 +502,8 @@ def restore(
                 db, key, slot.user_id, slot.username, file, manifest, replaced, target
             )
             _swap_in(work, target)
+            # The checked copy was opened in a work folder: the store now lives at `target`.
+            generations.record(key_file.store_id, 0, 0, at=target)
     finally:
         lock.release()
     return RestoreReport(

@@ -166,6 +166,8 @@ def test_a_backup_restored_into_a_new_folder_erases_again_and_supersedes_the_old
     # Her erasure is remembered by the store's identity, not by its folder.
     assert "1 woman erased after this backup was taken was erased again" in out
     assert f"the store at {store_path.resolve()} is now an older copy" in out
+    store_id = KeyFile.load(paths.key_file_path(target)).store_id
+    assert generations.last_opened_at(store_id) == str(target.resolve())  # not its work copy
     refs = _references(target)
     assert "R000007" not in refs and "R000008" in refs
     # A restore is an explicit act, like --accept-older: the restored copy is now the store.
