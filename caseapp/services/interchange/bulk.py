@@ -2,7 +2,8 @@
 
 The demo provider and the import both write through here. Ids are allocated up front from
 `max(id) + 1` inside the writer's transaction (one writer at a time), so child rows can point
-at their parents without a round trip per row.
+at their parents without a round trip per row. On PostgreSQL the table's id sequence is then
+moved past the ids written, so the services' next row there does not reuse one.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import Connection, Table, func, insert, select
 from sqlmodel import SQLModel
 
 CHUNK = 5_000
+MAX_PARAMETERS = 60_000
 
 Row = dict[str, Any]
 
@@ -45,7 +47,12 @@ def _writer(conn: Connection, model: type[SQLModel], keys: list[str]) -> tuple[s
     stored exactly as an ORM or Core insert would store them.
     """
     table = table_of(model)
-    compiled = insert(table).compile(dialect=conn.dialect, column_keys=keys)
+    # psycopg's dialect names its parameters (%(name)s); the rows go as tuples, so the
+    # statement is compiled with positional %s markers, which psycopg also takes.
+    dialect = conn.dialect
+    if not dialect.positional:
+        dialect = cast(Any, type(dialect))(paramstyle="format")
+    compiled = insert(table).compile(dialect=dialect, column_keys=keys)
     order = list(compiled.positiontup or ())
     processors = [
         table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect) for name in order
@@ -87,8 +94,51 @@ def insert_rows(
         for at, process in plan:
             column = [row[at] for row in block]
             values.append(list(map(process, column)) if process is not None else column)
-        conn.exec_driver_sql(sql, list(zip(*values, strict=True)))
+        tuples = list(zip(*values, strict=True))
+        if conn.dialect.name == "postgresql":
+            _insert_values(conn, sql, tuples)
+        else:
+            conn.exec_driver_sql(sql, tuples)
         count += len(block)
         if progress is not None:
             progress(len(block))
+    if count and conn.dialect.name == "postgresql" and sql and "id" in table_of(model).c:
+        _advance_sequence(conn, table_of(model))
     return count
+
+
+def _insert_values(conn: Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    """On PostgreSQL, many rows per INSERT (`VALUES (...), (...)`), not one statement a row.
+
+    Row-level security checks each new row against a subquery (`woman_id IN (SELECT id FROM
+    woman)`); the server builds that subquery's hash once per statement, so one statement a
+    row rebuilt it for every row and an import grew with the square of its size.
+    """
+    # Its dialect adds `RETURNING id` where the rows give no id; nothing here reads it.
+    head, one = sql.split(" RETURNING ", 1)[0].rsplit(" VALUES ", 1)
+    width = len(rows[0])
+    per = max(1, min(1000, MAX_PARAMETERS // width))  # a statement takes 65,535 parameters
+    full = f"{head} VALUES {', '.join([one] * per)}"
+    for at in range(0, len(rows), per):
+        batch = rows[at : at + per]
+        statement = full if len(batch) == per else f"{head} VALUES {', '.join([one] * len(batch))}"
+        conn.exec_driver_sql(statement, tuple(v for row in batch for v in row))
+
+
+def _advance_sequence(conn: Connection, table: Table) -> None:
+    """Move the id sequence past the highest id, using only `nextval` (a login's USAGE right:
+    `setval` would need UPDATE on the sequence, which no caseapp login holds)."""
+    sequence = conn.exec_driver_sql(
+        "SELECT pg_get_serial_sequence(%(t)s, 'id')", {"t": table.name}
+    ).scalar()
+    if sequence is None:
+        return
+    highest = conn.execute(select(func.max(table.c.id))).scalar() or 0
+    current = conn.exec_driver_sql("SELECT nextval(%(s)s)", {"s": sequence}).scalar_one()
+    if current < highest:
+        # A sequence is not transactional: values drawn here stay drawn if the import rolls
+        # back, which leaves a gap in the ids and nothing else.
+        conn.exec_driver_sql(
+            "SELECT max(nextval(%(s)s)) FROM generate_series(1, %(n)s)",
+            {"s": sequence, "n": highest - current},
+        )
