@@ -15,7 +15,7 @@ from caseapp.cli.common import (
     store_target,
     unlocked,
 )
-from caseapp.errors import StoreDamaged
+from caseapp.errors import CaseappError, StoreDamaged
 from caseapp.services import maintenance
 from caseapp.services.users import check_passphrase, check_username, create_first_manager
 from caseapp.store.store import change_passphrase, create_store, open_with_recovery
@@ -120,6 +120,11 @@ def cmd_recover(args: argparse.Namespace) -> int:
     from caseapp.services.context import Actor, Ctx
     from caseapp.services.users import reset_passphrase
 
+    if isinstance(store_target(args), str):
+        raise CaseappError(
+            "A PostgreSQL store has no recovery code: an admin resets a manager's passphrase "
+            "(`caseapp user reset`), or the server's administrator sets her login's password."
+        )
     path = store_path(args)
     username = ask_username(args)
     code = ask_passphrase("Recovery code: ", env="CASEAPP_RECOVERY_CODE")

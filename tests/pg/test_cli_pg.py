@@ -120,3 +120,11 @@ def test_the_tables_verify_checks_are_those_the_migration_secures() -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert sorted(WOMAN_TABLES) == sorted(module.ROW_SECURED)
+
+
+def test_recover_on_postgresql_says_who_resets_a_passphrase_instead(
+    verified_site: tuple[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _url, manager = verified_site
+    assert main(["recover", "--user", manager]) != 0
+    assert "has no recovery code: an admin resets" in capsys.readouterr().err

@@ -316,3 +316,24 @@ def test_an_owner_who_may_only_create_roles_runs_it_all(
         with admin.connect() as conn:
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         admin.dispose()
+
+
+def test_the_functions_never_touch_a_login_that_is_not_caseapp_staff(
+    site: Site, pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A manager may write `app_user` rows: one naming the server's superuser gives no power
+    over it, and a user may not be added under a login the server already has."""
+    assert run(monkeypatch, site.manager, MANAGER_PASS, "user", "add", "postgres", new=KW_PASS) == 6
+    with Session(pg_engine) as s:
+        s.add(User(username="postgres", role="keyworker", display_name="not staff"))
+        s.commit()
+    assert (
+        run(monkeypatch, site.manager, MANAGER_PASS, "user", "reset", "postgres", new=KW_PASS) != 0
+    )
+    assert run(monkeypatch, site.manager, MANAGER_PASS, "user", "remove", "postgres") == 0
+    with pg_engine.connect() as conn:
+        role = conn.execute(
+            text("SELECT rolcanlogin, rolsuper FROM pg_roles WHERE rolname = 'postgres'")
+        ).one()
+        assert tuple(role) == (True, True)
+        assert conn.execute(text("SELECT 1")).scalar() == 1  # the owner still signs in
