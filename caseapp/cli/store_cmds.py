@@ -30,7 +30,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--name", metavar="TEXT", default="", help="her display name")
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("passwd", help="change your passphrase (rewrites your key slot only)")
+    p = sub.add_parser(
+        "passwd", help="change your passphrase (your key slot only; on PostgreSQL, your login's)"
+    )
     add_store_argument(p)
     add_user_argument(p)
     p.set_defaults(func=cmd_passwd)
