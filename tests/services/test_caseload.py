@@ -14,6 +14,7 @@ from caseapp.services.caseload import (
     UNALLOCATED,
     CaseloadQuery,
     caseload,
+    caseload_statement,
     escape_like,
     row_select,
     search,
@@ -100,6 +101,32 @@ def test_search_uses_the_name_indexes(manager: Ctx) -> None:
     details = " ".join(str(row[-1]) for row in plan)
     assert "ix_woman_first_norm" in details and "ix_woman_last_norm" in details
     assert "SCAN woman" not in details
+
+
+def plan(ctx: Ctx, **query: object) -> str:
+    """SQLite's plan for the caseload's statement, as one line."""
+    stmt = caseload_statement(ctx, CaseloadQuery(**query))  # type: ignore[arg-type]
+    compiled = stmt.compile(ctx.store.engine, compile_kwargs={"render_postcompile": True})
+    params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+    with ctx.store.engine.connect() as conn:
+        rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + str(compiled), params).all()
+    return " / ".join(str(row[-1]) for row in rows)
+
+
+def test_open_cases_are_found_through_the_name_and_keyworker_indexes(
+    two_caseloads: tuple[Ctx, Ctx], manager: Ctx
+) -> None:
+    # Reading every open case by status and testing each (a third of a large store) is what
+    # made a keystroke's query slow; names of two letters or more are index ranges.
+    for typed in ("", "ja", "jane sm"):
+        details = plan(manager, search=typed)
+        assert "ix_woman_status" not in details, (typed, details)
+    assert "ix_woman_last_norm" in plan(manager, search="smi")
+    anna, _bea = two_caseloads
+    for typed in ("", "j", "smi"):
+        details = plan(anna, search=typed)
+        assert "ix_woman_keyworker_status" in details, (typed, details)
+    assert names(anna, search="j") == ["Janet Jones", "Jane Smith"]
 
 
 def test_filters_by_status_hub_borough_and_keyworker(
