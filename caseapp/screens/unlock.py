@@ -56,6 +56,14 @@ class UnlockScreen(CaseScreen):
         "Forgotten passphrase? A manager can reset a keyworker's; a manager uses the recovery "
         "code (`caseapp recover`)."
     )
+    SERVER_HELP = (
+        "## Sign in\n\n"
+        "Type your **username**, press Enter, then your **passphrase** and Enter.\n\n"
+        "This store is on a PostgreSQL server: your username and passphrase are your own "
+        "login there, and the server decides what you may see.\n\n"
+        "Forgotten passphrase? A manager can reset a keyworker's; an admin a manager's "
+        "(`caseapp user reset`)."
+    )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "app.quit", "Quit", id="quit"),
         Binding("f1", "app.help", "Help", id="help"),
@@ -97,6 +105,10 @@ class UnlockScreen(CaseScreen):
         self._countdown: Timer | None = None
         # How many messages were shown: a late in-use check never hides one of them.
         self._said = 0
+
+    def help_text(self) -> str:
+        """F1's text: a server's sign-in has no key file, pause or recovery code."""
+        return self.SERVER_HELP if isinstance(self.store_path, str) else self.HELP
 
     def compose(self) -> ComposeResult:
         with Center(), Vertical(id="unlock-box") as box:

@@ -28,6 +28,7 @@ async def test_a_manager_unlocks_the_app_on_a_postgresql_store(
         shown = screen_text(app)
         assert f"{pg_db}?host=" in shown
         assert "No store at" not in shown  # a URL is not a missing file
+        assert "PostgreSQL server" in screen.help_text()
         await type_text(pilot, MANAGER)
         await pilot.press("enter")
         await type_text(pilot, "not the passphrase")
