@@ -17,7 +17,7 @@ from textual.keys import _character_to_key
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import DataTable, OptionList, Static
-from textual.worker import WorkerFailed
+from textual.worker import WorkerError, WorkerFailed
 
 from caseapp.app import CaseApp, build_app
 from caseapp.services.context import Ctx
@@ -41,19 +41,37 @@ def make_app(ctx: Ctx, **options: Any) -> CaseApp:
     )
 
 
+SETTLE_ROUNDS = 3
+"""Rounds `settle` always takes: a worker's reply often starts the next worker."""
+SETTLE_MAX_ROUNDS = 30
+"""Rounds after which `settle` stops waiting even if workers keep starting."""
+
+
 async def settle(pilot: Pilot[Any], *, failed_workers: bool = False) -> None:
     """Let messages, workers and their replies finish (never a sleep).
 
-    A failed worker raises `WorkerFailed` here unless `failed_workers` says the test expects
-    one (the app shows the failure as a notification, which such a test then reads).
+    Each round handles the messages waiting and then waits for every worker running, one by
+    one; it goes on while replies start new workers. A worker cancelled meanwhile (a newer
+    search replaced it, or its screen closed) is finished with. A failed worker raises
+    `WorkerFailed` here unless `failed_workers` says the test expects one (the app shows the
+    failure as a notification, which such a test then reads).
     """
-    for _ in range(3):
+    app = pilot.app
+    for done in range(SETTLE_MAX_ROUNDS):
         await pilot.pause()
-        try:
-            await pilot.app.workers.wait_for_complete()
-        except WorkerFailed:
-            if not failed_workers:
-                raise
+        running = list(app.workers)
+        if not running and done >= SETTLE_ROUNDS - 1:
+            break
+        # One at a time: gathering them would stop at the first cancelled or failed one
+        # while the others still run.
+        for worker in running:
+            try:
+                await worker.wait()
+            except WorkerFailed:
+                if not failed_workers:
+                    raise
+            except WorkerError:
+                pass  # cancelled: stopped on purpose, nothing of it is left to come
     await pilot.pause()
 
 

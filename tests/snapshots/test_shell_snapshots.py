@@ -11,6 +11,7 @@ from textual.widgets import Input
 
 from caseapp.app import CaseApp, build_app
 from tests.conftest import MANAGER, PASSPHRASE
+from tests.harness.app import settle
 
 # Relative to tmp_path (the test chdirs there) so the path on screen is the same every run.
 SHOWN_PATH = Path("store/caseapp.db")
@@ -25,8 +26,8 @@ def app(closed_store_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 
 async def _settle(pilot: Pilot[int]) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    # Every reply, not only the unlock's: home's lists load in workers of their own.
+    await settle(pilot)
     await _steady_cursor(pilot)
 
 

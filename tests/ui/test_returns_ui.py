@@ -204,7 +204,7 @@ async def test_a_failed_export_says_why_and_hides_the_progress(sample: Ctx, tmp_
         await pilot.press("e", "tab", "ctrl+u")
         await type_text(pilot, "no/csv")
         await pilot.press("enter")
-        await settle(pilot)
+        await settle(pilot, failed_workers=True)  # the export's worker fails: that is the test
         notes = notices(app)
         assert any("does not exist" in note for note in notes)
         assert screen.query_one("#returns-progress").has_class("hidden")

@@ -51,6 +51,7 @@ async def test_unlock_with_the_keyboard(closed_store_path: Path) -> None:
         assert app.sub_title == "Maria Manager · Manager"
         assert [type(s).__name__ for s in app.screen_stack[1:]] == ["HomeScreen"]
         await pilot.press("ctrl+q")
+        await settle(pilot)  # quitting waits, in workers, for the lock to be written
     assert app.return_value == 0
     assert app.ctx is None
     # Quitting locked the store: it opens again, and the lock was audited.
@@ -130,8 +131,8 @@ async def test_ctrl_l_locks_from_over_a_modal(closed_store_path: Path) -> None:
         await pilot.press("ctrl+l")
         await pilot.pause()
         assert app.ctx is None
-        app.lock_finished.wait(timeout=10)  # the lock's audit entry is written in a worker
-        assert not store.is_open
+        await settle(pilot)  # the lock's audit entry is written in a worker
+        assert app.lock_finished.is_set() and not store.is_open
         assert [type(s).__name__ for s in app.screen_stack[1:]] == ["UnlockScreen"]
         assert message(app) == "Locked."
         # Her name is kept; the cursor waits in the passphrase field.
@@ -264,7 +265,7 @@ async def test_second_instance_is_told_at_once(closed_store_path: Path) -> None:
     try:
         app = build_app(closed_store_path)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await settle(pilot)  # the check runs in a worker
             assert "open in another caseapp window" in message(app)
             await sign_in(app, pilot)
             assert isinstance(app.screen, UnlockScreen)
@@ -290,7 +291,7 @@ async def test_damaged_store_is_reported_never_recreated(closed_store: Path) -> 
 async def test_missing_store_points_to_init_or_demo(store_path: Path) -> None:
     app = build_app(store_path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await settle(pilot)  # the check runs in a worker
         assert "caseapp init" in message(app) and "caseapp demo" in message(app)
     assert not store_path.exists()
 
