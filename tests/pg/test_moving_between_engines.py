@@ -125,3 +125,20 @@ def test_export_then_import_into_postgresql_and_back_gives_the_same_return(
     )
     contacts.log_contact(on_server, new.id, contacts.ContactInput(note="after the move"))
     assert len(contacts.list_contacts(on_server, new.id)) == 1
+
+
+def test_the_backup_command_leaves_a_server_to_its_own_tools(
+    store: Store,
+    pg_server: PgServer,
+    pg_db: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # `caseapp backup` copies a SQLCipher file; a PostgreSQL store is backed up by pg_dump or
+    # pg_basebackup (the README says how), so the command refuses rather than writing a file.
+    out = tmp_path / "backup.db"
+    code = run(monkeypatch, PASSWORD, "backup", "--store", pg_server.url(pg_db), "--out", str(out))
+    assert code != 0
+    assert not out.exists()
+    assert capsys.readouterr().err.startswith("caseapp: ")  # one line, not a traceback
