@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from caseapp import clock as the_clock
 from caseapp.clock import FrozenClock
@@ -17,6 +18,11 @@ from tests.harness.clock import NOW, TODAY
 
 MANAGER = "mgr"
 PASSPHRASE = "correct horse battery"
+
+# On a loaded CI machine one example can take seconds: a per-example deadline or the "too
+# slow" health check would fail a property on timing alone, never on what it checks.
+settings.register_profile("caseapp", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("caseapp")
 
 
 @pytest.fixture(autouse=True)

@@ -203,7 +203,9 @@ ANY_TEXT = st.one_of(
     ids=["first_name", "contact_note"],
 )
 @given(text=ANY_TEXT)
-@settings(max_examples=60, deadline=None, suppress_health_check=[FIXTURE_REUSED])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[FIXTURE_REUSED, HealthCheck.too_slow]
+)
 def test_any_text_is_refused_clearly_or_kept_exactly(
     manager: Ctx, entry: Callable[[Ctx, str], str], multiline: bool, label: str, text: str
 ) -> None:
