@@ -246,15 +246,13 @@ async def test_palette_runs_lock_now(closed_store_path: Path) -> None:
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"Lock now")
-        # The palette searches every provider (women too) before it lists the hits.
+        # The palette searches every provider (women too, in a thread) in its own worker
+        # before it lists the hits: wait for that, not for a time a busy machine can overrun.
+        await settle(pilot)
         commands = app.screen.query_one(CommandList)
-        for _ in range(50):
-            if commands.option_count and "Lock now" in str(commands.get_option_at_index(0).prompt):
-                break
-            await pilot.pause(0.05)
+        assert "Lock now" in str(commands.get_option_at_index(0).prompt)
         await pilot.press("enter")
-        await pilot.pause()
-        await pilot.pause()
+        await settle(pilot)
         assert app.ctx is None
         assert isinstance(app.screen, UnlockScreen)
         assert message(app) == "Locked."
