@@ -7,8 +7,24 @@ by triggers into `SyncPending`, then stamped into `SyncChange` in the same trans
 
 from __future__ import annotations
 
-from sqlalchemy import Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Index, Integer, String, UniqueConstraint
+from sqlalchemy.types import TypeEngine
+from sqlmodel import AutoString, Field, SQLModel
+
+
+def _wide(default: int, *, nullable: bool = False) -> Any:
+    """A stamp's milliseconds, or a change number built on them: past 2**31, so 64-bit on
+    PostgreSQL (migration 0012; SQLite's integers are 64-bit already)."""
+    wide: TypeEngine[int] = Integer().with_variant(BigInteger(), "postgresql")
+    return Field(default=default, sa_column=Column(wide, nullable=nullable, default=default))
+
+
+def _stamp_text() -> Any:
+    """A whole stamp (53 characters): SQLite ignores the length, PostgreSQL keeps 80."""
+    kind: TypeEngine[str] = AutoString(40).with_variant(String(80), "postgresql")
+    return Field(default="", sa_column=Column(kind, nullable=False, default=""))
 
 
 class SyncSelf(SQLModel, table=True):
@@ -23,9 +39,9 @@ class SyncSelf(SQLModel, table=True):
     ref_code: str = Field(default="", max_length=8)
     kx_private: str = Field(default="", max_length=64)
     sign_private: str = Field(default="", max_length=64)
-    hlc_wall: int = 0
+    hlc_wall: int = _wide(0)
     hlc_count: int = 0
-    next_seq: int = 1
+    next_seq: int = _wide(1)
     next_hub: int = 1
 
 
@@ -45,8 +61,8 @@ class SyncPeer(SQLModel, table=True):
     held: str = Field(default="[]", max_length=10_000_000)
     # The highest entry of this store's audit log the peer has reported holding a copy of.
     audit_acked: int = 0
-    last_sent: str = Field(default="", max_length=40)
-    last_received: str = Field(default="", max_length=40)
+    last_sent: str = _stamp_text()
+    last_received: str = _stamp_text()
     revoked: bool = False
 
 
@@ -56,7 +72,7 @@ class SyncClock(SQLModel, table=True):
     __tablename__ = "sync_clock"
 
     origin: str = Field(primary_key=True, max_length=32)
-    seq: int = 0
+    seq: int = _wide(0)
 
 
 class SyncRow(SQLModel, table=True):
@@ -96,7 +112,7 @@ class SyncChange(SQLModel, table=True):
 
     n: int | None = Field(default=None, primary_key=True)
     origin: str = Field(max_length=32)
-    seq: int
+    seq: int = _wide(0)
     hlc: str = Field(max_length=80)
     username: str = Field(default="", max_length=64)
     tbl: str = Field(max_length=30)

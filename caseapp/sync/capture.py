@@ -20,7 +20,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.orm import Session, SessionTransaction
 
-from caseapp.sync import ids
+from caseapp.errors import NotFound
+from caseapp.sync import ids, pgsync
+from caseapp.sync.db import is_pg, lock, run, wire_values
 from caseapp.sync.rows import (
     Values,
     dumps,
@@ -59,7 +61,8 @@ class Me:
 
     def save(self, conn: Connection) -> None:
         """Write the clock and the next sequence number back."""
-        conn.exec_driver_sql(
+        run(
+            conn,
             "UPDATE sync_self SET hlc_wall = ?, hlc_count = ?, next_seq = ? WHERE id = 1",
             (self.hlc.wall, self.hlc.count, self.next_seq),
         )
@@ -67,8 +70,8 @@ class Me:
 
 def load_me(conn: Connection) -> Me | None:
     """This store's identity, or None when it takes no part in sync."""
-    row = conn.exec_driver_sql(
-        "SELECT store_uid, role, hlc_wall, hlc_count, next_seq FROM sync_self WHERE id = 1"
+    row = run(
+        conn, "SELECT store_uid, role, hlc_wall, hlc_count, next_seq FROM sync_self WHERE id = 1"
     ).first()
     if row is None:
         return None
@@ -100,35 +103,51 @@ def _trigger_sql(conn: Connection, spec: Spec) -> dict[str, str]:
 
 def triggers_current(conn: Connection) -> bool:
     """Whether every synced table has its capture triggers for its present columns."""
+    if is_pg(conn):
+        return pgsync.installed(conn)
     have = _installed(conn)
     want = {n for spec in SPECS for n in _trigger_sql(conn, spec)}
     return have == want
 
 
 def _installed(conn: Connection) -> set[str]:
-    rows = conn.exec_driver_sql(
-        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE ?", (PREFIX + "%",)
+    rows = run(
+        conn,
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE ?",
+        (PREFIX + "%",),
     )
     return {str(r[0]) for r in rows}
 
 
 def install(conn: Connection) -> None:
     """(Re)create the capture triggers to match each synced table's columns now."""
+    if is_pg(conn):
+        # Only the schema's owner may create triggers there (migration 0012 does it).
+        if not pgsync.installed(conn):
+            raise NotFound(
+                "Sync's triggers are not in this PostgreSQL database: its owner runs "
+                "`caseapp init` (or an upgrade) to install them."
+            )
+        return
     have = _installed(conn)
     want: dict[str, str] = {}
     for spec in SPECS:
         want.update(_trigger_sql(conn, spec))
     for name in have - set(want):
-        conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+        run(conn, f'DROP TRIGGER "{name}"')
     for name, sql in want.items():
         if name not in have:
-            conn.exec_driver_sql(sql)
+            run(conn, sql)
 
 
 def enabled(conn: Connection) -> bool:
     """Whether this store takes part in sync (has its identity row)."""
-    has_table = conn.exec_driver_sql(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_self'"
+    if is_pg(conn):
+        # A keyworker's login may not read the sync tables: her changes wait in
+        # `sync_pending` (written by the owner's trigger) for a manager's unit of work.
+        return pgsync.may_sync(conn) and load_me(conn) is not None
+    has_table = run(
+        conn, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sync_self'"
     ).first()
     return bool(has_table) and load_me(conn) is not None
 
@@ -140,8 +159,7 @@ def _after_begin(session: Session, transaction: SessionTransaction, conn: Connec
     engine = conn.engine
     if _STATE.get(engine) in ("on", "off"):
         return
-    if conn.dialect.name != "sqlite" or not enabled(conn):
-        # Capture is written for the SQLCipher store; a PostgreSQL store takes no part yet.
+    if not enabled(conn):
         _STATE[engine] = "off"
     elif triggers_current(conn):
         _STATE[engine] = "on"
@@ -177,9 +195,10 @@ class Episode:
     before: Values | None
     after: Values | None = None
     alive: bool = False
+    by: str = ""  # the author, where the trigger names her (PostgreSQL)
 
 
-def _net(rows: list[Any]) -> list[Episode]:
+def _net(conn: Connection, rows: list[Any]) -> list[Episode]:
     done: list[Episode] = []
     open_: dict[tuple[str, Any], Episode] = {}
     for _n, tbl, rid, op, old, new in rows:
@@ -188,6 +207,13 @@ def _net(rows: list[Any]) -> list[Episode]:
             continue
         old_v = json.loads(old) if old else None
         new_v = json.loads(new) if new else None
+        # PostgreSQL's trigger names the login that wrote the row (its author) beside the row.
+        by = ""
+        for side in (old_v, new_v):
+            if side is not None:
+                by = str(side.pop(pgsync.AUTHOR, "") or by)
+        old_v = None if old_v is None else wire_values(conn, spec.name, old_v)
+        new_v = None if new_v is None else wire_values(conn, spec.name, new_v)
         values = new_v if new_v is not None else old_v
         assert values is not None
         key = (spec.name, tuple(values[c] for c in spec.natural) if spec.natural else values["id"])
@@ -200,6 +226,7 @@ def _net(rows: list[Any]) -> list[Episode]:
             ep = Episode(spec, int(rid), op != "I", old_v if op != "I" else None)
             open_[key] = ep
         ep.rid = int(rid)
+        ep.by = by or ep.by
         if op == "D":
             ep.after, ep.alive = None, False
         else:
@@ -209,13 +236,14 @@ def _net(rows: list[Any]) -> list[Episode]:
 
 def latest_username(conn: Connection) -> str:
     """The author of this unit of work: the user of its newest audit entry."""
-    row = conn.exec_driver_sql("SELECT username FROM auditevent ORDER BY seq DESC LIMIT 1").first()
+    row = run(conn, "SELECT username FROM auditevent ORDER BY seq DESC LIMIT 1").first()
     return str(row[0]) if row else ""
 
 
 def leaves(conn: Connection, table: str, uid: str, name: str) -> list[Any]:
     """The writes of a field that no later write has replaced: (stamp, value, username, old)."""
-    rows = conn.exec_driver_sql(
+    rows = run(
+        conn,
         "SELECT stamp, parents, value, username, old FROM sync_field "
         "WHERE tbl = ? AND uid = ? AND field = ?",
         (table, uid, name),
@@ -236,19 +264,31 @@ def process(
     uid mappings of deleted rows are dropped. `force` names (table, rowid, field) writes to log
     even when the value is unchanged: a conflict resolved by keeping the value shown here.
     """
-    pending = conn.exec_driver_sql(
-        "SELECT n, tbl, rid, op, old, new FROM sync_pending ORDER BY n"
-    ).fetchall()
+    if is_pg(conn):
+        # Others write at the same time: take exactly the rows deleted here, under the lock
+        # that numbers changes one transaction at a time.
+        if run(conn, "SELECT 1 FROM sync_pending LIMIT 1").first() is None:
+            return 0
+        lock(conn)
+        pending = sorted(
+            run(conn, "DELETE FROM sync_pending RETURNING n, tbl, rid, op, old, new").fetchall(),
+            key=lambda r: int(r[0]),
+        )
+    else:
+        pending = list(run(conn, "SELECT n, tbl, rid, op, old, new FROM sync_pending ORDER BY n"))
+        if pending:
+            run(conn, "DELETE FROM sync_pending")
     if not pending:
         return 0
-    conn.exec_driver_sql("DELETE FROM sync_pending")
     me = load_me(conn)
-    episodes = _net(list(pending))
+    episodes = _net(conn, list(pending))
     if me is None or not emit:
         for ep in episodes:
             if ep.existed and not ep.alive and not ep.spec.natural:
-                conn.exec_driver_sql(
-                    "DELETE FROM sync_row WHERE tbl = ? AND local_id = ?", (ep.spec.name, ep.rid)
+                run(
+                    conn,
+                    "DELETE FROM sync_row WHERE tbl = ? AND local_id = ?",
+                    (ep.spec.name, ep.rid),
                 )
         return 0
     user = latest_username(conn)
@@ -262,7 +302,7 @@ def process(
     out = _Out(known=_known_uids(conn, episodes))
     with remembering():
         for ep in episodes:
-            count += _emit(conn, out, me, ep, user, erased, force)
+            count += _emit(conn, out, me, ep, ep.by or user, erased, force)
     for uid in sorted(erased):
         _log(out, me, user, "woman", uid, uid, "E", {})
         count += 1
@@ -270,7 +310,8 @@ def process(
     for uid in sorted(erased):
         forget_woman(conn, uid, me.hlc.stamp())
     if count:
-        conn.exec_driver_sql(
+        run(
+            conn,
             "INSERT INTO sync_clock (origin, seq) VALUES (?, ?) "
             "ON CONFLICT (origin) DO UPDATE SET seq = max(seq, excluded.seq)",
             (me.store_uid, me.next_seq - 1),
@@ -290,12 +331,14 @@ class _Out:
     def flush(self, conn: Connection) -> None:
         """Write what was collected."""
         if self.mappings:
-            conn.exec_driver_sql(
+            run(
+                conn,
                 "INSERT OR REPLACE INTO sync_row (tbl, local_id, uid, origin) VALUES (?, ?, ?, ?)",
                 self.mappings,
             )
         if self.changes:
-            conn.exec_driver_sql(
+            run(
+                conn,
                 "INSERT INTO sync_change (origin, seq, hlc, username, tbl, uid, owner, op, data) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 self.changes,
@@ -311,7 +354,8 @@ def _known_uids(conn: Connection, episodes: list[Episode]) -> dict[tuple[str, in
         if not ep.existed and ep.alive and not ep.spec.natural:
             fresh.setdefault(ep.spec.name, []).append(ep.rid)
     for table, rids in fresh.items():
-        rows = conn.exec_driver_sql(
+        rows = run(
+            conn,
             "SELECT local_id, uid FROM sync_row WHERE tbl = ? AND local_id BETWEEN ? AND ?",
             (table, min(rids), max(rids)),
         )
@@ -357,17 +401,17 @@ def _emit(
         uid = row_uid(conn, spec, ep.rid, wire)
         owner = owner_of(conn, spec, uid, wire) if uid else ""
         if not spec.natural:
-            conn.exec_driver_sql(
-                "DELETE FROM sync_row WHERE tbl = ? AND local_id = ?", (spec.name, ep.rid)
-            )
+            run(conn, "DELETE FROM sync_row WHERE tbl = ? AND local_id = ?", (spec.name, ep.rid))
         if uid is None or spec.name == "woman" or owner in erased:
             return 0
         data: Values = {"key": {c: wire[c] for c in spec.natural}} if spec.natural else {}
         _log(out, me, user, spec.name, uid, owner, "D", data)
-        conn.exec_driver_sql(
-            "INSERT OR IGNORE INTO sync_tombstone (uid, hlc) VALUES (?, ?)", (uid, me.hlc.stamp())
+        run(
+            conn,
+            "INSERT OR IGNORE INTO sync_tombstone (uid, hlc) VALUES (?, ?)",
+            (uid, me.hlc.stamp()),
         )
-        conn.exec_driver_sql("DELETE FROM sync_field WHERE uid = ?", (uid,))
+        run(conn, "DELETE FROM sync_field WHERE uid = ?", (uid,))
         return 1
     wire = to_wire(conn, spec, ep.after or {})
     if not ep.existed:
@@ -396,7 +440,8 @@ def _emit(
     for name, value in sorted(changed.items()):
         parents = [str(r[0]) for r in leaves(conn, spec.name, uid, name)]
         fields[name] = {"p": parents, "o": before.get(name), "v": value}
-        conn.exec_driver_sql(
+        run(
+            conn,
             "INSERT OR REPLACE INTO sync_field "
             "(tbl, uid, field, stamp, parents, old, value, username, owner) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -412,7 +457,8 @@ def _emit(
                 owner,
             ),
         )
-        conn.exec_driver_sql(
+        run(
+            conn,
             "UPDATE sync_conflict SET status = 'resolved', resolved_by = ?, resolved = ? "
             "WHERE tbl = ? AND uid = ? AND field = ? AND status = 'open'",
             (user, hlc, spec.name, uid, name),
@@ -432,15 +478,14 @@ def forget_woman(conn: Connection, uid: str, stamp: str) -> int:
     me = load_me(conn)
     mine = 0
     if me is not None:
-        row = conn.exec_driver_sql(
+        row = run(
+            conn,
             "SELECT count(*) FROM sync_change WHERE owner = ? AND origin = ? AND op != 'E'",
             (uid, me.store_uid),
         ).first()
         mine = int(row[0]) if row else 0
-    conn.exec_driver_sql(
-        "INSERT OR IGNORE INTO sync_tombstone (uid, hlc) VALUES (?, ?)", (uid, stamp)
-    )
-    conn.exec_driver_sql("DELETE FROM sync_change WHERE owner = ? AND op != 'E'", (uid,))
-    conn.exec_driver_sql("DELETE FROM sync_field WHERE owner = ?", (uid,))
-    conn.exec_driver_sql("DELETE FROM sync_conflict WHERE owner = ?", (uid,))
+    run(conn, "INSERT OR IGNORE INTO sync_tombstone (uid, hlc) VALUES (?, ?)", (uid, stamp))
+    run(conn, "DELETE FROM sync_change WHERE owner = ? AND op != 'E'", (uid,))
+    run(conn, "DELETE FROM sync_field WHERE owner = ?", (uid,))
+    run(conn, "DELETE FROM sync_conflict WHERE owner = ?", (uid,))
     return mine

@@ -18,6 +18,7 @@ from caseapp.services.context import Ctx
 from caseapp.services.recording import name_of
 from caseapp.sync import exchange, review
 from caseapp.sync.capture import load_me
+from caseapp.sync.db import run
 
 FOLDER_KEY = "sync_folder"
 """The setting holding this store's sync folder (this store's own: enrolment leaves it out)."""
@@ -214,7 +215,8 @@ def conflicts(ctx: Ctx) -> list[ConflictView]:
     if refs:
         marks = ",".join("?" for _ in refs)
         with ctx.read() as session:
-            rows = session.connection().exec_driver_sql(
+            rows = run(
+                session.connection(),
                 "SELECT reference, first_name, last_name, preferred_name FROM woman "
                 f"WHERE reference IN ({marks})",
                 tuple(refs),

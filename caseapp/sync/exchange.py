@@ -23,6 +23,7 @@ from caseapp.store.atomic import atomic_write_bytes
 from caseapp.sync import capture, pack, replica
 from caseapp.sync.bundle import MAX_FILE, SUFFIX, Header, Refused, open_bundle, read_header, seal
 from caseapp.sync.capture import Me, load_me
+from caseapp.sync.db import hold_tables, is_pg, lock, run
 from caseapp.sync.merge import Applied, Merger, version_vector
 from caseapp.sync.rows import dumps, uid_of
 
@@ -58,17 +59,19 @@ def stamp_time(stamp: str) -> str:
 def peer_rows(conn: Connection) -> list[Any]:
     """Every peer's row (see the SELECT for the order of the columns)."""
     return list(
-        conn.exec_driver_sql(
+        run(
+            conn,
             "SELECT store_uid, name, role, kx_public, sign_public, acked, revoked, last_sent, "
-            "last_received, users, held, audit_acked FROM sync_peer ORDER BY name"
+            "last_received, users, held, audit_acked FROM sync_peer ORDER BY name",
         )
     )
 
 
 def waiting(conn: Connection, acked: dict[str, int]) -> list[Any]:
     """The logged changes a peer that holds `acked` does not hold, in log order."""
-    rows = conn.exec_driver_sql(
-        "SELECT origin, seq, hlc, username, tbl, uid, owner, op, data FROM sync_change ORDER BY n"
+    rows = run(
+        conn,
+        "SELECT origin, seq, hlc, username, tbl, uid, owner, op, data FROM sync_change ORDER BY n",
     )
     return [r for r in rows if int(r[1]) > int(acked.get(str(r[0]), 0))]
 
@@ -114,7 +117,7 @@ def make_bundle(session: Session, me: Me, peer: Any) -> tuple[bytes, int, Header
         "vv": version_vector(conn),
         "changes": changes,
         "held": sorted(
-            str(r[0]) for r in conn.exec_driver_sql("SELECT uid FROM sync_row WHERE tbl = 'woman'")
+            str(r[0]) for r in run(conn, "SELECT uid FROM sync_row WHERE tbl = 'woman'")
         ),
     }
     if scope is not None:
@@ -125,7 +128,7 @@ def make_bundle(session: Session, me: Me, peer: Any) -> tuple[bytes, int, Header
         payload["audit"] = copied
     if str(peer[2]) == "hub":
         payload["audit_held"] = replica.held(conn, str(peer[0]))
-    sign = conn.exec_driver_sql("SELECT sign_private FROM sync_self WHERE id = 1").one()[0]
+    sign = run(conn, "SELECT sign_private FROM sync_self WHERE id = 1").one()[0]
     return seal(payload, header, str(peer[3]), str(sign)), len(changes), header
 
 
@@ -142,9 +145,7 @@ class Scope:
         marks = ",".join("?" for _ in names) or "NULL"
         user_ids = [
             int(r[0])
-            for r in conn.exec_driver_sql(
-                f"SELECT id FROM app_user WHERE username IN ({marks})", tuple(names)
-            )
+            for r in run(conn, f"SELECT id FROM app_user WHERE username IN ({marks})", tuple(names))
         ]
         self.ids = pack.in_scope(conn, user_ids)
         self.uids = {u: i for i in self.ids if (u := uid_of(conn, "woman", i))}
@@ -163,9 +164,10 @@ class Scope:
         owners = {r["uid"] for r in rows["woman"]}
         fields = [
             list(r)
-            for r in self.conn.exec_driver_sql(
+            for r in run(
+                self.conn,
                 "SELECT tbl, uid, field, stamp, parents, old, value, username, owner "
-                "FROM sync_field"
+                "FROM sync_field",
             )
             if r[8] in owners
         ]
@@ -174,7 +176,7 @@ class Scope:
     def leaving(self) -> list[str]:
         """The women the hub holds who are no longer in its scope (nor erased)."""
         gone = self.held - set(self.uids)
-        tombs = {str(r[0]) for r in self.conn.exec_driver_sql("SELECT uid FROM sync_tombstone")}
+        tombs = {str(r[0]) for r in run(self.conn, "SELECT uid FROM sync_tombstone")}
         return sorted(gone - tombs)
 
 
@@ -187,15 +189,18 @@ def apply_bundle(ctx: Ctx, blob: bytes, *, name: str = "") -> tuple[str, Applied
     try:
         with ctx.write() as session:
             conn = session.connection()
+            hold_tables(conn)  # on PostgreSQL: no one's write in progress while applying
+            lock(conn)  # on PostgreSQL: one bundle applied at a time, whoever syncs
             me = me_of(conn)
             _check_can_sync(ctx, me)
             header = read_header(blob)
-            peer = conn.exec_driver_sql(
+            peer = run(
+                conn,
                 "SELECT sign_public, revoked FROM sync_peer WHERE store_uid = ?",
                 (header.sender,),
             ).first()
             signer = str(peer[0]) if peer is not None and not peer[1] else None
-            kx = conn.exec_driver_sql("SELECT kx_private FROM sync_self WHERE id = 1").one()[0]
+            kx = run(conn, "SELECT kx_private FROM sync_self WHERE id = 1").one()[0]
             _header, payload = open_bundle(
                 blob,
                 me=me.store_uid,
@@ -203,9 +208,7 @@ def apply_bundle(ctx: Ctx, blob: bytes, *, name: str = "") -> tuple[str, Applied
                 signer_public=signer,
                 schema=migrate.head_revision(),
             )
-            if conn.exec_driver_sql(
-                "SELECT 1 FROM sync_bundle WHERE digest = ?", (digest,)
-            ).first():
+            if run(conn, "SELECT 1 FROM sync_bundle WHERE digest = ?", (digest,)).first():
                 return None
             erased_before = _erased_refs(conn)
             merger = Merger(conn, me)
@@ -214,25 +217,29 @@ def apply_bundle(ctx: Ctx, blob: bytes, *, name: str = "") -> tuple[str, Applied
             result = merger.apply(list(payload["changes"]))
             merger.leave(list(payload.get("leave") or ()))
             if peer_role(conn, header.sender) == "hub":
-                conn.exec_driver_sql(
+                run(
+                    conn,
                     "UPDATE sync_peer SET held = ? WHERE store_uid = ?",
                     (dumps(payload.get("held") or []), header.sender),
                 )
                 if payload.get("audit"):
                     replica.receive(conn, header.sender, payload["audit"])
             else:
-                conn.exec_driver_sql(
+                run(
+                    conn,
                     "UPDATE sync_peer SET audit_acked = max(audit_acked, ?) WHERE store_uid = ?",
                     (int(payload.get("audit_held") or 0), header.sender),
                 )
             # What the peer holds, by its latest word: taken as it is, not merged upwards, so a
             # peer restored from a backup is sent again what it lost (and gets its own back).
-            conn.exec_driver_sql(
+            run(
+                conn,
                 "UPDATE sync_peer SET acked = ?, last_received = ? "
                 "WHERE store_uid = ? AND last_received < ?",
                 (dumps(payload["vv"]), header.made, header.sender, header.made),
             )
-            conn.exec_driver_sql(
+            run(
+                conn,
                 "INSERT INTO sync_bundle (digest, sender, applied, changes) VALUES (?, ?, ?, ?)",
                 (digest, header.sender, _now(), result.applied),
             )
@@ -255,16 +262,14 @@ def apply_bundle(ctx: Ctx, blob: bytes, *, name: str = "") -> tuple[str, Applied
         with ctx.write() as session:
             audit.record(session, ctx, "sync_refused", file=name, reason=str(exc))
         raise
-    if result.erased:
+    if result.erased and getattr(ctx.store, "kind", "") != "postgresql":
         erasure.scrub(ctx.store)
     return header.sender, result
 
 
 def peer_role(conn: Connection, store_uid: str) -> str:
     """A peer's role ("hub" or "centre")."""
-    row = conn.exec_driver_sql(
-        "SELECT role FROM sync_peer WHERE store_uid = ?", (store_uid,)
-    ).first()
+    row = run(conn, "SELECT role FROM sync_peer WHERE store_uid = ?", (store_uid,)).first()
     return str(row[0]) if row else ""
 
 
@@ -279,7 +284,7 @@ def _now() -> str:
 
 
 def _erased_refs(conn: Connection) -> set[str]:
-    return {str(r[0]) for r in conn.exec_driver_sql("SELECT reference FROM woman")}
+    return {str(r[0]) for r in run(conn, "SELECT reference FROM woman")}
 
 
 def _after_erasure(session: Session, ctx: Ctx, reference: str) -> None:
@@ -289,11 +294,13 @@ def _after_erasure(session: Session, ctx: Ctx, reference: str) -> None:
     if number.isdigit():
         key = floor_key(stem + "-")
         conn = session.connection()
-        row = conn.exec_driver_sql("SELECT value FROM setting WHERE key = ?", (key,)).first()
+        row = run(conn, "SELECT value FROM setting WHERE key = ?", (key,)).first()
         if row is None or reference > str(row[0]):
-            conn.exec_driver_sql(
-                "INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)", (key, reference)
-            )
+            run(conn, "INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)", (key, reference))
+    if is_pg(session.connection()):
+        # The server keeps no erasure list beside the data (no key file) and no tombstone key.
+        audit.record(session, ctx, "sync_erasure_applied")
+        return
     digest = erasure.reference_hmac(ctx.store, reference)
     if digest not in ctx.store.key_file.erasures:
         ctx.store.key_file.erasures.append(digest)
@@ -332,6 +339,7 @@ def exchange(ctx: Ctx, folder: Path) -> Report:
             report.applied.append((path.name, done[0], done[1]))
     with ctx.write() as session:
         conn = session.connection()
+        lock(conn)
         me = me_of(conn)
         capture.process(conn)
         for peer in peer_rows(conn):
@@ -343,15 +351,15 @@ def exchange(ctx: Ctx, folder: Path) -> Report:
             for old in folder.glob(f"{me.store_uid[:8]}-to-{str(peer[0])[:8]}-*{SUFFIX}"):
                 old.unlink()  # each bundle holds all its predecessors did
             atomic_write_bytes(folder / name, blob)
-            conn.exec_driver_sql(
-                "UPDATE sync_peer SET last_sent = ? WHERE store_uid = ?", (header.made, peer[0])
+            run(
+                conn,
+                "UPDATE sync_peer SET last_sent = ? WHERE store_uid = ?",
+                (header.made, peer[0]),
             )
             report.sent.append((str(peer[1]), count, name))
         me.save(conn)
         audit.record(session, ctx, "sync_sent", bundles=[(p, n) for p, n, _f in report.sent])
         report.open_conflicts = int(
-            conn.exec_driver_sql("SELECT count(*) FROM sync_conflict WHERE status = 'open'").one()[
-                0
-            ]
+            run(conn, "SELECT count(*) FROM sync_conflict WHERE status = 'open'").one()[0]
         )
     return report

@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 from caseapp.sync import capture, ids
 from caseapp.sync.bundle import new_keys
 from caseapp.sync.capture import Me, load_me
+from caseapp.sync.db import run
 from caseapp.sync.schema import SPECS, quote
 
 CHUNK = 20_000
@@ -25,7 +26,8 @@ def ensure_uids(conn: Connection, origin: str) -> int:
             # Walks the table by id, a chunk at a time, looking each mapping up by its key.
             ids_ = [
                 int(r[0])
-                for r in conn.exec_driver_sql(
+                for r in run(
+                    conn,
                     f"SELECT t.id FROM {quote(spec.name)} t LEFT JOIN sync_row s "
                     "ON s.tbl = ? AND s.local_id = t.id "
                     "WHERE t.id > ? AND s.uid IS NULL ORDER BY t.id LIMIT ?",
@@ -36,7 +38,8 @@ def ensure_uids(conn: Connection, origin: str) -> int:
                 break
             after = ids_[-1]
             stamp = capture.now()
-            conn.exec_driver_sql(
+            run(
+                conn,
                 "INSERT INTO sync_row (tbl, local_id, uid, origin) VALUES (?, ?, ?, ?)",
                 [(spec.name, i, ids.uuid7(stamp), origin) for i in ids_],
             )
@@ -51,7 +54,8 @@ def become_centre(conn: Connection, name: str) -> Me:
         return me
     kx, sign = new_keys()
     store_uid = secrets.token_hex(16)
-    conn.exec_driver_sql(
+    run(
+        conn,
         "INSERT INTO sync_self (id, store_uid, name, role, ref_code, kx_private, sign_private, "
         "hlc_wall, hlc_count, next_seq, next_hub) "
         "VALUES (1, ?, ?, 'centre', '', ?, ?, 0, 0, 1, 1)",

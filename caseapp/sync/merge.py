@@ -20,7 +20,16 @@ from sqlalchemy import Connection
 
 from caseapp.sync import capture
 from caseapp.sync.capture import Me, forget_woman, leaves
-from caseapp.sync.rows import Missing, Values, dumps, find_local, from_wire, local_of
+from caseapp.sync.db import insert_id, run
+from caseapp.sync.rows import (
+    Missing,
+    Values,
+    dumps,
+    find_local,
+    from_wire,
+    local_of,
+    where_row,
+)
 from caseapp.sync.schema import BY_NAME, SPECS, Spec, columns, quote
 
 Change = dict[str, Any]
@@ -40,15 +49,12 @@ class Applied:
 
 def version_vector(conn: Connection) -> dict[str, int]:
     """The highest sequence applied from each origin."""
-    return {str(o): int(s) for o, s in conn.exec_driver_sql("SELECT origin, seq FROM sync_clock")}
+    return {str(o): int(s) for o, s in run(conn, "SELECT origin, seq FROM sync_clock")}
 
 
 def _tombstoned(conn: Connection, *uids: str) -> bool:
     for uid in uids:
-        if (
-            uid
-            and conn.exec_driver_sql("SELECT 1 FROM sync_tombstone WHERE uid = ?", (uid,)).first()
-        ):
+        if uid and run(conn, "SELECT 1 FROM sync_tombstone WHERE uid = ?", (uid,)).first():
             return True
     return False
 
@@ -84,7 +90,8 @@ class Merger:
             else:
                 self.result.dropped += 1
             vv[origin] = seq
-            self.conn.exec_driver_sql(
+            run(
+                self.conn,
                 "INSERT INTO sync_clock (origin, seq) VALUES (?, ?) "
                 "ON CONFLICT (origin) DO UPDATE SET seq = max(seq, excluded.seq)",
                 (origin, seq),
@@ -103,7 +110,8 @@ class Merger:
             for row in rows.get(spec.name, []):
                 self.insert(spec, str(row["uid"]), str(row["origin"]), row["v"])
         for f in entering.get("fields") or []:
-            self.conn.exec_driver_sql(
+            run(
+                self.conn,
                 "INSERT OR IGNORE INTO sync_field "
                 "(tbl, uid, field, stamp, parents, old, value, username, owner) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -120,14 +128,15 @@ class Merger:
             rowid = local_of(self.conn, "woman", uid)
             if rowid is None:
                 continue
-            self.conn.exec_driver_sql("DELETE FROM woman WHERE id = ?", (rowid,))
-            self.conn.exec_driver_sql("DELETE FROM sync_field WHERE owner = ?", (uid,))
-            self.conn.exec_driver_sql("DELETE FROM sync_conflict WHERE owner = ?", (uid,))
+            run(self.conn, "DELETE FROM woman WHERE id = ?", (rowid,))
+            run(self.conn, "DELETE FROM sync_field WHERE owner = ?", (uid,))
+            run(self.conn, "DELETE FROM sync_conflict WHERE owner = ?", (uid,))
             self.result.left += 1
         capture.process(self.conn, emit=False)
 
     def _log(self, c: Change) -> None:
-        self.conn.exec_driver_sql(
+        run(
+            self.conn,
             "INSERT OR IGNORE INTO sync_change "
             "(origin, seq, hlc, username, tbl, uid, owner, op, data) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -162,15 +171,18 @@ class Merger:
         except Missing:
             return False
         names = list(values)
-        cur = self.conn.exec_driver_sql(
+        sql = (
             f"INSERT INTO {quote(spec.name)} ({', '.join(quote(n) for n in names)}) "
-            f"VALUES ({', '.join('?' for _ in names)})",
-            tuple(values[n] for n in names),
+            f"VALUES ({', '.join('?' for _ in names)})"
         )
-        if not spec.natural:
-            self.conn.exec_driver_sql(
+        params = tuple(values[n] for n in names)
+        if spec.natural:
+            run(self.conn, sql, params)
+        else:
+            run(
+                self.conn,
                 "INSERT INTO sync_row (tbl, local_id, uid, origin) VALUES (?, ?, ?, ?)",
-                (spec.name, int(cur.lastrowid or 0), uid, origin),
+                (spec.name, insert_id(self.conn, sql, params), uid, origin),
             )
         return True
 
@@ -183,7 +195,8 @@ class Merger:
         for name, write in data["f"].items():
             if name not in known or name == "id":
                 raise ValueError(f"column {spec.name}.{name} is not in this store's schema")
-            self.conn.exec_driver_sql(
+            run(
+                self.conn,
                 "INSERT OR IGNORE INTO sync_field "
                 "(tbl, uid, field, stamp, parents, old, value, username, owner) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -202,7 +215,7 @@ class Merger:
             self.settle(spec, uid, rowid, name, owner)
         return True
 
-    def settle(self, spec: Spec, uid: str, rowid: int, name: str, owner: str) -> None:
+    def settle(self, spec: Spec, uid: str, rowid: Any, name: str, owner: str) -> None:
         """Show the newest leaf's value; open, update or close the field's conflict."""
         tops = leaves(self.conn, spec.name, uid, name)
         if not tops:
@@ -212,14 +225,17 @@ class Merger:
             local = from_wire(self.conn, spec, {name: json.loads(winner[1])}, {name})[name]
         except Missing:
             local = None
-        self.conn.exec_driver_sql(
+        where, key = where_row(spec, rowid)
+        run(
+            self.conn,
             f"UPDATE {quote(spec.name)} SET {quote(name)} = ? "
-            f"WHERE rowid = ? AND {quote(name)} IS NOT ?",
-            (local, rowid, local),
+            f"WHERE {where} AND {quote(name)} IS NOT ?",
+            (local, *key, local),
         )
         if name in spec.quiet:
             return
-        open_ = self.conn.exec_driver_sql(
+        open_ = run(
+            self.conn,
             "SELECT id FROM sync_conflict WHERE tbl = ? AND uid = ? AND field = ? "
             "AND status = 'open'",
             (spec.name, uid, name),
@@ -227,17 +243,17 @@ class Merger:
         if len({t[1] for t in tops}) > 1:
             sides = dumps([{"stamp": t[0], "value": json.loads(t[1]), "user": t[2]} for t in tops])
             if open_:
-                self.conn.exec_driver_sql(
-                    "UPDATE sync_conflict SET sides = ? WHERE id = ?", (sides, open_[0])
-                )
+                run(self.conn, "UPDATE sync_conflict SET sides = ? WHERE id = ?", (sides, open_[0]))
             else:
-                self.conn.exec_driver_sql(
+                run(
+                    self.conn,
                     "INSERT INTO sync_conflict (tbl, uid, field, owner, sides, ancestor, opened, "
                     "status, resolved_by, resolved) VALUES (?, ?, ?, ?, ?, ?, ?, 'open', '', '')",
                     (spec.name, uid, name, owner, sides, tops[0][3], winner[0]),
                 )
         elif open_:
-            self.conn.exec_driver_sql(
+            run(
+                self.conn,
                 "UPDATE sync_conflict SET status = 'resolved', resolved_by = ?, resolved = ? "
                 "WHERE id = ?",
                 (winner[2], winner[0], open_[0]),
@@ -246,17 +262,18 @@ class Merger:
     def _delete(self, spec: Spec, uid: str, key: Values | None, stamp: str) -> bool:
         rowid = find_local(self.conn, spec, uid, key)
         if rowid is not None:
-            self.conn.exec_driver_sql(f"DELETE FROM {quote(spec.name)} WHERE rowid = ?", (rowid,))
-        self.conn.exec_driver_sql(
-            "INSERT OR IGNORE INTO sync_tombstone (uid, hlc) VALUES (?, ?)", (uid, stamp)
+            where, params = where_row(spec, rowid)
+            run(self.conn, f"DELETE FROM {quote(spec.name)} WHERE {where}", params)
+        run(
+            self.conn, "INSERT OR IGNORE INTO sync_tombstone (uid, hlc) VALUES (?, ?)", (uid, stamp)
         )
-        self.conn.exec_driver_sql("DELETE FROM sync_field WHERE uid = ?", (uid,))
-        self.conn.exec_driver_sql("DELETE FROM sync_conflict WHERE uid = ?", (uid,))
+        run(self.conn, "DELETE FROM sync_field WHERE uid = ?", (uid,))
+        run(self.conn, "DELETE FROM sync_conflict WHERE uid = ?", (uid,))
         return True
 
     def _erase(self, uid: str, stamp: str) -> None:
         rowid = find_local(self.conn, BY_NAME["woman"], uid, None)
         self.result.discarded_here += forget_woman(self.conn, uid, stamp)
         if rowid is not None:
-            self.conn.exec_driver_sql("DELETE FROM woman WHERE id = ?", (rowid,))
+            run(self.conn, "DELETE FROM woman WHERE id = ?", (rowid,))
             self.result.erased += 1

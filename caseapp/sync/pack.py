@@ -30,6 +30,7 @@ from caseapp.store.store import Store, create_store
 from caseapp.sync import capture, identity
 from caseapp.sync.bundle import Refused, new_keys, public_keys
 from caseapp.sync.capture import load_me
+from caseapp.sync.db import lock, run, wire_values
 from caseapp.sync.merge import Merger, version_vector
 from caseapp.sync.rows import dumps, remembering, row_uid, to_wire
 from caseapp.sync.schema import BY_NAME, SPECS, Spec, columns, quote
@@ -86,7 +87,8 @@ def _unseal(blob: bytes, code: str) -> dict[str, Any]:
 def in_scope(conn: Connection, user_ids: list[int]) -> set[int]:
     """The ids of the women on these people's caseloads or shared with them."""
     marks = ",".join("?" for _ in user_ids) or "NULL"
-    rows = conn.exec_driver_sql(
+    rows = run(
+        conn,
         f"SELECT id FROM woman WHERE keyworker_id IN ({marks}) "
         f"UNION SELECT woman_id FROM womanshare WHERE user_id IN ({marks})",
         (*user_ids, *user_ids),
@@ -103,7 +105,7 @@ def _select(spec: Spec, women: str) -> str:
     elif spec.owner == "assessment_id":
         where = f"t.assessment_id IN (SELECT id FROM assessment WHERE woman_id IN ({women}))"
     else:
-        where = "1"
+        where = "1 = 1"
     if spec.natural:
         return f"SELECT t.*, '', '' FROM {table} t WHERE {where}"
     return (
@@ -114,19 +116,17 @@ def _select(spec: Spec, women: str) -> str:
 
 def snapshot(conn: Connection, women: set[int]) -> dict[str, list[dict[str, Any]]]:
     """Every synced row in scope, as wire values with uid and origin."""
-    conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS sync_scope (id INTEGER PRIMARY KEY)")
-    conn.exec_driver_sql("DELETE FROM sync_scope")
+    run(conn, "CREATE TEMP TABLE IF NOT EXISTS sync_scope (id INTEGER PRIMARY KEY)")
+    run(conn, "DELETE FROM sync_scope")
     if women:
-        conn.exec_driver_sql(
-            "INSERT INTO sync_scope (id) VALUES (?)", [(w,) for w in sorted(women)]
-        )
+        run(conn, "INSERT INTO sync_scope (id) VALUES (?)", [(w,) for w in sorted(women)])
     out: dict[str, list[dict[str, Any]]] = {}
     with remembering():
         for spec in SPECS:
             cols = columns(conn, spec.name)
             rows = []
-            for raw in conn.exec_driver_sql(_select(spec, "SELECT id FROM sync_scope")):
-                values = dict(zip(cols, raw[:-2], strict=True))
+            for raw in run(conn, _select(spec, "SELECT id FROM sync_scope")):
+                values = wire_values(conn, spec.name, dict(zip(cols, raw[:-2], strict=True)))
                 wire = to_wire(conn, spec, values)
                 if spec.natural:
                     uid, origin = row_uid(conn, spec, None, wire) or "", ""
@@ -134,7 +134,7 @@ def snapshot(conn: Connection, women: set[int]) -> dict[str, list[dict[str, Any]
                     uid, origin = str(raw[-2]), str(raw[-1])
                 rows.append({"uid": uid, "origin": origin, "v": wire})
             out[spec.name] = rows
-    conn.exec_driver_sql("DELETE FROM sync_scope")
+    run(conn, "DELETE FROM sync_scope")
     return out
 
 
@@ -157,18 +157,15 @@ def enrol(
     code = code or new_code()
     with ctx.write() as session:
         conn = session.connection()
-        provider = conn.exec_driver_sql(
-            "SELECT value FROM setting WHERE key = 'provider_name'"
-        ).first()
+        lock(conn)
+        provider = run(conn, "SELECT value FROM setting WHERE key = 'provider_name'").first()
         me = identity.become_centre(conn, str(provider[0]) if provider else "centre")
         if me.role != "centre":
             raise PermissionDenied("Only the centre's store can enrol a hub.")
         capture.process(conn)
         users = [
-            dict(zip(USER_COLUMNS, r, strict=True))
-            for r in conn.exec_driver_sql(
-                f"SELECT {', '.join(USER_COLUMNS)} FROM app_user ORDER BY id"
-            )
+            wire_values(conn, "app_user", dict(zip(USER_COLUMNS, r, strict=True)))
+            for r in run(conn, f"SELECT {', '.join(USER_COLUMNS)} FROM app_user ORDER BY id")
         ]
         by_name = {str(u["username"]).casefold(): u for u in users}
         scope = []
@@ -178,9 +175,9 @@ def enrol(
                 raise ValidationError(f"No active user called {typed}.")
             scope.append(user)
         women = in_scope(conn, [int(u["id"]) for u in scope])
-        row = conn.exec_driver_sql("SELECT next_hub, kx_private, sign_private FROM sync_self").one()
+        row = run(conn, "SELECT next_hub, kx_private, sign_private FROM sync_self").one()
         ref_code = f"H{int(row[0])}"
-        conn.exec_driver_sql("UPDATE sync_self SET next_hub = next_hub + 1")
+        run(conn, "UPDATE sync_self SET next_hub = next_hub + 1")
         hub_uid = secrets.token_hex(16)
         hub_kx, hub_sign = new_keys()
         centre_kx_pub, centre_sign_pub = public_keys(str(row[1]), str(row[2]))
@@ -189,17 +186,19 @@ def enrol(
         uids = {r["uid"] for r in rows["woman"]}
         fields = [
             list(r)
-            for r in conn.exec_driver_sql(
+            for r in run(
+                conn,
                 "SELECT tbl, uid, field, stamp, parents, old, value, username, owner "
-                "FROM sync_field"
+                "FROM sync_field",
             )
             if r[8] in uids or r[8] == ""
         ]
         conflicts = [
             list(r)
-            for r in conn.exec_driver_sql(
+            for r in run(
+                conn,
                 "SELECT tbl, uid, field, owner, sides, ancestor, opened, status, resolved_by, "
-                "resolved FROM sync_conflict"
+                "resolved FROM sync_conflict",
             )
             if r[3] in uids or r[3] == ""
         ]
@@ -215,33 +214,34 @@ def enrol(
             },
             "scope": [u["username"] for u in scope],
             "users": users,
-            "hubs": [list(r) for r in conn.exec_driver_sql("SELECT code, name, active FROM hub")],
+            "hubs": [
+                [r[0], r[1], int(bool(r[2]))]
+                for r in run(conn, "SELECT code, name, active FROM hub")
+            ],
             "hub_boroughs": [
                 list(r)
-                for r in conn.exec_driver_sql(
-                    "SELECT h.code, b.gss_code FROM hubborough b JOIN hub h ON h.id = b.hub_id"
+                for r in run(
+                    conn,
+                    "SELECT h.code, b.gss_code FROM hubborough b JOIN hub h ON h.id = b.hub_id",
                 )
             ],
             # The centre's sync folder is a path on the centre's computer, not the hub's.
             "settings": dict(
-                conn.exec_driver_sql(
-                    "SELECT key, value FROM setting WHERE key != 'sync_folder'"
-                ).fetchall()
+                run(conn, "SELECT key, value FROM setting WHERE key != 'sync_folder'").fetchall()
             ),
             "vv": vv,
             "stamp": me.hlc.tick(capture.now()),
             "rows": rows,
             "fields": fields,
             "conflicts": conflicts,
-            "tombstones": [
-                str(r[0]) for r in conn.exec_driver_sql("SELECT uid FROM sync_tombstone")
-            ],
+            "tombstones": [str(r[0]) for r in run(conn, "SELECT uid FROM sync_tombstone")],
         }
         kx_pub, sign_pub = public_keys(hub_kx, hub_sign)
-        conn.exec_driver_sql(
+        run(
+            conn,
             "INSERT INTO sync_peer (store_uid, name, role, kx_public, sign_public, acked, users, "
             "held, last_sent, last_received, revoked) "
-            "VALUES (?, ?, 'hub', ?, ?, ?, ?, ?, '', '', 0)",
+            "VALUES (?, ?, 'hub', ?, ?, ?, ?, ?, '', '', ?)",
             (
                 hub_uid,
                 (name or ref_code)[:60],
@@ -250,6 +250,7 @@ def enrol(
                 dumps(vv),
                 dumps(payload["scope"]),
                 dumps(sorted(uids)),
+                False,
             ),
         )
         me.save(conn)
@@ -313,17 +314,21 @@ def _load(store: Store, payload: Mapping[str, Any], counts: dict[str, int]) -> d
     with store.write() as session:
         conn = session.connection()
         for new_id, user in enumerate(users, start=1):
-            conn.exec_driver_sql(
+            run(
+                conn,
                 f"INSERT INTO app_user ({', '.join(USER_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)",
                 (new_id, *(user[c] for c in USER_COLUMNS[1:])),
             )
             ids_by_name[str(user["username"])] = new_id
         for code, hub_name, active in payload["hubs"]:
-            conn.exec_driver_sql(
-                "INSERT INTO hub (code, name, active) VALUES (?, ?, ?)", (code, hub_name, active)
+            run(
+                conn,
+                "INSERT INTO hub (code, name, active) VALUES (?, ?, ?)",
+                (code, hub_name, active),
             )
         for code, gss in payload["hub_boroughs"]:
-            conn.exec_driver_sql(
+            run(
+                conn,
                 "INSERT OR IGNORE INTO hubborough (hub_id, gss_code) "
                 "SELECT id, ? FROM hub WHERE code = ?",
                 (gss, code),
@@ -335,26 +340,24 @@ def _load(store: Store, payload: Mapping[str, Any], counts: dict[str, int]) -> d
             settings.get("group_reference_prefix", "GRP") + hub["ref_code"]
         )
         for key, value in settings.items():
-            conn.exec_driver_sql(
-                "INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)", (key, value)
-            )
-        conn.exec_driver_sql(
+            run(conn, "INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)", (key, value))
+        run(
+            conn,
             "INSERT INTO sync_self (id, store_uid, name, role, ref_code, kx_private, "
             "sign_private, hlc_wall, hlc_count, next_seq, next_hub) "
             "VALUES (1, ?, ?, 'hub', ?, ?, ?, 0, 0, 1, 0)",
             (hub["uid"], hub["name"], hub["ref_code"], hub["kx"], hub["sign"]),
         )
         centre = payload["centre"]
-        conn.exec_driver_sql(
+        run(
+            conn,
             "INSERT INTO sync_peer (store_uid, name, role, kx_public, sign_public, acked, users, "
             "held, last_sent, last_received, revoked) "
             "VALUES (?, 'centre', 'centre', ?, ?, ?, '[]', '[]', '', '', 0)",
             (centre["uid"], centre["kx"], centre["sign"], dumps(payload["vv"])),
         )
         for origin, seq in payload["vv"].items():
-            conn.exec_driver_sql(
-                "INSERT INTO sync_clock (origin, seq) VALUES (?, ?)", (origin, int(seq))
-            )
+            run(conn, "INSERT INTO sync_clock (origin, seq) VALUES (?, ?)", (origin, int(seq)))
         me = load_me(conn)
         assert me is not None
         me.hlc.observe(str(payload["stamp"]), capture.now())
@@ -365,22 +368,22 @@ def _load(store: Store, payload: Mapping[str, Any], counts: dict[str, int]) -> d
                 merger.insert(BY_NAME[spec.name], row["uid"], row["origin"], row["v"])
             counts[spec.name] = len(rows)
         if payload["fields"]:
-            conn.exec_driver_sql(
+            run(
+                conn,
                 "INSERT INTO sync_field (tbl, uid, field, stamp, parents, old, value, username, "
                 "owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [tuple(f) for f in payload["fields"]],
             )
         if payload["conflicts"]:
-            conn.exec_driver_sql(
+            run(
+                conn,
                 "INSERT INTO sync_conflict (tbl, uid, field, owner, sides, ancestor, opened, "
                 "status, resolved_by, resolved) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [tuple(c) for c in payload["conflicts"]],
             )
         for uid in payload["tombstones"]:
-            conn.exec_driver_sql(
-                "INSERT OR IGNORE INTO sync_tombstone (uid, hlc) VALUES (?, '')", (uid,)
-            )
-        conn.exec_driver_sql("DELETE FROM sync_pending")
+            run(conn, "INSERT OR IGNORE INTO sync_tombstone (uid, hlc) VALUES (?, '')", (uid,))
+        run(conn, "DELETE FROM sync_pending")
         me.save(conn)
         capture.install(conn)
         audit.append(

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import Connection
 
 from caseapp.sync.capture import Me
+from caseapp.sync.db import run
 from caseapp.sync.rows import dumps
 
 GENESIS = "0" * 64
@@ -48,14 +49,14 @@ def outgoing(conn: Connection, me: Me, peer_role: str, acked: int) -> dict[str, 
     """A hub's audit entries the centre has not reported holding, signed; else None."""
     if me.role != "hub" or peer_role != "centre":
         return None
-    rows = conn.exec_driver_sql(
-        f"SELECT {', '.join(COLUMNS)} FROM auditevent WHERE seq > ? ORDER BY seq", (acked,)
+    rows = run(
+        conn, f"SELECT {', '.join(COLUMNS)} FROM auditevent WHERE seq > ? ORDER BY seq", (acked,)
     ).fetchall()
     if not rows:
         return None
     entries = [dict(zip(COLUMNS, r, strict=True)) for r in rows]
     first, last, digest = int(entries[0]["seq"]), int(entries[-1]["seq"]), _digest(entries)
-    sign = conn.exec_driver_sql("SELECT sign_private FROM sync_self WHERE id = 1").one()[0]
+    sign = run(conn, "SELECT sign_private FROM sync_self WHERE id = 1").one()[0]
     key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(str(sign)))
     signature = key.sign(_message(me.store_uid, first, last, digest)).hex()
     return {"entries": entries, "first": first, "last": last, "signature": signature}
@@ -64,12 +65,14 @@ def outgoing(conn: Connection, me: Me, peer_role: str, acked: int) -> dict[str, 
 def receive(conn: Connection, origin: str, block: dict[str, Any]) -> None:
     """Keep a run of a hub's entries and its signed summary (entries already held stay)."""
     entries = list(block["entries"])
-    conn.exec_driver_sql(
+    run(
+        conn,
         "INSERT OR IGNORE INTO sync_audit_entry (origin, seq, entry, prev_hmac, hmac) "
         "VALUES (?, ?, ?, ?, ?)",
         [(origin, int(e["seq"]), dumps(e), str(e["prev_hmac"]), str(e["hmac"])) for e in entries],
     )
-    conn.exec_driver_sql(
+    run(
+        conn,
         "INSERT OR REPLACE INTO sync_audit_batch (origin, first_seq, last_seq, digest, signature) "
         "VALUES (?, ?, ?, ?, ?)",
         (origin, int(block["first"]), int(block["last"]), _digest(entries), block["signature"]),
@@ -80,8 +83,8 @@ def held(conn: Connection, origin: str) -> int:
     """The highest entry of `origin`'s chain held here without a gap before it."""
     seqs = [
         int(r[0])
-        for r in conn.exec_driver_sql(
-            "SELECT seq FROM sync_audit_entry WHERE origin = ? ORDER BY seq", (origin,)
+        for r in run(
+            conn, "SELECT seq FROM sync_audit_entry WHERE origin = ? ORDER BY seq", (origin,)
         )
     ]
     top = 0
@@ -95,11 +98,12 @@ def held(conn: Connection, origin: str) -> int:
 def verify(conn: Connection) -> list[tuple[bool, str]]:
     """For each hub whose chain is copied here: whether it is whole, and a line saying so."""
     lines = []
-    for origin, name, public in conn.exec_driver_sql(
-        "SELECT store_uid, name, sign_public FROM sync_peer WHERE role = 'hub' ORDER BY name"
+    for origin, name, public in run(
+        conn, "SELECT store_uid, name, sign_public FROM sync_peer WHERE role = 'hub' ORDER BY name"
     ).fetchall():
         rows = list(
-            conn.exec_driver_sql(
+            run(
+                conn,
                 "SELECT seq, entry, prev_hmac, hmac FROM sync_audit_entry WHERE origin = ? "
                 "ORDER BY seq",
                 (origin,),
@@ -128,7 +132,8 @@ def _check(conn: Connection, origin: str, public: str, rows: list[Any]) -> str:
         by_seq[int(seq)] = parsed
         prev = str(hmac)
     key = Ed25519PublicKey.from_public_bytes(bytes.fromhex(public))
-    for first, last, digest, signature in conn.exec_driver_sql(
+    for first, last, digest, signature in run(
+        conn,
         "SELECT first_seq, last_seq, digest, signature FROM sync_audit_batch WHERE origin = ?",
         (origin,),
     ):

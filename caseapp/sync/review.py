@@ -11,8 +11,9 @@ from sqlmodel import Session
 from caseapp.errors import NotFound, PermissionDenied
 from caseapp.services import audit
 from caseapp.services.context import Ctx
-from caseapp.sync import capture, replica
+from caseapp.sync import capture, pgsync, replica
 from caseapp.sync.capture import load_me
+from caseapp.sync.db import is_pg, run
 from caseapp.sync.exchange import me_of, peer_rows, stamp_time, to_send, visible_ids
 from caseapp.sync.rows import from_wire, local_of
 from caseapp.sync.schema import BY_NAME, quote
@@ -48,7 +49,7 @@ def status(ctx: Ctx) -> Status:
     with ctx.read() as session:
         conn = session.connection()
         me = me_of(conn)
-        row = conn.exec_driver_sql("SELECT name FROM sync_self WHERE id = 1").one()
+        row = run(conn, "SELECT name FROM sync_self WHERE id = 1").one()
         peers = tuple(
             PeerStatus(
                 str(p[0]),
@@ -61,9 +62,7 @@ def status(ctx: Ctx) -> Status:
             )
             for p in peer_rows(conn)
         )
-        count = conn.exec_driver_sql(
-            "SELECT count(*) FROM sync_conflict WHERE status = 'open'"
-        ).one()[0]
+        count = run(conn, "SELECT count(*) FROM sync_conflict WHERE status = 'open'").one()[0]
         twins = len(_duplicates(session, ctx))
         return Status(me.store_uid, str(row[0]), me.role, peers, int(count), twins)
 
@@ -98,15 +97,16 @@ def conflicts(ctx: Ctx) -> list[Conflict]:
         me_of(conn)
         visible = None if ctx.actor.is_manager else visible_ids(session, ctx)
         out = []
-        for cid, tbl, _uid, name, owner, sides, ancestor in conn.exec_driver_sql(
+        for cid, tbl, _uid, name, owner, sides, ancestor in run(
+            conn,
             "SELECT id, tbl, uid, field, owner, sides, ancestor FROM sync_conflict "
-            "WHERE status = 'open' ORDER BY id"
+            "WHERE status = 'open' ORDER BY id",
         ):
             woman = local_of(conn, "woman", str(owner)) if owner else None
             if visible is not None and (woman is None or woman not in visible):
                 continue
             ref = (
-                conn.exec_driver_sql("SELECT reference FROM woman WHERE id = ?", (woman,)).first()
+                run(conn, "SELECT reference FROM woman WHERE id = ?", (woman,)).first()
                 if woman is not None
                 else None
             )
@@ -138,13 +138,14 @@ class Twin:
 
 def _duplicates(session: Session, ctx: Ctx) -> list[Twin]:
     visible = None if ctx.actor.is_manager else visible_ids(session, ctx)
-    rows = session.connection().exec_driver_sql(
+    rows = run(
+        session.connection(),
         "SELECT a.id, a.reference, b.id, b.reference FROM woman a "
         "JOIN woman b ON b.last_norm = a.last_norm AND b.first_norm = a.first_norm "
         "AND b.date_of_birth = a.date_of_birth AND b.id > a.id "
         "JOIN sync_row ra ON ra.tbl = 'woman' AND ra.local_id = a.id "
         "JOIN sync_row rb ON rb.tbl = 'woman' AND rb.local_id = b.id "
-        "WHERE ra.origin != rb.origin ORDER BY a.reference, b.reference"
+        "WHERE ra.origin != rb.origin ORDER BY a.reference, b.reference",
     )
     return [
         Twin(str(r[1]), str(r[3]))
@@ -172,7 +173,8 @@ def resolve(ctx: Ctx, conflict_id: int, value: Any) -> None:
     with ctx.write() as session:
         conn = session.connection()
         me_of(conn)
-        row = conn.exec_driver_sql(
+        row = run(
+            conn,
             "SELECT tbl, uid, field, owner FROM sync_conflict WHERE id = ? AND status = 'open'",
             (conflict_id,),
         ).first()
@@ -195,14 +197,16 @@ def resolve(ctx: Ctx, conflict_id: int, value: Any) -> None:
             fields=[f"{spec.name}.{row[2]}"],
         )
         # The audit entry goes first: capture takes this unit of work's author from it.
-        conn.exec_driver_sql(
+        run(
+            conn,
             f"UPDATE {quote(spec.name)} SET {quote(str(row[2]))} = ? WHERE rowid = ?",
             (local, rowid),
         )
         # Logged even when the value kept is the one shown here already: the write replaces
         # every leaf, which is what closes the conflict on the other stores.
         capture.process(conn, force=frozenset({(spec.name, rowid, str(row[2]))}))
-        conn.exec_driver_sql(
+        run(
+            conn,
             "UPDATE sync_conflict SET status = 'resolved', resolved_by = ? WHERE id = ?",
             (ctx.actor.username, conflict_id),
         )
@@ -212,6 +216,8 @@ def sync_checks(ctx: Ctx) -> list[tuple[bool, str]]:
     """For `caseapp verify`: the copies of every hub's audit chain held here."""
     with ctx.read() as session:
         conn = session.connection()
+        if is_pg(conn) and not pgsync.may_sync(conn):
+            return []  # an admin's login: the sync tables are the managers'
         if load_me(conn) is None:
             return []
         return replica.verify(conn)
@@ -224,12 +230,13 @@ def revoke(ctx: Ctx, name_or_id: str) -> str:
     with ctx.write() as session:
         conn = session.connection()
         me_of(conn)
-        row = conn.exec_driver_sql(
+        row = run(
+            conn,
             "SELECT store_uid FROM sync_peer WHERE name = ? OR store_uid = ?",
             (name_or_id, name_or_id),
         ).first()
         if row is None:
             raise NotFound(f"No peer called {name_or_id}.")
-        conn.exec_driver_sql("UPDATE sync_peer SET revoked = 1 WHERE store_uid = ?", (row[0],))
+        run(conn, "UPDATE sync_peer SET revoked = ? WHERE store_uid = ?", (True, row[0]))
         audit.record(session, ctx, "sync_revoked", peer=str(row[0]))
         return str(row[0])

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from caseapp.sync.db import insert_id, is_pg, run, to_pg, wire_values
 from caseapp.sync.ids import natural_uid
 from caseapp.sync.schema import BY_NAME, Spec, columns, quote
 
@@ -24,17 +25,15 @@ def uid_of(conn: Connection, table: str, local_id: int | None) -> str | None:
     """The uid of a row with an integer id, if it has one."""
     if local_id is None:
         return None
-    row = conn.exec_driver_sql(
-        "SELECT uid FROM sync_row WHERE tbl = ? AND local_id = ?", (table, local_id)
+    row = run(
+        conn, "SELECT uid FROM sync_row WHERE tbl = ? AND local_id = ?", (table, local_id)
     ).first()
     return str(row[0]) if row else None
 
 
 def local_of(conn: Connection, table: str, uid: str) -> int | None:
     """The local id of a row with an integer id, from its uid."""
-    row = conn.exec_driver_sql(
-        "SELECT local_id FROM sync_row WHERE uid = ? AND tbl = ?", (uid, table)
-    ).first()
+    row = run(conn, "SELECT local_id FROM sync_row WHERE uid = ? AND tbl = ?", (uid, table)).first()
     return int(row[0]) if row else None
 
 
@@ -77,10 +76,10 @@ def _ref_to_wire(conn: Connection, kind: str, value: Any) -> Any:
 
 def _lookup(conn: Connection, kind: str, value: Any) -> Any:
     if kind == "user":
-        row = conn.exec_driver_sql("SELECT username FROM app_user WHERE id = ?", (value,)).first()
+        row = run(conn, "SELECT username FROM app_user WHERE id = ?", (value,)).first()
         return str(row[0]) if row else None
     if kind == "hub":
-        row = conn.exec_driver_sql("SELECT code FROM hub WHERE id = ?", (value,)).first()
+        row = run(conn, "SELECT code FROM hub WHERE id = ?", (value,)).first()
         return str(row[0]) if row else None
     return uid_of(conn, kind, int(value))
 
@@ -89,27 +88,26 @@ def _ref_from_wire(conn: Connection, kind: str, value: Any) -> Any:
     if value is None:
         return None
     if kind == "user":
-        row = conn.exec_driver_sql(
-            "SELECT id FROM app_user WHERE username = ?", (str(value),)
-        ).first()
+        row = run(conn, "SELECT id FROM app_user WHERE username = ?", (str(value),)).first()
         if row:
             return int(row[0])
         # A member of staff this store has not met: kept as a name only, with no key slot,
         # so she cannot sign in here but her work is attributed to her.
-        cur = conn.exec_driver_sql(
+        return insert_id(
+            conn,
             "INSERT INTO app_user (username, display_name, role, active, created_at) "
-            "VALUES (?, ?, 'keyworker', 0, datetime('now'))",
-            (str(value), str(value)),
+            "VALUES (?, ?, 'keyworker', ?, CURRENT_TIMESTAMP)",
+            (str(value), str(value), False),
         )
-        return int(cur.lastrowid or 0)
     if kind == "hub":
-        row = conn.exec_driver_sql("SELECT id FROM hub WHERE code = ?", (str(value),)).first()
+        row = run(conn, "SELECT id FROM hub WHERE code = ?", (str(value),)).first()
         if row:
             return int(row[0])
-        cur = conn.exec_driver_sql(
-            "INSERT INTO hub (code, name, active) VALUES (?, ?, 1)", (str(value), str(value))
+        return insert_id(
+            conn,
+            "INSERT INTO hub (code, name, active) VALUES (?, ?, ?)",
+            (str(value), str(value), True),
         )
-        return int(cur.lastrowid or 0)
     local = local_of(conn, kind, str(value))
     if local is None:
         raise Missing(f"{kind} {value}")
@@ -135,7 +133,7 @@ def from_wire(conn: Connection, spec: Spec, values: Values, known: set[str]) -> 
             raise ValueError(f"column {spec.name}.{name} is not in this store's schema")
         kind = spec.refs.get(name)
         out[name] = _ref_from_wire(conn, kind, value) if kind else value
-    return out
+    return to_pg(conn, spec.name, out)
 
 
 def row_uid(conn: Connection, spec: Spec, local_id: int | None, wire: Values) -> str | None:
@@ -173,15 +171,19 @@ def owner_of(conn: Connection, spec: Spec, uid: str, wire: Values) -> str:
 def read_row(conn: Connection, table: str, rowid: int) -> Values | None:
     """One row's current values by rowid."""
     cols = columns(conn, table)
-    row = conn.exec_driver_sql(
+    row = run(
+        conn,
         f"SELECT {', '.join(quote(c) for c in cols)} FROM {quote(table)} WHERE rowid = ?",
         (rowid,),
     ).first()
-    return dict(zip(cols, row, strict=True)) if row else None
+    return wire_values(conn, table, dict(zip(cols, row, strict=True))) if row else None
 
 
-def find_local(conn: Connection, spec: Spec, uid: str, wire: Values | None) -> int | None:
-    """The rowid holding a uid here, or None (for natural keys, `wire` names the key)."""
+def find_local(conn: Connection, spec: Spec, uid: str, wire: Values | None) -> Any:
+    """The rowid holding a uid here, or None (for natural keys, `wire` names the key).
+
+    On PostgreSQL a row with a natural key is located by a tuple of its key's values.
+    """
     if not spec.natural:
         return local_of(conn, spec.name, uid)
     if wire is None:
@@ -191,11 +193,20 @@ def find_local(conn: Connection, spec: Spec, uid: str, wire: Values | None) -> i
     except Missing:
         return None
     where = " AND ".join(f"{quote(c)} = ?" for c in spec.natural)
-    row = conn.exec_driver_sql(
-        f"SELECT rowid FROM {quote(spec.name)} WHERE {where}",
-        tuple(key[c] for c in spec.natural),
-    ).first()
+    values = tuple(key[c] for c in spec.natural)
+    if is_pg(conn):
+        # No rowid there: a row with a natural key is found by the key itself.
+        found = run(conn, f"SELECT 1 FROM {quote(spec.name)} WHERE {where}", values).first()
+        return values if found else None
+    row = run(conn, f"SELECT rowid FROM {quote(spec.name)} WHERE {where}", values).first()
     return int(row[0]) if row else None
+
+
+def where_row(spec: Spec, loc: Any) -> tuple[str, tuple[Any, ...]]:
+    """The WHERE clause and parameters picking the row `find_local` found."""
+    if isinstance(loc, tuple):
+        return " AND ".join(f"{quote(c)} = ?" for c in spec.natural), loc
+    return "rowid = ?", (loc,)
 
 
 def dumps(value: Any) -> str:

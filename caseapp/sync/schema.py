@@ -78,6 +78,10 @@ BY_NAME: MappingProxyType[str, Spec] = MappingProxyType({s.name: s for s in SPEC
 
 def columns(conn: Connection, table: str) -> list[str]:
     """The table's columns as the store has them now (so new columns are synced too)."""
+    if conn.dialect.name == "postgresql":
+        from caseapp.sync.db import pg_types
+
+        return list(pg_types(conn, table))
     return [str(r[1]) for r in conn.exec_driver_sql(f'PRAGMA table_info("{table}")')]
 
 

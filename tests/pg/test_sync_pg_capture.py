@@ -1,0 +1,122 @@
+"""Capture on a PostgreSQL store: idle until it enrols a hub, keyworkers' writes noted under
+their names though their logins cannot read the sync tables, one bundle applied once when two
+managers sync at the same moment."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.exc import ProgrammingError
+
+from caseapp.services.context import Actor, Ctx
+from caseapp.store.keyslots import FAST_KDF
+from caseapp.store.store import Store
+from caseapp.sync import exchange, pack
+from caseapp.sync.pgsync import installed
+from tests.conftest import MANAGER
+from tests.harness.clock import fixed_clock  # noqa: F401
+from tests.harness.women import add_woman
+from tests.pg.conftest import PASSWORD
+from tests.pg.test_sync_pg import set_phone
+from tests.sync.kit import ctx_for
+
+CODE = "TEST-CODE-AAAA-BBBB-CCCC"
+
+
+def manager(store: Store) -> Ctx:
+    """The test store's manager `mgr` (user 1)."""
+    return Ctx(store, Actor(1, MANAGER, "manager", "Maria Manager"))
+
+
+def pending(engine: Engine) -> int:
+    """Rows waiting in `sync_pending` (read as the owner)."""
+    with engine.connect() as conn:
+        return int(conn.exec_driver_sql("SELECT count(*) FROM sync_pending").scalar_one())
+
+
+def test_a_store_that_never_syncs_notes_nothing(
+    store: Store, pg_engine: Engine, make_user: Callable[..., Ctx]
+) -> None:
+    kw = make_user("kw_idle")
+    woman = add_woman(kw, "Jane", "Smith")
+    set_phone(kw, woman.reference, "07700 900123")
+    with pg_engine.connect() as conn:
+        assert installed(conn)  # migration 0012 put the triggers in place
+    assert pending(pg_engine) == 0
+
+
+def test_a_keyworkers_write_is_captured_under_her_name_though_she_cannot_read_the_log(
+    store: Store, pg_engine: Engine, make_user: Callable[..., Ctx], tmp_path: Path
+) -> None:
+    kw = make_user("kw_seen")
+    jane = add_woman(kw, "Jane", "Smith").reference
+    pack.enrol(manager(store), ["kw_seen"], code=CODE, kdf=FAST_KDF)
+    set_phone(kw, jane, "07700 900456")
+    # Noted by the owner's trigger; her own unit of work cannot stamp it (no grant), so it
+    # waits for a manager's.
+    assert pending(pg_engine) >= 1
+    raw = kw.store.engine  # her own login, used with raw SQL as any other tool could
+    for table in ("sync_pending", "sync_change", "sync_self", "sync_field", "sync_peer"):
+        with raw.connect() as conn, pytest.raises(ProgrammingError, match="permission"):
+            conn.exec_driver_sql(f"SELECT count(*) FROM {table}")
+    with raw.connect() as conn, pytest.raises(ProgrammingError, match="permission"):
+        conn.exec_driver_sql(
+            "INSERT INTO sync_pending (tbl, rid, op, old, new) VALUES ('woman', 1, 'D', '{}', NULL)"
+        )
+    # The manager's next unit of work (here a sync) stamps it, under the keyworker's name.
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    exchange.exchange(manager(store), folder)
+    assert pending(pg_engine) == 0
+    with pg_engine.connect() as conn:
+        row = conn.exec_driver_sql(
+            "SELECT username, data FROM sync_change WHERE tbl = 'woman' AND op = 'U'"
+        ).one()
+    assert row[0] == "kw_seen" and "07700 900456" in row[1]
+
+
+def test_two_managers_syncing_at_once_apply_a_bundle_once(
+    store: Store,
+    pg_engine: Engine,
+    make_user: Callable[..., Ctx],
+    tmp_path: Path,
+) -> None:
+    kw = make_user("kw_twice")
+    second = make_user("mgr_second", "manager")
+    jane = add_woman(kw, "Jane", "Smith").reference
+    blob, _code, _hub = pack.enrol(manager(store), ["kw_twice"], code=CODE, kdf=FAST_KDF)
+    hub_store, _recovery, _counts = pack.join(
+        blob, CODE, tmp_path / "hub" / "h.db", lambda _n: PASSWORD, kdf=FAST_KDF
+    )
+    hub = ctx_for(hub_store, "kw_twice")
+    set_phone(hub, jane, "07700 900789")
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    exchange.exchange(hub, folder)
+    hub_store.close()
+    [bundle] = list(folder.iterdir())
+    data = bundle.read_bytes()
+
+    results: list[object] = []
+    start = threading.Barrier(2)
+
+    def apply(ctx: Ctx) -> None:
+        start.wait()
+        results.append(exchange.apply_bundle(ctx, data, name=bundle.name))
+
+    threads = [threading.Thread(target=apply, args=(c,)) for c in (manager(store), second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r is None for r in results) == [False, True]  # one applied, one skipped
+    with pg_engine.connect() as conn:
+        bundles = conn.exec_driver_sql("SELECT count(*) FROM sync_bundle").scalar_one()
+        phones = conn.exec_driver_sql("SELECT phone FROM woman").scalars().all()
+        checked, first_bad = conn.exec_driver_sql("SELECT * FROM caseapp_audit_verify()").one()
+    assert bundles == 1 and phones == ["07700 900789"]
+    assert first_bad is None and checked > 0
