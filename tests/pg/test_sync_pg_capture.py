@@ -4,6 +4,7 @@ managers sync at the same moment."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +17,7 @@ from caseapp.services.context import Actor, Ctx
 from caseapp.store.keyslots import FAST_KDF
 from caseapp.store.store import Store
 from caseapp.sync import exchange, pack
+from caseapp.sync.db import run
 from caseapp.sync.pgsync import installed
 from tests.conftest import MANAGER
 from tests.harness.clock import fixed_clock  # noqa: F401
@@ -120,3 +122,63 @@ def test_two_managers_syncing_at_once_apply_a_bundle_once(
         checked, first_bad = conn.exec_driver_sql("SELECT * FROM caseapp_audit_verify()").one()
     assert bundles == 1 and phones == ["07700 900789"]
     assert first_bad is None and checked > 0
+
+
+def test_a_keyworkers_edit_in_progress_while_a_bundle_applies_is_kept_as_a_conflict(
+    store: Store,
+    pg_engine: Engine,
+    make_user: Callable[..., Ctx],
+    tmp_path: Path,
+) -> None:
+    kw = make_user("kw_busy")
+    jane = add_woman(kw, "Jane", "Smith").reference
+    blob, _code, _hub = pack.enrol(manager(store), ["kw_busy"], code=CODE, kdf=FAST_KDF)
+    hub_store, _recovery, _counts = pack.join(
+        blob, CODE, tmp_path / "hub" / "h.db", lambda _n: PASSWORD, kdf=FAST_KDF
+    )
+    set_phone(ctx_for(hub_store, "kw_busy"), jane, "07700 900111")
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    exchange.exchange(ctx_for(hub_store, "kw_busy"), folder)
+    hub_store.close()
+    [bundle] = list(folder.iterdir())
+
+    # Her edit is written but not yet committed when the manager starts applying the bundle.
+    written, release = threading.Event(), threading.Event()
+
+    def edit() -> None:
+        with kw.write() as session:
+            run(session.connection(), "UPDATE woman SET phone = ? WHERE reference = ?",
+                ("07700 900222", jane))  # fmt: skip
+            written.set()
+            release.wait(30)
+
+    def apply() -> None:
+        exchange.apply_bundle(manager(store), bundle.read_bytes(), name=bundle.name)
+
+    editor = threading.Thread(target=edit)
+    editor.start()
+    assert written.wait(30)
+    applier = threading.Thread(target=apply)
+    applier.start()
+    waiting = threading.Event()
+    with pg_engine.connect() as conn:
+        for _ in range(1500):  # until the apply waits on a lock her transaction holds
+            found = conn.exec_driver_sql("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            if found.scalar_one():
+                break
+            conn.rollback()
+            waiting.wait(0.02)
+    release.set()
+    editor.join()
+    applier.join()
+
+    # Neither value was dropped: both are the two sides of one open conflict at the centre.
+    with pg_engine.connect() as conn:
+        sides = conn.exec_driver_sql(
+            "SELECT sides FROM sync_conflict WHERE status = 'open' AND field = 'phone'"
+        ).scalar_one()
+        shown = conn.exec_driver_sql("SELECT phone FROM woman").scalar_one()
+    values = {s["value"] for s in json.loads(sides)}
+    assert values == {"07700 900111", "07700 900222"}
+    assert shown in values
