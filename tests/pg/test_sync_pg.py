@@ -201,3 +201,60 @@ def test_a_hub_and_a_postgresql_centre_exchange_both_ways(
     monkeypatch.setenv("CASEAPP_USER", MANAGER)
     assert cli("--store", url, "verify") == 0
     assert "audit copy of" in capsys.readouterr().out
+
+
+def test_rows_with_natural_keys_travel_both_ways_and_conflict(
+    centre: tuple[Ctx, Ctx], pg_engine: Engine, tmp_path: Path
+) -> None:
+    from caseapp.services import allocation, group_register, groups
+    from caseapp.store.keyslots import FAST_KDF
+    from caseapp.sync import exchange, pack
+
+    mgr, kw = centre
+    jane = add_woman(kw, "Jane", "Smith")
+    blob, code, _hub = pack.enrol(mgr, [KEYWORKER], code="TEST-CODE-AAAA-BBBB", kdf=FAST_KDF)
+    hub_store, _recovery, _counts = pack.join(
+        blob, code, tmp_path / "hub" / "h.db", lambda _n: PASSWORD, kdf=FAST_KDF
+    )
+    hub = ctx_on(hub_store, KEYWORKER)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    with hub.read() as session:
+        hub_jane = int(
+            run(
+                session.connection(), "SELECT id FROM woman WHERE reference = ?", (jane.reference,)
+            ).one()[0]
+        )
+    # The hub holds a group with Jane on its register and shares her with the manager.
+    made = groups.create_session(hub, title="Healthy relationships", date="today")
+    group_register.add_to_register(hub, made.session.id, [hub_jane])
+    allocation.share_woman(hub, hub_jane, ctx_on(hub_store, MANAGER).actor.user_id)
+    exchange.exchange(hub, usb)
+    exchange.exchange(mgr, usb)
+    with pg_engine.connect() as conn:
+        session_id = int(conn.exec_driver_sql("SELECT id FROM groupsession").scalar_one())
+        assert conn.exec_driver_sql("SELECT count(*) FROM womanshare").scalar_one() == 1
+        assert conn.exec_driver_sql("SELECT attendance FROM groupattendance").scalar_one() == (
+            "attended"
+        )
+    # Both mark her on the register differently; the centre ends the share.
+    group_register.mark_register(hub, made.session.id, {hub_jane: "late"})
+    group_register.mark_register(mgr, session_id, {jane.id: "did_not_attend"})
+    allocation.unshare_woman(mgr, jane.id, 1)
+    for ctx in (hub, mgr, hub):
+        exchange.exchange(ctx, usb)
+
+    assert contents(hub_store) == contents(mgr.store)
+    with pg_engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM womanshare").scalar_one() == 0
+        [(table, field, sides)] = conn.exec_driver_sql(
+            "SELECT tbl, field, sides FROM sync_conflict WHERE status = 'open'"
+        ).all()
+    assert (table, field) == ("groupattendance", "attendance")
+    assert {s["value"] for s in json.loads(sides)} == {"late", "did_not_attend"}
+    with hub_store.read() as session:
+        open_on_hub = run(
+            session.connection(), "SELECT tbl, field FROM sync_conflict WHERE status = 'open'"
+        ).all()
+    assert [tuple(r) for r in open_on_hub] == [("groupattendance", "attendance")]
+    hub_store.close()
