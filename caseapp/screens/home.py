@@ -111,11 +111,12 @@ class HomeScreen(CaseScreen):
     )
 
     class Loaded(Message):
-        """What is waiting was read."""
+        """What is waiting was read (by the `asked`-th read)."""
 
-        def __init__(self, waiting: Waiting) -> None:
+        def __init__(self, waiting: Waiting, asked: int) -> None:
             super().__init__()
             self.waiting = waiting
+            self.asked = asked
 
     class StaffLoaded(Message):
         """Keyworkers to filter by were read."""
@@ -146,6 +147,8 @@ class HomeScreen(CaseScreen):
         self.keyworker_id: int | None = None
         self.keyworker_name = ""
         self.waiting: Waiting | None = None
+        # Reads of the list asked for so far: only the last one's answer is shown.
+        self._asked = 0
         self._name_width = NAME_WIDTH
         self._menu: list[str] = []
 
@@ -208,10 +211,14 @@ class HomeScreen(CaseScreen):
 
     # -- loading -------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="home-waiting")
     def load(self) -> None:
         """Read what is waiting (for the chosen keyworker, if a manager chose one)."""
-        self.post_message(self.Loaded(waiting_for_me(self.ctx, keyworker_id=self.keyworker_id)))
+        self._asked += 1
+        self._read_waiting(self._asked, self.keyworker_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="home-waiting")
+    def _read_waiting(self, asked: int, keyworker_id: int | None) -> None:
+        self.post_message(self.Loaded(waiting_for_me(self.ctx, keyworker_id=keyworker_id), asked))
 
     def action_refresh(self) -> None:
         """Read the list again."""
@@ -232,6 +239,9 @@ class HomeScreen(CaseScreen):
                 self._show(self.waiting)
 
     def on_home_screen_loaded(self, message: Loaded) -> None:
+        if message.asked != self._asked:
+            # An older read finished last: cancelling its worker does not stop its thread.
+            return
         self.waiting = message.waiting
         self._show(message.waiting)
 

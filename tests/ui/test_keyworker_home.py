@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from typing import Any
 
+import pytest
 from textual.widgets import OptionList
 
 from caseapp.modals.help import HelpModal
 from caseapp.modals.pick import PickModal
+from caseapp.screens import home as home_screen
 from caseapp.screens.caseload import CaseloadScreen
 from caseapp.screens.home import HomeScreen
 from caseapp.screens.woman import WomanScreen
@@ -108,3 +112,63 @@ async def test_hostile_names_are_shown_literally_on_home(manager: Ctx) -> None:
         assert "\x1b" not in text and "\u202e" not in text
         assert "␛[2J\u2426Jo" in text
         assert "[@click=app.quit]x[/]" in text
+
+
+async def test_an_older_read_of_the_list_finishing_last_is_not_shown(
+    manager: Ctx, make_user: Callable[..., Ctx], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read for everyone, started before she chose one keyworker, answers after that
+    keyworker's own read (its worker was cancelled, but its thread ran on): her choice stays."""
+    anna = make_user("anna")
+    add_woman(anna, "Annas", "Woman")
+    add_woman(manager, "Nobodys", "Woman", born="1970-01-01")
+    everyone_started, everyone_free, everyone_read = (threading.Event() for _ in range(3))
+    hold_everyone = False
+    delivered: list[object] = []
+    read = home_screen.waiting_for_me
+    shown = HomeScreen.on_home_screen_loaded
+
+    def held_read(ctx: Ctx, **kwargs: Any) -> Any:
+        if hold_everyone and kwargs.get("keyworker_id") is None:
+            everyone_started.set()
+            everyone_free.wait(timeout=30)
+            found = read(ctx, **kwargs)
+            everyone_read.set()
+            return found
+        return read(ctx, **kwargs)
+
+    def counting(self: HomeScreen, message: Any) -> None:
+        delivered.append(message)
+        shown(self, message)
+
+    monkeypatch.setattr(home_screen, "waiting_for_me", held_read)
+    monkeypatch.setattr(HomeScreen, "on_home_screen_loaded", counting)
+    app = make_app(manager)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await unlock(pilot)
+            home = app.screen
+            assert isinstance(home, HomeScreen)
+            hold_everyone = True
+            home.action_refresh()  # a read for everyone, held once its thread has started
+            for _ in range(100):
+                if everyone_started.is_set():
+                    break
+                await pilot.pause()
+            assert everyone_started.is_set()
+            home.keyworker_id, home.keyworker_name = anna.actor.user_id, "anna"
+            home.action_refresh()  # then hers
+            await settle(pilot)
+            assert "Annas Woman" in screen_text(app) and "Nobodys" not in screen_text(app)
+            before = len(delivered)
+            everyone_free.set()
+            assert everyone_read.wait(timeout=30)
+            for _ in range(100):  # its reply, posted from the thread, reaches the screen
+                if len(delivered) > before:
+                    break
+                await pilot.pause()
+            assert len(delivered) == before + 1
+            await settle(pilot)
+            assert "Annas Woman" in screen_text(app) and "Nobodys" not in screen_text(app)
+    finally:
+        everyone_free.set()
