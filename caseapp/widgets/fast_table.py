@@ -26,6 +26,7 @@ from rich.text import Span, Text
 from textual._segment_tools import line_crop
 from textual.geometry import Region, Size
 from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import DataTable
 from textual.widgets._data_table import CellCacheKey, ColumnKey, Row, RowKey
 
@@ -354,7 +355,19 @@ class FastTable(DataTable[Any]):
             return
         header_height = self.header_height if self.show_header else 0
         width = sum(column.get_render_width(self) for column in self.columns.values())
-        self.virtual_size = Size(width, len(self.rows) + header_height)
+        size = Size(width, len(self.rows) + header_height)
+        height = self.styles.height
+        if height is None or height.is_auto or not self.is_mounted or not self.container_size:
+            self.virtual_size = size  # the table's own height follows its rows: lay it out
+            return
+        if size == self.virtual_size:
+            return
+        # A table of fixed height: a new row count changes nothing around it, so the screen
+        # is not laid out again (a tenth of a keystroke); only its scrollbar and scroll are
+        # brought up to date, and the scrollbar coming or going still lays it out.
+        self.set_reactive(Widget.virtual_size, size)
+        self._scroll_update(size)
+        self.refresh()
 
 
 def share_width(

@@ -184,3 +184,30 @@ async def test_kept_lines_follow_cursor_hover_focus_scroll_stripes_and_new_rows(
         fast.update_cell("4", fast.ordered_columns[1].key, Text("marked"))
         plain.update_cell("4", plain.ordered_columns[1].key, Text("marked"))
         await same("one cell changed")
+
+
+async def test_a_new_row_count_in_a_table_of_fixed_height_lays_nothing_else_out() -> None:
+    app = Tall()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        fast = app.query_one("#fast", FastTable)
+        layouts: list[bool] = []
+        refresh_layout = app.screen._refresh_layout
+
+        def counted(*args: Any, **kwargs: Any) -> None:
+            layouts.append(True)
+            refresh_layout(*args, **kwargs)
+
+        app.screen._refresh_layout = counted  # type: ignore[method-assign]
+        fast.scroll_to(y=20, animate=False)
+        await pilot.pause()
+        assert fast.scroll_y == 20
+        fast.show_rows(LISTED[:25])
+        await pilot.pause()
+        assert not layouts  # only the table was redrawn
+        assert fast.virtual_size.height == 26 and fast.show_vertical_scrollbar
+        assert fast.max_scroll_y == 26 - 10 and fast.scroll_y <= fast.max_scroll_y
+        fast.show_rows(LISTED[:3])
+        await pilot.pause()
+        assert not fast.show_vertical_scrollbar and fast.scroll_y == 0
+        assert layouts  # the scrollbar went: that is laid out
