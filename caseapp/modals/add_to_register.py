@@ -70,6 +70,9 @@ class AddToRegisterModal(FieldForm[int]):
         super().__init__(heading)
         self.session_id = session_id
         self.picks: list[WomanPick] = []
+        # What was typed when `picks` were found; Enter typed ahead of them waits for them.
+        self.picks_for: str | None = None
+        self._add_when_found = False
         self.added: list[str] = []
         self.names: dict[int, str] = {}
 
@@ -110,8 +113,23 @@ class AddToRegisterModal(FieldForm[int]):
             [Option(pick_label(p), id=str(p.woman_id), disabled=p.on_register) for p in self.picks]
         )
         options.highlighted = next((i for i, p in enumerate(self.picks) if not p.on_register), None)
+        self.picks_for = message.typed
         nobody = not self.picks and message.typed.strip()
         self.say("Nobody found on your caseload." if nobody else None)
+        if self._add_when_found:
+            self._add_when_found = False
+            self.action_save()
+
+    def action_save(self) -> None:
+        """Add the highlighted woman; pressed before the list for what she typed, once it is in
+        (the list still shown is for fewer letters and may highlight someone else)."""
+        if self.picks_for != self.query_one("#search", Input).value:
+            self._add_when_found = True
+            return
+        super().action_save()
+
+    def on_field_form_failed(self, message: FieldForm.Failed) -> None:
+        self._add_when_found = False  # a search that failed finds nobody to add
 
     @on(OptionList.OptionSelected, "#picks")
     def _chosen(self) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
+import pytest
 from sqlmodel import select
 from textual.app import ComposeResult
 
@@ -63,6 +66,40 @@ async def test_new_session_starts_from_the_last_register(manager: Ctx) -> None:
         await settle(pilot)
         assert pilot.app.screen is screen
         assert screen.sessions[0].attended == 1  # the list is read again on return
+
+
+async def test_enter_typed_ahead_of_the_search_adds_the_woman_typed(
+    manager: Ctx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Enter pressed before the search for the last letter answered waits for it: the list
+    still shown is for fewer letters and highlights someone else."""
+    insert_woman(manager.store, "Zoa", "Abbot")
+    insert_woman(manager.store, "Zoe", "Young")
+    sid = groups.create_session(manager, title="Yoga", date=date(2026, 1, 5)).session.id
+    search = group_register.search_women
+    zoe_free = threading.Event()
+
+    def held(ctx: Ctx, typed: str, **kwargs: Any) -> Any:
+        if typed == "zoe":
+            zoe_free.wait(timeout=30)
+        return search(ctx, typed, **kwargs)
+
+    monkeypatch.setattr(group_register, "search_women", held)
+    try:
+        async with app_showing(manager, RegisterScreen(sid)) as pilot:
+            await pilot.press("plus")
+            await settle(pilot)
+            await pilot.press(*"zo")
+            await settle(pilot)
+            assert "Zoa Abbot" in screen_text(pilot.app)  # highlighted, above Zoe
+            await pilot.press("e", "enter")  # before the search for "zoe" answers
+            await pilot.pause()
+            zoe_free.set()
+            await settle(pilot)
+            assert "Added 1: Zoe Young" in screen_text(pilot.app)
+    finally:
+        zoe_free.set()
+    assert list(_marks(manager, sid)) == ["Zoe Young"]
 
 
 async def test_twelve_women_in_twelve_keys(manager: Ctx) -> None:
