@@ -24,6 +24,7 @@ from caseapp.screens.base import CaseScreen
 from caseapp.screens.navigation import DESTINATIONS, back_home
 from caseapp.screens.unlock import UnlockScreen
 from caseapp.widgets.safe import safe
+from caseapp.widgets.typeahead import TypeAhead
 
 if TYPE_CHECKING:
     # The store, SQLAlchemy and the models load after the unlock screen is up (the screen
@@ -106,6 +107,7 @@ class CaseApp(App[int]):
         self._last_key: tuple[str, float, object, int] = ("", 0.0, None, 0)
         self._opened_by: tuple[str, object, float] = ("", None, 0.0)
         self.tap_clock = tap_clock
+        self.typeahead = TypeAhead(self)
 
     def open_store(self, path: Path | str, username: str, passphrase: str) -> UnlockOutcome:
         """Unlock (in the unlock screen's worker), once the last lock has finished closing."""
@@ -135,6 +137,8 @@ class CaseApp(App[int]):
             | events.Paste,
         ):
             self.last_activity = self.wall_clock()
+        if self.typeahead.holding(event):
+            return
         if isinstance(event, events.Key) and self._first_or_last_row(event.key):
             event.stop()
             event.prevent_default()
@@ -146,6 +150,12 @@ class CaseApp(App[int]):
             event.prevent_default()
             return
         await super().on_event(event)
+
+    def push_screen(self, *args: Any, **kwargs: Any) -> Any:
+        """Open a screen; keys typed before it has focused its first field wait for it."""
+        opened = super().push_screen(*args, **kwargs)
+        self.typeahead.hold_for(self.screen)
+        return opened
 
     def on_resize(self, event: events.Resize) -> None:
         """Below 80x24, one line asking for a larger window covers the screen."""

@@ -7,6 +7,7 @@ still waiting in a field's queue would let the letters after it land in the fiel
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from textual import events
@@ -56,3 +57,22 @@ async def test_a_passphrase_typed_straight_after_the_username_is_not_lost(manage
         passphrase = screen.query_one("#passphrase", Input)
         assert (username.value, passphrase.value) == ("me", "pw")
         assert screen.focused is passphrase
+
+
+async def test_letters_typed_as_a_form_opens_wait_for_its_first_field(manager: Ctx) -> None:
+    app = make_app(manager)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        # `n` opens the new-woman form; the name is typed as soon as the form is pushed,
+        # before it has been built and has focused its first field.
+        app.post_message(events.Key("n", "n"))
+        while not isinstance(app.screen, WomanForm):
+            await asyncio.sleep(0)  # a turn of the event loop, not a wait for time
+        assert app.screen.focused is None
+        await burst(pilot, "A", "m", "y", "tab", "K")
+        form = app.screen
+        assert isinstance(form, WomanForm)
+        first = form.query(Input).first()
+        second = form.focus_chain[form.focus_chain.index(first) + 1]
+        assert isinstance(second, Input)
+        assert (first.value, second.value) == ("Amy", "K")
