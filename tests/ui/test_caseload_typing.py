@@ -153,3 +153,21 @@ async def test_a_long_search_still_scrolls_in_its_box(manager: Ctx) -> None:
         # The end of what she typed, and the cursor after it, are in view.
         assert search.scroll_x > 0
         assert search.cursor_screen_offset.x < 80
+
+
+async def test_results_are_painted_as_soon_as_a_paint_after_the_echo_allows(manager: Ctx) -> None:
+    from caseapp.screens.caseload import FRAME
+
+    app = make_app(manager)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CaseloadScreen)
+        # Results a few ms after the echoed letter wait for the screen's next paint.
+        assert FRAME <= 1 / 120
+        assert screen._update_timer._interval == FRAME
+        await type_text(pilot, "ab")
+        await settle(pilot)
+        assert screen.query_one(Input).value == "ab"
