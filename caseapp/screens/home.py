@@ -259,15 +259,18 @@ class HomeScreen(CaseScreen):
                 continue
             heading = Text(f"{section.title} ({section.total})", style="bold")
             listing.add_option(Option(heading, disabled=True))
+            # Why she is waiting in a column of its own, her badges after it: with the badges
+            # first, the dates of women with and without flags did not line up.
+            why_width = max((len(item.why) for item in section.items), default=0)
             for item in section.items:
                 line = Text("  ")
                 line.append_text(safe(item.woman.name, limit=self._name_width - 1))
                 line.pad_right(self._name_width + 2 - len(line))
+                line.append(item.why, style="bold red" if section.code == "flagged" else "dim")
                 flags = badges(item.woman.flags)
                 if flags and section.code != "flagged":
+                    line.append(" " * (why_width - len(item.why) + 2))
                     line.append_text(flags)
-                    line.append(" ")
-                line.append(item.why, style="bold red" if section.code == "flagged" else "dim")
                 listing.add_option(Option(line, id=f"{section.code}:{item.woman.id}"))
             hidden = section.total - len(section.items)
             if hidden > 0:
