@@ -280,7 +280,7 @@ async def test_not_her_keyworker_is_refused_and_sent_back(
     async with app.run_test(size=(80, 24)) as pilot:
         await unlock(pilot)
         open_woman_screen(app, woman.id)
-        await settle(pilot)
+        await settle(pilot, failed_workers=True)  # her record's read is refused: the test
         assert isinstance(app.screen, HomeScreen)
         assert any("not on your caseload" in n for n in notices(app))
 
