@@ -32,8 +32,13 @@ from textual.widgets._data_table import CellCacheKey, ColumnKey, Row, RowKey
 
 Cells = tuple[RenderableType, ...]
 """One row's cells, in column order."""
-KEPT = 2000
-"""Drawn lines (and drawn cells) kept between frames; all are dropped past this many."""
+KEPT_LINES = 300
+"""Drawn lines kept between frames (all dropped past this many): a screenful in a few states.
+
+Each is a few dozen objects the garbage collector walks at every full collection, so few.
+"""
+KEPT_CELLS = 600
+"""Drawn cells kept between frames (all dropped past this many): about a hundred rows."""
 
 
 class FastTable(DataTable[Any]):
@@ -223,7 +228,7 @@ class FastTable(DataTable[Any]):
             line.append(Segment(" " * (inner - used), null))
         if pad:
             line.append(Segment(pad, null))
-        if len(self._drawn_text) >= KEPT:
+        if len(self._drawn_text) >= KEPT_CELLS:
             self._drawn_text.clear()
         # The cell itself is kept with its drawing, so its id is not reused meanwhile.
         self._drawn_text[id(cell)] = (cell, inner, line)
@@ -308,7 +313,7 @@ class FastTable(DataTable[Any]):
         segments.append(Segment(" " * max(0, width - sum(widths)), edge))
         strip = Strip(line_crop(segments, x1, x2, width)).adjust_cell_length(width, base_style)
         strip = strip.simplify()
-        if len(self._lines) >= KEPT:
+        if len(self._lines) >= KEPT_LINES:
             self._lines.clear()
         self._lines[key] = (cells, strip)
         return strip
