@@ -17,8 +17,6 @@ from textual.command import Provider
 
 from caseapp import clock as the_clock
 from caseapp.logsetup import log_exception
-from caseapp.modals.discard import DraftOfferModal
-from caseapp.modals.field_form import FieldForm
 from caseapp.palette.actions import CaseCommands
 from caseapp.screens.base import CaseScreen
 from caseapp.screens.navigation import DESTINATIONS, back_home
@@ -28,7 +26,9 @@ from caseapp.widgets.typeahead import TypeAhead
 
 if TYPE_CHECKING:
     # The store, SQLAlchemy and the models load after the unlock screen is up (the screen
-    # warms them up while she types), so caseapp shows its first screen sooner.
+    # warms them up while she types), so caseapp shows its first screen sooner; so do the
+    # forms (their text areas), which nobody sees before unlocking.
+    from caseapp.modals.field_form import FieldForm
     from caseapp.services.context import Ctx
     from caseapp.services.drafts import DraftView
     from caseapp.services.session import UnlockOutcome
@@ -288,6 +288,8 @@ class CaseApp(App[int]):
                     exit_on_error=False,
                 )
 
+        from caseapp.modals.discard import DraftOfferModal
+
         self.push_screen(DraftOfferModal(safe(draft.title, limit=60), when), answered)
 
     def _restore(self, draft: DraftView) -> None:
@@ -326,6 +328,8 @@ class CaseApp(App[int]):
 
     def _start_closing(self, ctx: Ctx, reason: str) -> None:
         """Take every open form's contents now; write them and lock in a worker."""
+        from caseapp.modals.field_form import FieldForm
+
         forms: list[tuple[FieldForm[Any], dict[str, Any]]] = []
         for form in [s for s in self.screen_stack if isinstance(s, FieldForm)]:
             payload = form.draft_payload("lock")

@@ -30,7 +30,10 @@ COMMAND_MODULES = (
 # tests/cli/test_startup.py checks this table against what the modules register.
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("store_cmds", "create a new encrypted store and its first manager"),
-    "passwd": ("store_cmds", "change your passphrase (rewrites your key slot only)"),
+    "passwd": (
+        "store_cmds",
+        "change your passphrase (your key slot only; on PostgreSQL, your login's)",
+    ),
     "recover": ("store_cmds", "set a user's passphrase with the recovery code"),
     "rekey": ("store_cmds", "change the store's data key (managers and admins; audited)"),
     "verify": ("store_cmds", "check the store's pages, structure and audit chain"),

@@ -7,20 +7,28 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-
-from sqlmodel import col, select
+from typing import TYPE_CHECKING
 
 from caseapp import paths
 from caseapp.errors import CaseappError, PermissionDenied, StoreInUse
-from caseapp.models import User
-from caseapp.services import audit, backup_record
-from caseapp.services.context import Ctx
-from caseapp.services.users import actor_for
-from caseapp.store import generations
 from caseapp.store.attempts import FREE_ATTEMPTS, Attempts
 from caseapp.store.lock import StoreLock
-from caseapp.store.pgstore import is_pg_url, open_pg_store
-from caseapp.store.store import open_store
+
+if TYPE_CHECKING:
+    from caseapp.services.context import Ctx
+
+# The store, SQLAlchemy and the models are imported inside `unlock` and `lock`: the unlock
+# screen calls `store_availability` and `attempts_note` while it is being drawn, and those
+# need only the lock and attempts files (tests/cli/test_startup.py checks this).
+
+
+def is_pg_url(path: Path | str) -> bool:
+    """Whether `path` names a PostgreSQL store; only a text path loads the server module."""
+    if not isinstance(path, str):
+        return False
+    from caseapp.store.pgstore import is_pg_url as names_a_server
+
+    return names_a_server(path)
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,12 @@ def unlock(
     """
     if is_pg_url(path):
         return _unlock_pg(str(path), username, passphrase)
+    from caseapp.services import audit, backup_record
+    from caseapp.services.context import Ctx
+    from caseapp.services.users import actor_for
+    from caseapp.store import generations
+    from caseapp.store.store import open_store
+
     path = Path(path)
     unlocked = open_store(
         path, username, passphrase, clock=clock, full_check=full_check, accept_older=accept_older
@@ -96,6 +110,14 @@ def unlock(
 
 def _unlock_pg(url: str, username: str, passphrase: str) -> UnlockOutcome:
     """Sign in to a PostgreSQL store: the server checks the passphrase (SCRAM) and the rules."""
+    from sqlmodel import col, select
+
+    from caseapp.models import User
+    from caseapp.services import audit
+    from caseapp.services.context import Ctx
+    from caseapp.services.users import actor_for
+    from caseapp.store.pgstore import open_pg_store
+
     store = open_pg_store(url, username, passphrase)
     try:
         with store.read() as session:
@@ -114,6 +136,8 @@ def lock(ctx: Ctx, *, reason: str = "manual") -> None:
     """Audit the lock, then drop the connections and the key."""
     if not ctx.store.is_open:
         return
+    from caseapp.services import audit
+
     try:
         with ctx.write() as session:
             audit.record(session, ctx, "lock", reason=reason)

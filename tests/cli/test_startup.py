@@ -19,9 +19,25 @@ from tests.conftest import MANAGER, PASSPHRASE
 HEAVY = ("textual", "sqlalchemy", "alembic", "sqlmodel", "openpyxl")
 
 
-def _loaded_after(code: str) -> list[str]:
-    """Run `code` in a fresh Python; return which of HEAVY it loaded."""
-    report = f"print('LOADED:' + ','.join(m for m in {HEAVY!r} if m in sys.modules))"
+# Not one of these may load before the unlock screen is drawn: the store and its libraries
+# load in the unlock screen's threads (its warm-up, the unlock), and the forms after unlocking.
+NOT_BEFORE_UNLOCK = (
+    "sqlalchemy",
+    "sqlmodel",
+    "alembic",
+    "pydantic",
+    "sqlcipher3",
+    "argon2",
+    "openpyxl",
+    "hypothesis",
+    "psycopg",
+    "textual.widgets._text_area",
+)
+
+
+def _loaded_after(code: str, heavy: tuple[str, ...] = HEAVY) -> list[str]:
+    """Run `code` in a fresh Python; return which of `heavy` it loaded."""
+    report = f"print('LOADED:' + ','.join(m for m in {heavy!r} if m in sys.modules))"
     probe = f"import sys\n{code}\n{report}\n"
     ran = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
@@ -76,3 +92,24 @@ def test_unlocking_an_up_to_date_store_does_not_load_alembic(tmp_path: Path) -> 
         "opened.store.close()"
     )
     assert "alembic" not in _loaded_after(code)
+
+
+def test_what_the_unlock_screen_runs_loads_no_store_library(tmp_path: Path) -> None:
+    # What `caseapp` imports up to its unlock screen, the screen itself, and the two checks
+    # the screen makes while it is drawn (another window; tries left after a failure).
+    path = tmp_path / "s.db"
+    code = (
+        "from pathlib import Path\n"
+        "from caseapp.cli.main import build_parser\n"
+        "from caseapp import logsetup\n"
+        "from caseapp.app import build_app\n"
+        "from caseapp.screens.unlock import UnlockScreen\n"
+        "from caseapp.services.session import attempts_note, store_availability\n"
+        f"path = Path({str(path)!r})\n"
+        "build_parser([]).parse_args(['--store', str(path)])\n"
+        "build_app(path, username='mgr')\n"
+        "UnlockScreen(path, username='mgr')\n"
+        "assert store_availability(path).startswith('No store at')\n"
+        "assert attempts_note(path) == ''\n"
+    )
+    assert _loaded_after(code, NOT_BEFORE_UNLOCK) == []
