@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from caseapp.errors import NotFound
 from caseapp.sync import ids, pgsync
-from caseapp.sync.db import is_pg, lock, run, wire_values
+from caseapp.sync.db import is_pg, lock, run, try_lock, wire_values
 from caseapp.sync.rows import (
     Values,
     dumps,
@@ -174,7 +174,7 @@ def _before_commit(session: Session) -> None:
     if not session.in_transaction():
         return
     if _STATE.get(session.get_bind().engine) in ("on", "repair"):
-        process(session.connection())
+        process(session.connection(), wait=False)
 
 
 def recheck(engine: Engine) -> None:
@@ -256,20 +256,30 @@ def leaves(conn: Connection, table: str, uid: str, name: str) -> list[Any]:
 
 
 def process(
-    conn: Connection, *, emit: bool = True, force: frozenset[tuple[str, int, str]] = frozenset()
+    conn: Connection,
+    *,
+    emit: bool = True,
+    force: frozenset[tuple[str, int, str]] = frozenset(),
+    wait: bool = True,
 ) -> int:
     """Stamp the pending row changes into the change log; return how many changes.
 
     With `emit=False` (while a bundle is applied, which logs what it applies itself) only the
     uid mappings of deleted rows are dropped. `force` names (table, rowid, field) writes to log
     even when the value is unchanged: a conflict resolved by keeping the value shown here.
+    With `wait=False` (a commit's own stamping, on PostgreSQL) nothing is stamped while
+    someone else holds the sync lock.
     """
     if is_pg(conn):
         # Others write at the same time: take exactly the rows deleted here, under the lock
         # that numbers changes one transaction at a time.
         if run(conn, "SELECT 1 FROM sync_pending LIMIT 1").first() is None:
             return 0
-        lock(conn)
+        if not wait:
+            if not try_lock(conn):
+                return 0  # someone is syncing: the rows wait for the next stamp, not lost
+        else:
+            lock(conn)
         pending = sorted(
             run(conn, "DELETE FROM sync_pending RETURNING n, tbl, rid, op, old, new").fetchall(),
             key=lambda r: int(r[0]),

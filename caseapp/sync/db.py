@@ -17,8 +17,6 @@ from typing import Any
 from sqlalchemy import Connection, CursorResult
 from sqlalchemy.util.typing import TupleAny, Unpack
 
-from caseapp.sync.schema import SPECS
-
 # Tables written with INSERT OR REPLACE, and the key a replaced row is found by.
 REPLACE_KEYS = {
     "sync_row": ("tbl", "local_id"),
@@ -27,6 +25,7 @@ REPLACE_KEYS = {
     "setting": ("key",),
 }
 LOCK = "caseapp.sync"  # the advisory lock that queues stamping and applying on PostgreSQL
+AUDIT_LOCK = "caseapp.audit"  # the audit chain's lock (migration 0010's caseapp_audit)
 
 _REPLACE = re.compile(r"INSERT OR REPLACE INTO (\w+) \(([^)]*)\)")
 _MAX2 = re.compile(r"\bmax\((\w+), ")
@@ -74,27 +73,29 @@ def insert_id(conn: Connection, sql: str, params: tuple[Any, ...]) -> int:
 
 
 def lock(conn: Connection) -> None:
-    """On PostgreSQL, queue behind any other transaction stamping or applying changes.
+    """On PostgreSQL, queue behind any other transaction stamping, applying or sending, and
+    then behind every write in progress; held to the end of the transaction.
 
-    Held to the end of the transaction: two managers syncing at once apply a bundle once and
-    never number two changes alike. SQLite's writer lock already does this.
+    Two managers syncing at once apply a bundle once and never number two changes alike. The
+    second lock is the audit chain's (migration 0010): every write to a woman's records
+    appends to the chain and holds that lock until it commits, so once it is taken no such
+    write is in progress, none starts until this transaction commits, and every pending row
+    seen is either committed before it (and stamped first, as a local change) or its own. The
+    order (sync, then audit) is the only one anyone waits in: a manager's commit that holds
+    the audit lock only tries the sync lock (`try_lock`). SQLite's writer lock does all this.
     """
     if is_pg(conn):
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (LOCK,))
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (AUDIT_LOCK,))
 
 
-def hold_tables(conn: Connection) -> None:
-    """On PostgreSQL, before applying a bundle: wait for every write in progress to the synced
-    tables to commit, and keep new ones waiting until this transaction ends.
-
-    Then every pending row is either committed before the apply (and stamped first as a
-    local change) or the apply's own, and no one's edit is overwritten unseen by the apply.
-    Taken before the advisory lock: a manager's commit holds her row locks while it waits for
-    that lock to stamp, so the other order could deadlock.
-    """
-    if is_pg(conn):
-        names = ", ".join(f'"{spec.name}"' for spec in SPECS)
-        conn.exec_driver_sql(f"LOCK TABLE {names} IN SHARE ROW EXCLUSIVE MODE")
+def try_lock(conn: Connection) -> bool:
+    """On PostgreSQL, take the sync lock if no one holds it (a commit's stamping never waits:
+    its transaction may hold the audit lock, which a sync holding this one waits for)."""
+    if not is_pg(conn):
+        return True
+    row = conn.exec_driver_sql("SELECT pg_try_advisory_xact_lock(hashtext(%s))", (LOCK,)).one()
+    return bool(row[0])
 
 
 # ---- values ---------------------------------------------------------------------------------

@@ -16,9 +16,9 @@ from caseapp.models import Setting
 from caseapp.services import audit
 from caseapp.services.context import Ctx
 from caseapp.services.recording import name_of
-from caseapp.sync import exchange, review
+from caseapp.sync import exchange, pgsync, review
 from caseapp.sync.capture import load_me
-from caseapp.sync.db import run
+from caseapp.sync.db import is_pg, run
 
 FOLDER_KEY = "sync_folder"
 """The setting holding this store's sync folder (this store's own: enrolment leaves it out)."""
@@ -109,7 +109,12 @@ def local_time(iso: str, shape: str = "%d/%m/%Y %H:%M") -> str:
 def _syncs(ctx: Ctx) -> str:
     """The store's sync role, or "" when it takes no part in sync."""
     with ctx.read() as session:
-        me = load_me(session.connection())
+        conn = session.connection()
+        # On a PostgreSQL centre only managers' logins may read the sync tables: to anyone
+        # else the store shows no sync item, as a store that does not sync.
+        if is_pg(conn) and not pgsync.may_sync(conn):
+            return ""
+        me = load_me(conn)
     return me.role if me is not None else ""
 
 

@@ -20,10 +20,10 @@ from caseapp.services.context import Ctx
 from caseapp.services.references import floor_key
 from caseapp.store import migrate
 from caseapp.store.atomic import atomic_write_bytes
-from caseapp.sync import capture, pack, replica
+from caseapp.sync import capture, pack, pgsync, replica
 from caseapp.sync.bundle import MAX_FILE, SUFFIX, Header, Refused, open_bundle, read_header, seal
 from caseapp.sync.capture import Me, load_me
-from caseapp.sync.db import hold_tables, is_pg, lock, run
+from caseapp.sync.db import is_pg, lock, run
 from caseapp.sync.merge import Applied, Merger, version_vector
 from caseapp.sync.rows import dumps, uid_of
 
@@ -41,6 +41,8 @@ class Report:
 
 def me_of(conn: Connection) -> Me:
     """This store's sync identity, or a clear refusal when it takes no part in sync."""
+    if is_pg(conn) and not pgsync.may_sync(conn):
+        raise PermissionDenied("On a PostgreSQL centre, sync is the managers' work.")
     me = load_me(conn)
     if me is None:
         raise NotFound(
@@ -189,8 +191,7 @@ def apply_bundle(ctx: Ctx, blob: bytes, *, name: str = "") -> tuple[str, Applied
     try:
         with ctx.write() as session:
             conn = session.connection()
-            hold_tables(conn)  # on PostgreSQL: no one's write in progress while applying
-            lock(conn)  # on PostgreSQL: one bundle applied at a time, whoever syncs
+            lock(conn)  # on PostgreSQL: one at a time, and no write in progress meanwhile
             me = me_of(conn)
             _check_can_sync(ctx, me)
             header = read_header(blob)

@@ -13,7 +13,7 @@ from caseapp.services import audit
 from caseapp.services.context import Ctx
 from caseapp.sync import capture, pgsync, replica
 from caseapp.sync.capture import load_me
-from caseapp.sync.db import is_pg, run
+from caseapp.sync.db import is_pg, lock, run
 from caseapp.sync.exchange import me_of, peer_rows, stamp_time, to_send, visible_ids
 from caseapp.sync.rows import from_wire, local_of
 from caseapp.sync.schema import BY_NAME, quote
@@ -172,6 +172,7 @@ def resolve(ctx: Ctx, conflict_id: int, value: Any) -> None:
     here and, when it arrives, on every other store."""
     with ctx.write() as session:
         conn = session.connection()
+        lock(conn)  # before her write and its audit entry: the one order anyone waits in
         me_of(conn)
         row = run(
             conn,

@@ -182,3 +182,23 @@ def test_a_keyworkers_edit_in_progress_while_a_bundle_applies_is_kept_as_a_confl
     values = {s["value"] for s in json.loads(sides)}
     assert values == {"07700 900111", "07700 900222"}
     assert shown in values
+
+
+def test_on_a_postgresql_centre_the_sync_item_is_the_managers(
+    store: Store, make_user: Callable[..., Ctx], tmp_path: Path
+) -> None:
+    from caseapp.errors import PermissionDenied
+    from caseapp.sync import desk, review
+
+    kw = make_user("kw_item")
+    jane = add_woman(kw, "Jane", "Smith").reference
+    pack.enrol(manager(store), ["kw_item"], code=CODE, kdf=FAST_KDF)
+    mine = desk.state(manager(store))
+    assert (mine.shown, mine.syncs, mine.can_sync, mine.role) == (True, True, True, "centre")
+    assert mine.peers == ("H1",) and mine.open_conflicts == 0
+    # Her login may not read the sync tables: no sync item, no marker, a plain refusal.
+    hers = desk.state(kw)
+    assert (hers.shown, hers.syncs, hers.can_sync) == (False, False, False)
+    assert desk.conflicts_about(kw, jane) == 0
+    with pytest.raises(PermissionDenied, match="managers"):
+        review.status(kw)
