@@ -103,6 +103,8 @@ class RegisterScreen(CaseScreen):
         self.seen: dict[int, bool] = {}
         self.pending: dict[int, str] = {}
         self.saving = False
+        # Esc while marks are still being written: go back once they are all in the store.
+        self._back_when_saved = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -138,6 +140,9 @@ class RegisterScreen(CaseScreen):
             self.saving = False
             if self.pending:
                 self._flush()  # marks made while saving: save them, show the store after
+                return
+            if self._back_when_saved:
+                self.dismiss()
                 return
         self.show_register(message.register)
 
@@ -270,6 +275,7 @@ class RegisterScreen(CaseScreen):
         if event.state == WorkerState.ERROR and event.worker.group.startswith("register-write"):
             self.saving = False
             self.pending.clear()
+            self._back_when_saved = False  # stay: she sees the error and the register as saved
             self.reload()
 
     # -- other actions -----------------------------------------------------------------------
@@ -359,5 +365,10 @@ class RegisterScreen(CaseScreen):
         )
 
     def action_back(self) -> None:
-        """Back to the list of sessions."""
+        """Back to the list of sessions (once every mark made is saved)."""
+        if self.saving or self.pending:
+            # Closing now would drop the marks still waiting to be written, and the list
+            # behind would count without the one being written.
+            self._back_when_saved = True
+            return
         self.dismiss()

@@ -102,6 +102,41 @@ async def test_enter_typed_ahead_of_the_search_adds_the_woman_typed(
     assert list(_marks(manager, sid)) == ["Zoe Young"]
 
 
+async def test_marks_still_being_saved_are_kept_when_she_goes_back(
+    manager: Ctx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Esc while a mark is being written, with another made meanwhile: both are saved
+    before the register closes (the one waiting behind the write was lost)."""
+    women = _women(manager, NAMES[:2])
+    sid = groups.create_session(manager, title="Art", date=date(2026, 1, 5)).session.id
+    group_register.add_to_register(manager, sid, women, attendance="did_not_attend")
+    mark = group_register.mark_register
+    writing, first_free = threading.Event(), threading.Event()
+
+    def held(ctx: Ctx, session_id: int, batch: dict[int, str]) -> Any:
+        if not writing.is_set():
+            writing.set()
+            first_free.wait(timeout=30)
+        return mark(ctx, session_id, batch)
+
+    monkeypatch.setattr(group_register, "mark_register", held)
+    try:
+        async with app_showing(manager, RegisterScreen(sid)) as pilot:
+            register = pilot.app.screen
+            await pilot.press("a")
+            for _ in range(100):  # the first mark's write has started, and is held
+                if writing.is_set():
+                    break
+                await pilot.pause()
+            await pilot.press("a", "escape")  # the second waits behind it; then back
+            first_free.set()
+            await settle(pilot)
+            assert pilot.app.screen is not register
+    finally:
+        first_free.set()
+    assert _marks(manager, sid) == {"Ama Owusu": "attended", "Bea Adams": "attended"}
+
+
 async def test_twelve_women_in_twelve_keys(manager: Ctx) -> None:
     women = _women(manager, NAMES)
     last = groups.create_session(manager, title="Art", date=date(2026, 1, 5))
