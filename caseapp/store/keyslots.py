@@ -22,6 +22,7 @@ import os
 import secrets
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,8 +94,11 @@ def derive(passphrase: str, salt: bytes, params: KdfParams) -> bytes:
     return kdf.derive(normalise_passphrase(passphrase))
 
 
-# Memory sizes calibrate() tries, largest first: memory is what slows a GPU or ASIC guesser.
-CALIBRATION_MEMORY_MIB = (256, 192, 128, 96, 64)
+# Memory sizes calibrate() tries, largest first: memory is what slows a GPU or ASIC guesser,
+# but an unlock holds all of it on top of the app itself (about 90-110 MB once the home screen
+# is loaded). Measured peaks of a whole app session's unlock: 232 MB at 128 MiB, 344 MB at
+# 256 MiB, over the 300 MB no caseapp process may pass. A fast machine gets more iterations.
+CALIBRATION_MEMORY_MIB = (128, 96, 64)
 
 
 def _seconds_to_derive(params: KdfParams) -> float:
@@ -103,24 +107,30 @@ def _seconds_to_derive(params: KdfParams) -> float:
     return max(time.perf_counter() - started, 1e-3)
 
 
-def calibrate(target_seconds: float = 0.5, max_seconds: float = 0.65) -> KdfParams:
+def calibrate(
+    target_seconds: float = 0.5,
+    max_seconds: float = 0.65,
+    *,
+    timer: Callable[[KdfParams], float] = _seconds_to_derive,
+) -> KdfParams:
     """Choose Argon2id parameters that take about `target_seconds` on this machine.
 
     An unlock costs the derivation plus about 0.2 s of opening and checking the store, so a
     derivation of 0.5 s (at most 0.65 s) keeps the whole unlock inside docs/security.md's 0.5-1 s.
     Argon2id's cost grows linearly with memory x iterations: cheap probes at 64 MiB give
     the rate, the largest memory that fits is chosen and then timed once to confirm, stepping
-    down if the machine turns out slower. Never below 64 MiB and t = 2.
+    down if the machine turns out slower. Never below 64 MiB and t = 2, never above 128 MiB
+    (an unlock's peak memory). `timer` times one derivation (a test gives a machine's speed).
     """
     probe = KdfParams(memory_kib=64 * 1024, iterations=2, lanes=4)
     # The faster of two probes: a busy moment should not weaken a slot for years.
-    rate = min(_seconds_to_derive(probe), _seconds_to_derive(probe)) / 128
+    rate = min(timer(probe), timer(probe)) / 128
     for memory in CALIBRATION_MEMORY_MIB:
         iterations = max(MIN_ITERATIONS, min(12, round(target_seconds / (rate * memory))))
         if rate * memory * iterations > max_seconds and memory != CALIBRATION_MEMORY_MIB[-1]:
             continue
         params = KdfParams(memory_kib=memory * 1024, iterations=iterations, lanes=4)
-        measured = _seconds_to_derive(params)
+        measured = timer(params)
         if measured <= max_seconds * 1.2 or memory == CALIBRATION_MEMORY_MIB[-1]:
             return params
         rate = measured / (memory * iterations)  # slower than the probe said: re-estimate
