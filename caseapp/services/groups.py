@@ -293,6 +293,10 @@ def _next_reference(session: Session, day: date) -> str:
     # offline never issue the same session reference.
     prefix = session.get(Setting, "group_reference_prefix")
     stem = f"{prefix.value if prefix else 'GRP'}-{day.year}-"
+    if session.get_bind().dialect.name == "postgresql":
+        # Many logins write at once on PostgreSQL (SQLite has one writer): hold a lock until
+        # this transaction ends, so a second session waits and reads the first one's number.
+        session.exec(select(func.pg_advisory_xact_lock(func.hashtext("caseapp.group_reference"))))
     latest = session.exec(
         select(func.max(col(GroupSession.reference))).where(
             col(GroupSession.reference) >= stem, col(GroupSession.reference) < f"{stem}~"
