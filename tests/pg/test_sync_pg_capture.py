@@ -202,3 +202,28 @@ def test_on_a_postgresql_centre_the_sync_item_is_the_managers(
     assert desk.conflicts_about(kw, jane) == 0
     with pytest.raises(PermissionDenied, match="managers"):
         review.status(kw)
+
+
+def test_a_revoked_hubs_bundle_is_refused_by_a_postgresql_centre(
+    store: Store, pg_engine: Engine, make_user: Callable[..., Ctx], tmp_path: Path
+) -> None:
+    from caseapp.sync import review
+
+    make_user("kw_gone")
+    blob, _code, hub_uid = pack.enrol(manager(store), ["kw_gone"], code=CODE, kdf=FAST_KDF)
+    hub_store, _recovery, _counts = pack.join(
+        blob, CODE, tmp_path / "hub" / "h.db", lambda _n: PASSWORD, kdf=FAST_KDF
+    )
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    exchange.exchange(ctx_for(hub_store, "kw_gone"), folder)
+    hub_store.close()
+    assert review.revoke(manager(store), "H1") == hub_uid
+    report = exchange.exchange(manager(store), folder)
+    assert len(report.refused) == 1 and not report.applied
+    with pg_engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM sync_bundle").scalar_one() == 0
+        refusals = conn.exec_driver_sql(
+            "SELECT count(*) FROM auditevent WHERE action = 'sync_refused'"
+        ).scalar_one()
+    assert refusals == 1
