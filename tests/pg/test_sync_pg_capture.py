@@ -227,3 +227,33 @@ def test_a_revoked_hubs_bundle_is_refused_by_a_postgresql_centre(
             "SELECT count(*) FROM auditevent WHERE action = 'sync_refused'"
         ).scalar_one()
     assert refusals == 1
+
+
+def test_a_woman_erased_on_a_hub_is_erased_at_a_postgresql_centre(
+    store: Store, pg_engine: Engine, make_user: Callable[..., Ctx], tmp_path: Path
+) -> None:
+    from caseapp.services import erasure
+
+    kw = make_user("kw_erase")
+    jane = add_woman(kw, "Jane", "Smith").reference
+    blob, _code, _hub = pack.enrol(manager(store), [MANAGER, "kw_erase"], code=CODE, kdf=FAST_KDF)
+    hub_store, _recovery, _counts = pack.join(
+        blob, CODE, tmp_path / "hub" / "h.db", lambda _n: PASSWORD, kdf=FAST_KDF
+    )
+    set_phone(kw, jane, "07700 900333")  # the centre edits her meanwhile
+    erasure.erase(ctx_for(hub_store, MANAGER), jane, confirmation=jane)
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    exchange.exchange(ctx_for(hub_store, MANAGER), folder)
+    hub_store.close()
+    report = exchange.exchange(manager(store), folder)
+    [(_name, _sender, done)] = report.applied
+    assert done.erased == 1
+    with pg_engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM woman").scalar_one() == 0
+        assert conn.exec_driver_sql("SELECT count(*) FROM referral").scalar_one() == 0
+        # Nothing about her is kept to send: only the erasure itself.
+        ops = conn.exec_driver_sql("SELECT op FROM sync_change WHERE tbl = 'woman'").scalars()
+        assert set(ops) == {"E"}
+        checked, first_bad = conn.exec_driver_sql("SELECT * FROM caseapp_audit_verify()").one()
+    assert first_bad is None and checked > 0
