@@ -14,6 +14,7 @@ from typing import Any
 
 from textual.app import App
 from textual.keys import _character_to_key
+from textual.notifications import Notification, Notifications
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import DataTable, OptionList, Static
@@ -26,6 +27,32 @@ from caseapp.services.session import UnlockOutcome
 SIZE = (80, 24)
 
 
+class KeptNotifications(Notifications):
+    """Textual's notifications, each also kept as it was raised: Textual drops one once its
+    time (5 s by the wall clock) is up, which a test on a loaded machine can outlast. Clearing
+    them (the app does at a lock) clears what is kept too."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.raised: list[Notification] = []
+
+    def add(self, notification: Notification) -> KeptNotifications:
+        self.raised.append(notification)
+        super().add(notification)
+        return self
+
+    def clear(self) -> KeptNotifications:
+        self.raised.clear()
+        super().clear()
+        return self
+
+
+def keep_notices(app: CaseApp) -> CaseApp:
+    """`app`, with its notifications kept for `notices` however long the test takes."""
+    app._notifications = KeptNotifications()
+    return app
+
+
 def make_app(ctx: Ctx, **options: Any) -> CaseApp:
     """The real app on `ctx`'s store, whose unlock (any passphrase typed) opens it as `ctx`.
 
@@ -36,8 +63,8 @@ def make_app(ctx: Ctx, **options: Any) -> CaseApp:
     def unlock_as_ctx(_path: Path, _username: str, _passphrase: str) -> UnlockOutcome:
         return UnlockOutcome(Ctx(ctx.store.twin(), ctx.actor, ctx.clock), 0)
 
-    return build_app(
-        ctx.store.path, username=ctx.actor.username, unlock_fn=unlock_as_ctx, **options
+    return keep_notices(
+        build_app(ctx.store.path, username=ctx.actor.username, unlock_fn=unlock_as_ctx, **options)
     )
 
 
@@ -121,5 +148,8 @@ def screen_text(app: App[Any]) -> str:
 
 
 def notices(app: App[Any]) -> list[str]:
-    """The notifications shown so far (Textual keeps no public list of them)."""
-    return [str(n.message) for n in app._notifications]
+    """The notifications shown so far (Textual keeps no public list of them): all of them
+    since the last clearing when the app keeps them (`keep_notices`), else those still up."""
+    shown = app._notifications
+    kept = shown.raised if isinstance(shown, KeptNotifications) else shown
+    return [str(n.message) for n in kept]

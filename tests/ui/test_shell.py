@@ -23,7 +23,7 @@ from caseapp.screens.unlock import STORE_PATH_WIDTH, UnlockScreen, shorten_path
 from caseapp.services.session import UnlockOutcome, lock, unlock
 from caseapp.store.store import DAMAGED, open_store
 from tests.conftest import MANAGER, PASSPHRASE
-from tests.harness.app import SIZE, notices, settle
+from tests.harness.app import SIZE, keep_notices, notices, settle
 
 
 async def sign_in(
@@ -88,7 +88,7 @@ async def test_empty_fields_are_asked_for(closed_store_path: Path) -> None:
 
 
 async def test_failures_since_last_unlock_are_reported(closed_store_path: Path) -> None:
-    app = build_app(closed_store_path)
+    app = keep_notices(build_app(closed_store_path))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await sign_in(app, pilot, passphrase="guess one")
         await pilot.press(*"guess two", "enter")
@@ -147,7 +147,7 @@ async def test_ctrl_l_locks_from_over_a_modal(closed_store_path: Path) -> None:
 
 
 async def test_lock_drops_notifications_that_may_name_a_woman(closed_store_path: Path) -> None:
-    app = build_app(closed_store_path)
+    app = keep_notices(build_app(closed_store_path))
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await sign_in(app, pilot)
         app.notify("Saved Qz7Marker's contact.", markup=False)
