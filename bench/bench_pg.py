@@ -268,6 +268,16 @@ def load(cluster: Cluster, fresh: bool) -> Path:
     if not fresh and marker.exists() and cluster.has_database(DATABASE):
         when = json.loads(marker.read_text("utf-8"))["when"]
         print(f"  reusing the loaded cluster (loaded {when})")
+        # Loaded under older migrations: brought to the newest, as a provider's server would be.
+        engine = cluster.owner(DATABASE)
+        try:
+            was = migrate.current_revision(engine)
+            migrate.upgrade(engine)
+            now = migrate.current_revision(engine)
+        finally:
+            engine.dispose()
+        if was != now:
+            print(f"  migrated it from {was} to {now}")
         return path
     marker.unlink(missing_ok=True)
     source = unlock(path, DEMO_USER, DEMO_PASSPHRASE, accept_older=True).ctx

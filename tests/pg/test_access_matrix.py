@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import threading
 from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from alembic import command
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, SQLModel
@@ -36,6 +38,7 @@ from caseapp.models import (
     Woman,
     WomanShare,
 )
+from caseapp.store import migrate
 from tests.pg.conftest import LOGINS, PgServer
 
 DENIED = "denied"
@@ -235,6 +238,7 @@ def test_no_login_writes_the_audit_table(
         "DELETE FROM auditevent",
         "TRUNCATE auditevent",
         "SELECT * FROM caseapp_private.audit_key",
+        "SELECT * FROM caseapp_private.audit_pad",
     ):
         with pytest.raises(DBAPIError, match="permission denied"):
             with login[who].begin() as conn:
@@ -307,6 +311,14 @@ def test_the_sql_hmac_is_hmac_sha256(pg_engine: Engine) -> None:
                 {"k": k, "m": message},
             ).scalar_one()
             assert got == hmac.new(k, message, hashlib.sha256).hexdigest()
+            from_pads = conn.execute(
+                text(
+                    "SELECT encode(sha256(caseapp_private.hmac_pad(:k, 92)"
+                    " || sha256(caseapp_private.hmac_pad(:k, 54) || :m)), 'hex')"
+                ),
+                {"k": k, "m": message},
+            ).scalar_one()
+            assert from_pads == got
 
 
 def test_concurrent_appends_leave_no_gap_and_a_sound_chain(
@@ -352,3 +364,86 @@ def test_a_keyworker_shares_only_her_own_women(
             conn.execute(share, {"w": seeded["W2"], "to": "kw_amina"})
     with login["kw_beth"].connect() as conn:  # the share made to her opens W1 to her
         assert conn.exec_driver_sql("SELECT count(*) FROM woman").scalar_one() == 3
+
+
+def visible_rows(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of a woman's tables and the shares that `engine`'s login reads, sorted."""
+    got: dict[str, list[tuple[object, ...]]] = {}
+    with engine.connect() as conn:
+        for table in (*WOMAN_TABLES, "draft", "womanshare"):
+            rows = conn.exec_driver_sql(f"SELECT to_jsonb(t)::text FROM {table} AS t").all()
+            got[table] = sorted(tuple(row) for row in rows)
+    return got
+
+
+def test_the_faster_policies_show_each_login_the_same_rows_as_before(
+    seeded: dict[str, int], pg_server: PgServer, pg_db: str, login: dict[str, Engine]
+) -> None:
+    # The newest policies against 0010's, put back by stepping the migration down.
+    now = {who: visible_rows(engine) for who, engine in login.items() if who != "adm_alex"}
+    owner = pg_server.engine(pg_db)
+    try:
+        migrate_to(owner, "0012_pg_sync")
+        before = {who: visible_rows(engine) for who, engine in login.items() if who != "adm_alex"}
+        migrate_to(owner, "head")
+    finally:
+        owner.dispose()
+    assert now == before
+    assert [len(now[who]["engagement"]) for who in sorted(now)] == [2, 2, 3]
+
+
+def migrate_to(engine: Engine, revision: str) -> None:
+    """Move `engine`'s database up or down to `revision` with the project's migrations."""
+    config = migrate.alembic_config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        if revision == "head":
+            command.upgrade(config, revision)
+        else:
+            command.downgrade(config, revision)
+
+
+@pytest.mark.parametrize("who", ["kw_amina", "mgr_maria"])
+def test_a_womans_rows_are_checked_by_index_not_by_reading_every_woman(
+    who: str, seeded: dict[str, int], pg_engine: Engine, login: dict[str, Engine]
+) -> None:
+    # Enough women that a sequential scan is never the planner's cheapest way to find one.
+    with pg_engine.begin() as conn:
+        conn.exec_driver_sql("SET LOCAL session_replication_role = replica")  # no triggers
+        conn.exec_driver_sql(
+            "INSERT INTO woman SELECT (jsonb_populate_record(w, jsonb_build_object("
+            "'id', 100 + g, 'reference', 'X' || g))).*"
+            " FROM woman AS w, generate_series(1, 5000) AS g WHERE w.reference = 'W2'"
+        )
+        conn.exec_driver_sql("ANALYZE")
+    with login[who].connect() as conn:
+        for query in (
+            "SELECT * FROM engagement WHERE woman_id = %(w)s ORDER BY date DESC",
+            "SELECT count(*) FROM flag WHERE woman_id = %(w)s",
+            "SELECT * FROM assessmentitem WHERE assessment_id = 1",
+        ):
+            plan = "\n".join(
+                row[0] for row in conn.exec_driver_sql(f"EXPLAIN {query}", {"w": seeded["W1"]})
+            )
+            assert re.search(r"Seq Scan on woman\b", plan) is None, plan
+
+
+def test_the_chain_holds_whatever_zone_the_writers_session_is_in(
+    seeded: dict[str, int], login: dict[str, Engine]
+) -> None:
+    # The append runs in the caller's zone; the entry's text reads its time in UTC.
+    for zone in ("Pacific/Chatham", "America/St_Johns", "UTC"):
+        with login["kw_amina"].begin() as conn:
+            conn.exec_driver_sql(f"SET LOCAL TimeZone = '{zone}'")
+            conn.execute(
+                text("UPDATE flag SET reason = :z WHERE woman_id = :w"),
+                {"z": zone, "w": seeded["W1"]},
+            )
+            conn.exec_driver_sql("SELECT caseapp_audit('test.zone', 1, '', '')")
+    with login["mgr_maria"].connect() as conn:
+        conn.exec_driver_sql("SET TimeZone = 'Asia/Kathmandu'")
+        checked, bad = conn.exec_driver_sql("SELECT * FROM caseapp_audit_verify()").one()
+        zoned = conn.exec_driver_sql(
+            "SELECT count(*) FROM auditevent WHERE action = 'test.zone'"
+        ).scalar_one()
+    assert (bad, zoned) == (None, 3) and checked > 3
