@@ -57,6 +57,10 @@ def normalise_reference(reference: str) -> str:
     return reference.strip().upper()
 
 
+def _on_server(store: Store) -> bool:
+    return store.engine.dialect.name == "postgresql"
+
+
 def reference_hmac(store: Store, reference: str) -> str:
     """A keyed one-way digest of a reference, for the tombstone."""
     # The stable tombstone key: digests made before a change of data key still match.
@@ -174,6 +178,11 @@ def _erase_woman(
     session.execute(delete(Woman).where(col(Woman.id) == woman_id))
     removed["woman"] = 1
     _raise_floor(session, woman.reference)
+    if _on_server(ctx.store):
+        # No tombstone key and no key file on PostgreSQL: the tombstone keeps no digest (as a
+        # PostgreSQL centre's sync erasures), and restoring is the server's own tools' work.
+        audit.record(session, ctx, ERASED, subject_id=woman_id, reason=reason, removed=removed)
+        return removed
     digest = reference_hmac(ctx.store, woman.reference)
     audit.record(
         session,
@@ -203,7 +212,8 @@ def erase_women(ctx: Ctx, references: Sequence[str], *, reason: str, **extra: An
     if not refs:
         raise ValidationError("No reference given: nothing erased.")
     totals: dict[str, int] = {}
-    known = list(ctx.store.key_file.erasures)
+    server = _on_server(ctx.store)
+    known = [] if server else list(ctx.store.key_file.erasures)
     try:
         with ctx.write() as session:
             _check_foreign_keys(session)
@@ -211,7 +221,8 @@ def erase_women(ctx: Ctx, references: Sequence[str], *, reason: str, **extra: An
                 for table, n in _erase_one(session, ctx, ref, reason, extra).items():
                     totals[table] = totals.get(table, 0) + n
     except BaseException as exc:
-        ctx.store.key_file.erasures = known  # nothing was erased: remember nothing new
+        if not server:
+            ctx.store.key_file.erasures = known  # nothing was erased: remember nothing new
         if not isinstance(exc, IntegrityError):
             raise
         # A table that points at her without ON DELETE CASCADE: refuse rather than orphan it.
@@ -219,6 +230,10 @@ def erase_women(ctx: Ctx, references: Sequence[str], *, reason: str, **extra: An
             "Her record is still referenced by a table that cannot be erased with her; "
             "nothing was erased."
         ) from exc
+    if server:
+        # Nothing for caseapp to clear: the server's vacuum reclaims the deleted rows, and
+        # its WAL and backups are its administrator's (docs/postgresql.md, "Erasure").
+        return ErasureResult(refs, tuple(sorted(totals.items())), True)
     kf = ctx.store.key_file
     generations.record(
         kf.store_id, ctx.store.generation, kf.generation, kf.erasures, at=ctx.store.path

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, text
+from sqlalchemy import func, inspect, text
 from sqlmodel import col, select
 
 from caseapp.cli.main import main
@@ -37,10 +37,9 @@ def _rows_for(ctx: Ctx, woman_id: int) -> dict[str, int]:
     counts: dict[str, int] = {}
     with ctx.read() as session:
         conn = session.connection()
-        for (table,) in conn.exec_driver_sql(
-            "SELECT name FROM sqlite_master WHERE type='table'"
-        ).fetchall():
-            columns = [r[1] for r in conn.exec_driver_sql(f"PRAGMA table_info({table})")]
+        found = inspect(conn)  # SQLite's or PostgreSQL's catalogue, as the store's engine
+        for table in found.get_table_names():
+            columns = [c["name"] for c in found.get_columns(table)]
             if "woman_id" in columns:
                 counts[table] = conn.execute(
                     text(f"SELECT count(*) FROM {table} WHERE woman_id = :w"), {"w": woman_id}
