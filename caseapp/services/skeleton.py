@@ -67,3 +67,32 @@ def skeleton(text: str) -> str:
     table = _prototypes()
     mapped = "".join(table.get(ch, ch) for ch in _without_marks(visible))
     return " ".join(_without_marks(mapped.casefold()).split())
+
+
+def _char_skeleton(ch: str) -> str:
+    # `skeleton` is character by character after NFKC (NFD only reorders the marks it then
+    # drops), so one character's part is the same steps on that character alone.
+    if ch.isspace():
+        return " "
+    visible = "".join(c for c in ch.casefold() if unicodedata.category(c) != "Cf")
+    table = _prototypes()
+    mapped = "".join(table.get(c, c) for c in _without_marks(visible))
+    return _without_marks(mapped.casefold())
+
+
+def character_skeletons() -> dict[str, str]:
+    """Every character whose part of a skeleton is not itself, with that part.
+
+    A PostgreSQL store computes skeletons in the server from this table (its duplicate check
+    must see women that row-level security hides from the login): `NFKC`, each character
+    replaced by its entry, runs of spaces made one and trimmed gives `skeleton`'s result.
+    """
+    found: dict[str, str] = {}
+    for code in range(0x110000):
+        ch = chr(code)
+        if unicodedata.category(ch) in ("Cn", "Co", "Cs"):  # unassigned, private, surrogates: as is
+            continue
+        part = _char_skeleton(ch)
+        if part != ch:
+            found[ch] = part
+    return found

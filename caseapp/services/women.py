@@ -162,8 +162,15 @@ def find_duplicates(
         return ()
     if session.get_bind().dialect.name == "postgresql":
         # Row-level security hides other caseloads from her login: a definer function checks
-        # them all and gives references only (folded names; look-alike letters: SQLite only).
-        found = session.exec(select(func.caseapp_possible_duplicates(f, la, born, exclude)))
+        # them all and gives references only; with a birth date it compares the skeletons
+        # the server computes from the same table of characters as `skeleton`.
+        if born is not None:
+            check = func.caseapp_possible_duplicates_by_skeleton(
+                skeleton(first), skeleton(last), born, exclude
+            )
+        else:
+            check = func.caseapp_possible_duplicates(f, la, born, exclude)
+        found = session.exec(select(check))
         return tuple(str(ref) for ref in found.all())
     if born is not None:
         wanted = {(skeleton(first), skeleton(last)), (skeleton(last), skeleton(first))}
