@@ -52,13 +52,6 @@ def version_vector(conn: Connection) -> dict[str, int]:
     return {str(o): int(s) for o, s in run(conn, "SELECT origin, seq FROM sync_clock")}
 
 
-def _tombstoned(conn: Connection, *uids: str) -> bool:
-    for uid in uids:
-        if uid and run(conn, "SELECT 1 FROM sync_tombstone WHERE uid = ?", (uid,)).first():
-            return True
-    return False
-
-
 class Merger:
     """Applies changes inside one transaction; the caller commits or rolls back."""
 
@@ -67,6 +60,19 @@ class Merger:
         self.me = me
         self.known: dict[str, set[str]] = {}
         self.result = Applied()
+        # Read once per batch, kept up to date as the batch deletes and erases: one query per
+        # change is a round trip each on a PostgreSQL centre.
+        self.tombs: set[str] | None = None
+
+    def tombstoned(self, *uids: str) -> bool:
+        """Whether any of these uids was deleted or erased (here, or anywhere, learnt here)."""
+        if self.tombs is None:
+            self.tombs = {str(r[0]) for r in run(self.conn, "SELECT uid FROM sync_tombstone")}
+        return any(uid and uid in self.tombs for uid in uids)
+
+    def _buried(self, uid: str) -> None:
+        if self.tombs is not None:
+            self.tombs.add(uid)
 
     def columns(self, table: str) -> set[str]:
         """The table's columns here (cached for the batch)."""
@@ -78,6 +84,7 @@ class Merger:
         """Apply a batch in order; changes already held are skipped."""
         capture.process(self.conn)  # local writes not yet stamped come first
         vv = version_vector(self.conn)
+        top: dict[str, int] = {}
         for change in changes:
             origin, seq = str(change["o"]), int(change["s"])
             if seq <= vv.get(origin, 0):
@@ -89,13 +96,14 @@ class Merger:
                 self.result.applied += 1
             else:
                 self.result.dropped += 1
-            vv[origin] = seq
-            run(
-                self.conn,
-                "INSERT INTO sync_clock (origin, seq) VALUES (?, ?) "
-                "ON CONFLICT (origin) DO UPDATE SET seq = max(seq, excluded.seq)",
-                (origin, seq),
-            )
+            vv[origin] = top[origin] = seq
+        # Written once per origin at the end (nothing in the batch reads it meanwhile).
+        run(
+            self.conn,
+            "INSERT INTO sync_clock (origin, seq) VALUES (?, ?) "
+            "ON CONFLICT (origin) DO UPDATE SET seq = max(seq, excluded.seq)",
+            sorted(top.items()),
+        )
         capture.process(self.conn, emit=False)  # what applying wrote is not a local change
         # This store's own changes came back (it was restored from a backup): number new ones
         # after them, so none is taken for one already sent.
@@ -151,7 +159,7 @@ class Merger:
         if op == "E":
             self._erase(uid, str(c["h"]))
             return True
-        if _tombstoned(self.conn, owner, uid):
+        if self.tombstoned(owner, uid):
             return False
         data: Values = c["d"]
         if op == "I":
@@ -267,6 +275,7 @@ class Merger:
         run(
             self.conn, "INSERT OR IGNORE INTO sync_tombstone (uid, hlc) VALUES (?, ?)", (uid, stamp)
         )
+        self._buried(uid)
         run(self.conn, "DELETE FROM sync_field WHERE uid = ?", (uid,))
         run(self.conn, "DELETE FROM sync_conflict WHERE uid = ?", (uid,))
         return True
@@ -274,6 +283,7 @@ class Merger:
     def _erase(self, uid: str, stamp: str) -> None:
         rowid = find_local(self.conn, BY_NAME["woman"], uid, None)
         self.result.discarded_here += forget_woman(self.conn, uid, stamp)
+        self._buried(uid)
         if rowid is not None:
             run(self.conn, "DELETE FROM woman WHERE id = ?", (rowid,))
             self.result.erased += 1
