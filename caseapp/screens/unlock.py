@@ -140,9 +140,14 @@ class UnlockScreen(CaseScreen):
     def _warm_up(self) -> None:
         """Import the home screen while she types, so it appears as soon as the store opens.
 
-        Then the forms and the draft offer, which the app imports only when first needed
-        (after unlocking) so that this screen is drawn sooner.
+        First what the unlock itself needs, so a passphrase typed quickly starts its key
+        derivation while the rest loads; last the forms and the draft offer, which the app
+        imports only when first needed (after unlocking) so that this screen is drawn sooner.
         """
+        from caseapp.services.session import load_unlock_modules
+
+        if not isinstance(self.store_path, str):  # a server's sign-in needs none of it
+            load_unlock_modules()
         for name in WARM_UP_MODULES:
             importlib.import_module(name)
 

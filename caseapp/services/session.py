@@ -22,6 +22,19 @@ if TYPE_CHECKING:
 # need only the lock and attempts files (tests/cli/test_startup.py checks this).
 
 
+def load_unlock_modules() -> None:
+    """Import what `unlock` needs for a store file (the store, SQLAlchemy, the models).
+
+    The unlock screen calls this first in its warm-up thread, so that a passphrase typed
+    quickly starts its Argon2id derivation (which lets other threads run) sooner.
+    """
+    import sqlalchemy.dialects.sqlite  # noqa: F401 - loaded by the first engine otherwise
+    from cryptography.hazmat.backends.openssl import backend  # noqa: F401 - first KDF's
+
+    from caseapp.services import audit, backup_record, context, users  # noqa: F401
+    from caseapp.store import generations, store  # noqa: F401
+
+
 def is_pg_url(path: Path | str) -> bool:
     """Whether `path` names a PostgreSQL store; only a text path loads the server module."""
     if not isinstance(path, str):

@@ -11,6 +11,7 @@ from pathlib import Path
 from alembic.script import ScriptDirectory
 
 from caseapp.cli import main as cli_main
+from caseapp.services.users import create_first_manager
 from caseapp.store import migrate
 from caseapp.store.keyslots import FAST_KDF
 from caseapp.store.store import create_store
@@ -113,3 +114,31 @@ def test_what_the_unlock_screen_runs_loads_no_store_library(tmp_path: Path) -> N
         "assert attempts_note(path) == ''\n"
     )
     assert _loaded_after(code, NOT_BEFORE_UNLOCK) == []
+
+
+def test_after_the_warm_up_an_unlock_imports_nothing_more(tmp_path: Path) -> None:
+    # The unlock screen's warm-up calls load_unlock_modules() first: the unlock a quick typist
+    # starts meanwhile then goes straight to its key derivation instead of importing.
+    path = tmp_path / "s.db"
+    store, _code = create_store(path, MANAGER, PASSPHRASE, kdf=FAST_KDF)
+    create_first_manager(store, MANAGER)
+    store.close()
+    code = (
+        "from pathlib import Path\n"
+        "from caseapp.services.session import load_unlock_modules, lock, unlock\n"
+        "load_unlock_modules()\n"
+        "new = []\n"
+        "sys.addaudithook(lambda e, a: e == 'import' and a[0] not in sys.modules"
+        " and new.append(a[0]))\n"
+        f"opened = unlock(Path({str(path)!r}), {MANAGER!r}, {PASSPHRASE!r})\n"
+        "lock(opened.ctx)\n"
+        "print('NEW:' + ','.join(new))\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", f"import sys\n{code}"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert ran.stdout.rsplit("NEW:", 1)[1].strip() == ""
