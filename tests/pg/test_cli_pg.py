@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
 from caseapp.cli.main import main
+from caseapp.services.context import Actor, Ctx
 from caseapp.store.pg_checks import WOMAN_TABLES
-from tests.pg.conftest import PgServer
+from caseapp.store.store import Store
+from tests.conftest import MANAGER, PASSPHRASE
+from tests.harness.women import insert_woman_with_every_record
+from tests.pg.conftest import PASSWORD, PgServer
 
 
 def test_init_creates_the_first_manager_as_her_own_login(
@@ -128,3 +134,89 @@ def test_recover_on_postgresql_says_who_resets_a_passphrase_instead(
     _url, manager = verified_site
     assert main(["recover", "--user", manager]) != 0
     assert "has no recovery code: an admin resets" in capsys.readouterr().err
+
+
+# -- the same command-line checks on both kinds of store ------------------------------------
+
+
+@dataclass
+class Site:
+    """A store the CLI reaches by `--store`, its manager's context for seeding, her login."""
+
+    store: str
+    ctx: Ctx
+    user: str
+    passphrase: str
+
+
+@pytest.fixture(params=["sqlcipher", "postgresql"])
+def site(
+    request: pytest.FixtureRequest,
+    new_store: Callable[[], Store],
+    store_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Site]:
+    """A SQLCipher file or a PostgreSQL database, its manager `mgr` able to sign in."""
+    if request.param == "sqlcipher":
+        opened, where, passphrase = new_store(), str(store_path), PASSPHRASE
+    else:
+        pg_server: PgServer = request.getfixturevalue("pg_server")
+        opened = request.getfixturevalue("store")  # tests/pg/conftest.py: mgr's own login
+        where, passphrase = pg_server.url(request.getfixturevalue("pg_db")), PASSWORD
+    monkeypatch.setenv("CASEAPP_PASSPHRASE", passphrase)
+    ctx = Ctx(opened, Actor(1, MANAGER, "manager", "Maria Manager"))
+    yield Site(where, ctx, MANAGER, passphrase)
+    opened.close()
+
+
+def _run(site: Site, *args: str) -> int:
+    site.ctx.store.close()  # a SQLCipher file is locked while open; the CLI opens its own
+    return main([*args, "--store", site.store, "--user", site.user])
+
+
+def test_user_add_and_list_on_both_engines(
+    site: Site, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keyworker = f"kw_cli_{abs(hash(site.store)) % 10**6}"  # logins outlive a PG test database
+    monkeypatch.setenv("CASEAPP_NEW_PASSPHRASE", "her own first passphrase")
+    assert _run(site, "user", "add", keyworker, "--name", "Kim Keyworker") == 0
+    capsys.readouterr()
+    assert main(["user", "list", "--store", site.store, "--user", site.user]) == 0
+    out = capsys.readouterr().out
+    assert f"{MANAGER:<24} manager" in out and f"{keyworker:<24} keyworker" in out
+    monkeypatch.setenv("CASEAPP_PASSPHRASE", "her own first passphrase")
+    # She signs in with her own passphrase, and may not add staff: the same on both engines.
+    refused = ["user", "add", f"{keyworker}_x", "--store", site.store, "--user", keyworker]
+    assert main(refused) == 5
+    assert main(["user", "list", "--store", site.store, "--user", keyworker]) == 0
+    assert f"{keyworker}_x" not in capsys.readouterr().out
+
+
+def test_a_dry_run_of_the_return_on_both_engines(
+    site: Site, capsys: pytest.CaptureFixture[str]
+) -> None:
+    insert_woman_with_every_record(site.ctx, "MIN-2026-00001")
+    assert _run(site, "return", "--month", "2026-10", "--dry-run") == 0
+    printed = capsys.readouterr().out
+    assert "Dry run: the return for October 2026" in printed
+    assert "Checked against earlier releases: none." in printed
+    assert "Nothing was written and nothing released." in printed
+    assert main(["return", "--store", site.store, "--user", site.user, "--year", "2026",
+                 "--dry-run", "--allow-incomplete"]) == 0  # fmt: skip
+    assert "Dry run: the return for" in capsys.readouterr().out
+
+
+def test_erase_and_the_audit_log_on_both_engines(
+    site: Site, capsys: pytest.CaptureFixture[str]
+) -> None:
+    insert_woman_with_every_record(site.ctx, "MIN-2026-00001")
+    insert_woman_with_every_record(site.ctx, "MIN-2026-00002")
+    assert _run(site, "erase", "MIN-2026-00001", "--yes") == 0
+    assert "Erased MIN-2026-00001" in capsys.readouterr().out
+    assert main(["erase", "MIN-2026-00001", "--yes", "--store", site.store,
+                 "--user", site.user]) != 0  # fmt: skip
+    capsys.readouterr()
+    base = ["audit", "--store", site.store, "--user", site.user]
+    assert main([*base, "--limit", "2"]) == 0
+    assert "--before" in capsys.readouterr().out
+    assert main([*base, "--from", "30/02/2026"]) == 6
