@@ -257,3 +257,32 @@ def test_a_woman_erased_on_a_hub_is_erased_at_a_postgresql_centre(
         assert set(ops) == {"E"}
         checked, first_bad = conn.exec_driver_sql("SELECT * FROM caseapp_audit_verify()").one()
     assert first_bad is None and checked > 0
+
+
+def test_a_woman_erased_at_a_postgresql_centre_is_erased_on_the_hub(
+    store: Store, pg_engine: Engine, make_user: Callable[..., Ctx], tmp_path: Path
+) -> None:
+    from caseapp.services import erasure
+
+    kw = make_user("kw_erase2")
+    jane = add_woman(kw, "Jane", "Smith").reference
+    blob, _code, _hub = pack.enrol(manager(store), ["kw_erase2"], code=CODE, kdf=FAST_KDF)
+    hub_store, _recovery, _counts = pack.join(
+        blob, CODE, tmp_path / "hub" / "h.db", lambda _n: PASSWORD, kdf=FAST_KDF
+    )
+    hub = ctx_for(hub_store, "kw_erase2")
+    set_phone(hub, jane, "07700 900444")  # the hub edits her meanwhile
+    erasure.erase(manager(store), jane, confirmation=jane)
+    with pg_engine.connect() as conn:
+        ops = conn.exec_driver_sql("SELECT op FROM sync_change WHERE tbl = 'woman'").scalars()
+        assert set(ops) == {"E"}  # her deletion was logged as an erasure, nothing else kept
+    folder = tmp_path / "usb"
+    folder.mkdir()
+    exchange.exchange(manager(store), folder)
+    report = exchange.exchange(hub, folder)
+    [(_name, _sender, done)] = report.applied
+    assert done.erased == 1
+    with hub.read() as session:
+        left = run(session.connection(), "SELECT count(*) FROM woman").scalar_one()
+    hub_store.close()
+    assert left == 0
