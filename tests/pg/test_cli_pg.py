@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -11,12 +12,15 @@ import pytest
 from sqlalchemy import Engine
 
 from caseapp.cli.main import main
+from caseapp.services import users
 from caseapp.services.context import Actor, Ctx
+from caseapp.store.keyslots import FAST_KDF
 from caseapp.store.pg_checks import WOMAN_TABLES
 from caseapp.store.store import Store
 from tests.conftest import MANAGER, PASSPHRASE
 from tests.harness.women import insert_woman_with_every_record
 from tests.pg.conftest import PASSWORD, PgServer
+from tests.services.import_kit import VALID
 
 
 def test_init_creates_the_first_manager_as_her_own_login(
@@ -147,6 +151,7 @@ class Site:
     ctx: Ctx
     user: str
     passphrase: str
+    add_keyworker: Callable[[str], object]
 
 
 @pytest.fixture(params=["sqlcipher", "postgresql"])
@@ -159,13 +164,18 @@ def site(
     """A SQLCipher file or a PostgreSQL database, its manager `mgr` able to sign in."""
     if request.param == "sqlcipher":
         opened, where, passphrase = new_store(), str(store_path), PASSPHRASE
+
+        def add_keyworker(name: str) -> object:
+            mgr = Ctx(opened, Actor(1, MANAGER, "manager"))
+            return users.add_user(mgr, name, "keyworker", PASSPHRASE, kdf=FAST_KDF)
     else:
         pg_server: PgServer = request.getfixturevalue("pg_server")
         opened = request.getfixturevalue("store")  # tests/pg/conftest.py: mgr's own login
         where, passphrase = pg_server.url(request.getfixturevalue("pg_db")), PASSWORD
+        add_keyworker = request.getfixturevalue("make_user")  # her own login
     monkeypatch.setenv("CASEAPP_PASSPHRASE", passphrase)
     ctx = Ctx(opened, Actor(1, MANAGER, "manager", "Maria Manager"))
-    yield Site(where, ctx, MANAGER, passphrase)
+    yield Site(where, ctx, MANAGER, passphrase, add_keyworker)
     opened.close()
 
 
@@ -220,3 +230,31 @@ def test_erase_and_the_audit_log_on_both_engines(
     assert main([*base, "--limit", "2"]) == 0
     assert "--before" in capsys.readouterr().out
     assert main([*base, "--from", "30/02/2026"]) == 6
+
+
+def test_import_export_data_and_subject_access_on_both_engines(
+    site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site.add_keyworker("kw.beth")  # the import kit's keyworker
+    assert _run(site, "import", str(VALID), "--dry-run") == 0
+    assert capsys.readouterr().out.startswith("Would create 22 record(s)")
+    assert _run(site, "import", str(VALID)) == 0
+    assert capsys.readouterr().out.startswith("Created 22 record(s)")
+    assert _run(site, "import", str(VALID)) == 0
+    assert capsys.readouterr().out.startswith(
+        "Created 0 record(s); skipped 17 identical; matched 5"
+    )
+    assert _run(site, "export-data", "--out", str(tmp_path / "out")) == 0
+    printed = capsys.readouterr().out
+    assert "women.csv" in printed and "sha256" in printed
+    assert sorted(p.name for p in (tmp_path / "out").iterdir())[0] == "activities.csv"
+    reference = _first_reference(tmp_path / "out" / "women.csv")
+    assert _run(site, "sar", reference, "--out", str(tmp_path / "sar")) == 0
+    printed = capsys.readouterr().out
+    files = sorted(p.name for p in (tmp_path / "sar").iterdir())
+    assert len(files) == 2 and all(name in printed for name in files)
+
+
+def _first_reference(women_csv: Path) -> str:
+    with women_csv.open(encoding="utf-8", newline="") as handle:
+        return str(next(csv.DictReader(handle))["woman_ref"])
