@@ -303,13 +303,22 @@ class CaseApp(App[int]):
             )
 
     def _close_store(
-        self, ctx: Ctx, forms: list[tuple[FieldForm[Any], dict[str, Any]]], reason: str
+        self,
+        ctx: Ctx,
+        forms: list[tuple[FieldForm[Any], dict[str, Any]]],
+        reason: str,
+        owed: list[Callable[[Ctx], object]] | None = None,
     ) -> None:
-        """In a worker: keep each open form as a draft, audit the lock, drop the key."""
+        """In a worker: finish what screens owe, keep open forms as drafts, audit, drop the key."""
         from caseapp.services.drafts import save_draft
         from caseapp.services.session import lock
 
         try:
+            for write in owed or ():
+                try:
+                    write(ctx)
+                except Exception as error:  # noqa: BLE001 - the lock goes on
+                    log_exception("write owed on lock", error)
             for form, payload in forms:
                 # The form's own autosave may be writing this draft now: wait for it and
                 # overwrite its row rather than add a second one.
@@ -336,9 +345,15 @@ class CaseApp(App[int]):
             form.finished = True
             if payload is not None:
                 forms.append((form, payload))
+        # Register marks still waiting to be written, for one: typed, so never lost.
+        owed = [
+            write
+            for screen in self.screen_stack
+            if isinstance(screen, CaseScreen) and (write := screen.writes_on_lock()) is not None
+        ]
         self.lock_finished.clear()
         self.run_worker(
-            lambda: self._close_store(ctx, forms, reason),
+            lambda: self._close_store(ctx, forms, reason, owed),
             thread=True,
             group="lock",
             exit_on_error=False,

@@ -46,6 +46,10 @@ class CaseScreen(Screen[None]):
 
     # -- drafts: forms that survive a lock or a crash --------------------------------------
 
+    def writes_on_lock(self) -> Callable[[Ctx], object] | None:
+        """Work this screen still owes the store, done by the lock before the key goes."""
+        return None
+
     def draft_route(self) -> dict[str, Any] | None:
         """How to open this screen again (`screens.restore`), or None: its forms keep no draft."""
         return None

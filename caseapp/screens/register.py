@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -22,6 +23,9 @@ from caseapp.services.groups import GroupSessionView, Register, SessionChoices
 from caseapp.services.validation import show_date
 from caseapp.widgets.fast_table import FastTable
 from caseapp.widgets.safe import safe
+
+if TYPE_CHECKING:
+    from caseapp.services.context import Ctx
 
 MARKS = {
     "attended": ("✔ Attended", "green"),
@@ -103,6 +107,8 @@ class RegisterScreen(CaseScreen):
         self.seen: dict[int, bool] = {}
         self.pending: dict[int, str] = {}
         self.saving = False
+        # The batch being written now: a lock written before it reaches the store saves it too.
+        self._in_flight: dict[int, str] = {}
         # Esc while marks are still being written: go back once they are all in the store.
         self._back_when_saved = False
 
@@ -138,6 +144,7 @@ class RegisterScreen(CaseScreen):
     def on_register_screen_register_loaded(self, message: RegisterLoaded) -> None:
         if message.after_write:
             self.saving = False
+            self._in_flight = {}
             if self.pending:
                 self._flush()  # marks made while saving: save them, show the store after
                 return
@@ -262,7 +269,17 @@ class RegisterScreen(CaseScreen):
             return
         batch, self.pending = self.pending, {}
         self.saving = True
+        self._in_flight = batch
         self._save_marks(batch)
+
+    def writes_on_lock(self) -> Callable[[Ctx], object] | None:
+        """Marks not yet in the store (waiting, or in a write the lock may overtake)."""
+        owed = {**self._in_flight, **self.pending}
+        if not owed:
+            return None
+        self.pending, self._in_flight = {}, {}
+        session_id = self.session_id
+        return lambda ctx: group_register.mark_register(ctx, session_id, owed)
 
     @work(thread=True, exit_on_error=False, group="register-write")
     def _save_marks(self, batch: dict[int, str]) -> None:
@@ -275,6 +292,7 @@ class RegisterScreen(CaseScreen):
         if event.state == WorkerState.ERROR and event.worker.group.startswith("register-write"):
             self.saving = False
             self.pending.clear()
+            self._in_flight = {}
             self._back_when_saved = False  # stay: she sees the error and the register as saved
             self.reload()
 

@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import select
 from textual.app import ComposeResult
 
+from caseapp.app import CaseApp
 from caseapp.modals.activity_form import ActivityForm
 from caseapp.modals.add_to_register import AddToRegisterModal, HeadCountModal
 from caseapp.modals.confirm import ConfirmModal
@@ -132,6 +133,42 @@ async def test_marks_still_being_saved_are_kept_when_she_goes_back(
             first_free.set()
             await settle(pilot)
             assert pilot.app.screen is not register
+    finally:
+        first_free.set()
+    assert _marks(manager, sid) == {"Ama Owusu": "attended", "Bea Adams": "attended"}
+
+
+async def test_marks_not_yet_saved_are_saved_by_a_lock(
+    manager: Ctx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ctrl+l while a mark is being written, with another made meanwhile: the lock saves
+    both before the key goes (both were lost: one waiting, one overtaken by the lock)."""
+    women = _women(manager, NAMES[:2])
+    sid = groups.create_session(manager, title="Art", date=date(2026, 1, 5)).session.id
+    group_register.add_to_register(manager, sid, women, attendance="did_not_attend")
+    mark = group_register.mark_register
+    writing, first_free = threading.Event(), threading.Event()
+
+    def held(ctx: Ctx, session_id: int, batch: dict[int, str]) -> Any:
+        if not writing.is_set():
+            writing.set()
+            first_free.wait(timeout=30)
+        return mark(ctx, session_id, batch)
+
+    monkeypatch.setattr(group_register, "mark_register", held)
+    try:
+        async with app_showing(manager, RegisterScreen(sid)) as pilot:
+            await pilot.press("a")
+            for _ in range(100):  # the first mark's write has started, and is held
+                if writing.is_set():
+                    break
+                await pilot.pause()
+            await pilot.press("a", "ctrl+l")  # the second waits behind it; then lock
+            await settle(pilot, failed_workers=True)
+            app = pilot.app
+            assert isinstance(app, CaseApp) and app.lock_finished.is_set()
+            first_free.set()
+            await settle(pilot, failed_workers=True)
     finally:
         first_free.set()
     assert _marks(manager, sid) == {"Ama Owusu": "attended", "Bea Adams": "attended"}
