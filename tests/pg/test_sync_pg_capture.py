@@ -27,6 +27,8 @@ from tests.pg.test_sync_pg import set_phone
 from tests.sync.kit import ctx_for
 
 CODE = "TEST-CODE-AAAA-BBBB-CCCC"
+# The first hub enrolled takes reference code number 1 (`sync.pack`: "H" and its number).
+FIRST_HUB = "H" + "1"
 
 
 def manager(store: Store) -> Ctx:
@@ -195,7 +197,7 @@ def test_on_a_postgresql_centre_the_sync_item_is_the_managers(
     pack.enrol(manager(store), ["kw_item"], code=CODE, kdf=FAST_KDF)
     mine = desk.state(manager(store))
     assert (mine.shown, mine.syncs, mine.can_sync, mine.role) == (True, True, True, "centre")
-    assert mine.peers == ("H1",) and mine.open_conflicts == 0
+    assert mine.peers == (FIRST_HUB,) and mine.open_conflicts == 0
     # Her login may not read the sync tables: no sync item, no marker, a plain refusal.
     hers = desk.state(kw)
     assert (hers.shown, hers.syncs, hers.can_sync) == (False, False, False)
@@ -218,7 +220,7 @@ def test_a_revoked_hubs_bundle_is_refused_by_a_postgresql_centre(
     folder.mkdir()
     exchange.exchange(ctx_for(hub_store, "kw_gone"), folder)
     hub_store.close()
-    assert review.revoke(manager(store), "H1") == hub_uid
+    assert review.revoke(manager(store), FIRST_HUB) == hub_uid
     report = exchange.exchange(manager(store), folder)
     assert len(report.refused) == 1 and not report.applied
     with pg_engine.connect() as conn:
