@@ -36,6 +36,14 @@ def store_target(args: argparse.Namespace) -> Path | str:
     return store_path(args)
 
 
+def file_store_path(args: argparse.Namespace, instead: str) -> Path:
+    """The store's file, for a command only a SQLCipher file has; `instead` says what to
+    do on PostgreSQL (told plainly, rather than looking for a file named like the URL)."""
+    if isinstance(store_target(args), str):
+        raise CaseappError(f"That works on a SQLCipher store only: on PostgreSQL, {instead}")
+    return store_path(args)
+
+
 def ask_username(args: argparse.Namespace) -> str:
     """`--user`, else `$CASEAPP_USER`, else a prompt."""
     name = getattr(args, "user", None) or os.environ.get("CASEAPP_USER")

@@ -11,13 +11,18 @@ from caseapp.cli.common import (
     add_user_argument,
     ask_passphrase,
     ask_username,
-    store_path,
+    file_store_path,
     unlocked,
 )
 from caseapp.errors import StoreInUse, ValidationError
 from caseapp.services import retention
 from caseapp.services.validation import show_date
 from caseapp.textsafe import visible
+
+SERVER_BACKUPS = (
+    "back the server up with its own tools (pg_dump, pg_basebackup and point-in-time "
+    "recovery: the README's section on PostgreSQL says how)."
+)
 
 
 def _add(
@@ -133,7 +138,8 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from caseapp.services import backup
     from caseapp.services.session import lock, unlock
 
-    path, username, passphrase = store_path(args), ask_username(args), ask_passphrase()
+    path = file_store_path(args, SERVER_BACKUPS)
+    username, passphrase = ask_username(args), ask_passphrase()
     try:
         ctx = unlock(path, username, passphrase).ctx
     except StoreInUse:
@@ -154,7 +160,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     """Restore a backup after checking it; the store must not be open anywhere."""
     from caseapp.services import backup
 
-    target = store_path(args)
+    target = file_store_path(args, SERVER_BACKUPS)
     manifest = backup.inspect(args.file)
     print(f"{args.file.name}: {backup.describe(manifest)}.")
     report = backup.restore(

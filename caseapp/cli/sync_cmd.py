@@ -11,7 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from caseapp.cli.common import add_store_argument, ask_passphrase, store_path, unlocked
+from caseapp.cli.common import add_store_argument, ask_passphrase, file_store_path, unlocked
 from caseapp.errors import CaseappError, ValidationError
 from caseapp.services.users import check_passphrase
 from caseapp.store.atomic import atomic_write_bytes
@@ -130,7 +130,9 @@ def _join(args: argparse.Namespace) -> int:
             )
         )
 
-    path = store_path(args)
+    path = file_store_path(
+        args, "a hub's store is a SQLCipher file on the laptop: give --store a file."
+    )
     store, recovery, counts = pack.join(Path(args.pack).read_bytes(), code, path, passphrase_for)
     store.close()
     women = counts.get("woman", 0)
