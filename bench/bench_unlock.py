@@ -212,6 +212,8 @@ def bench_help(bare: float) -> None:
 
 def _cpu_seconds(pid: int) -> float | None:
     """CPU time (user + system) a live process has used so far; None without /proc (macOS)."""
+    if sys.platform == "win32":
+        return None
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
@@ -233,6 +235,9 @@ def _peak_mb(pid: int) -> float | None:
 
 def _children_cpu(fn: Callable[[], object]) -> float:
     """CPU time (user + system) the child processes `fn` ran and waited for used."""
+    if sys.platform == "win32":  # no getrusage: the caller runs on Linux and macOS only
+        fn()
+        return 0.0
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     fn()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
