@@ -3,7 +3,8 @@
 The screen holds a `Cancel` for the read running in its worker thread; a newer keystroke
 calls `cancel()` from the UI thread. While the read's statement runs, `cancel()` calls SQLite's
 `interrupt()` on that connection (safe from another thread), so the query stops within a few
-VM steps instead of finishing and being thrown away; the read then raises `Cancelled`.
+VM steps instead of finishing and being thrown away; the read then raises `Cancelled`. On
+PostgreSQL it sends the server a cancel request for that connection instead.
 """
 
 from __future__ import annotations
@@ -26,6 +27,25 @@ class Cancelled(CaseappError):
         super().__init__("Stopped: a newer request replaced it.")
 
 
+def _stop(connection: Any) -> None:
+    """Stop the statement running on `connection`, whichever engine's it is."""
+    interrupt = getattr(connection, "interrupt", None)
+    if interrupt is not None:  # SQLite (SQLCipher): returns at once
+        interrupt()
+        return
+    # psycopg: a cancel request goes to the server over a connection of its own; sent from a
+    # thread so the UI thread never waits on the network. A statement finished meanwhile
+    # ignores it.
+    threading.Thread(target=_cancel_quietly, args=(connection,), daemon=True).start()
+
+
+def _cancel_quietly(connection: Any) -> None:
+    try:
+        connection.cancel_safe(timeout=5.0)
+    except Exception:  # noqa: BLE001 - an unanswered cancel leaves the read to finish
+        return
+
+
 class Cancel:
     """A one-shot token: `cancel()` from any thread stops the read it is attached to."""
 
@@ -45,7 +65,7 @@ class Cancel:
             self._cancelled = True
             # Only while attached: once detached the connection may be serving another read.
             if self._connection is not None:
-                self._connection.interrupt()
+                _stop(self._connection)
 
     def check(self) -> None:
         """Raise `Cancelled` if cancelled (between steps of a read)."""
