@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from caseapp.errors import PassphraseIncorrect, PermissionDenied, StoreDamaged, StoreNotFound
+from caseapp.errors import PassphraseIncorrect, StoreDamaged, StoreNotFound
 from caseapp.store import migrate
 from caseapp.store.store import NestedWrite, Store
 
@@ -117,15 +117,8 @@ class PgStore(Store):
             )
         self._tls.writing = True
         try:
-            try:
-                with self._transaction() as session:
-                    yield session
-            except PermissionDenied as exc:
-                follow_up, exc.after_rollback = exc.after_rollback, None
-                if follow_up is not None:
-                    with self._transaction() as session:
-                        follow_up(session)
-                raise
+            with self._unit_of_work() as session:
+                yield session
         finally:
             self._tls.writing = False
 

@@ -104,8 +104,7 @@ class Store:
         After the commit, the audit head recorded during the work is written to the key file,
         so a cut-off tail of the log can be detected. Opening a write inside a write raises
         `NestedWrite`: the inner one would wait on the outer's lock and fail as "busy".
-        A `PermissionDenied` raised inside rolls the work back, then its `after_rollback`
-        (the refusal's audit entry) is committed in a transaction of its own.
+        A refusal inside is audited after the rollback (`_unit_of_work`).
         """
         if self.writing:
             raise NestedWrite(
@@ -115,17 +114,23 @@ class Store:
         with self._write_lock:
             self._writer = threading.get_ident()
             try:
-                try:
-                    with self._transaction() as session:
-                        yield session
-                except PermissionDenied as exc:
-                    follow_up, exc.after_rollback = exc.after_rollback, None
-                    if follow_up is not None:
-                        with self._transaction() as session:
-                            follow_up(session)
-                    raise
+                with self._unit_of_work() as session:
+                    yield session
             finally:
                 self._writer = None
+
+    @contextlib.contextmanager
+    def _unit_of_work(self) -> Iterator[Session]:
+        """One transaction; a refusal's audit entry commits after its rollback (any store)."""
+        try:
+            with self._transaction() as session:
+                yield session
+        except PermissionDenied as exc:
+            follow_up, exc.after_rollback = exc.after_rollback, None
+            if follow_up is not None:
+                with self._transaction() as session:
+                    follow_up(session)
+            raise
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[Session]:
