@@ -13,11 +13,10 @@ from functools import lru_cache
 from itertools import islice
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, func, insert, select
+from sqlalchemy import Connection, String, Table, func, insert, select
 from sqlmodel import SQLModel
 
 CHUNK = 5_000
-MAX_PARAMETERS = 60_000
 
 Row = dict[str, Any]
 
@@ -96,7 +95,7 @@ def insert_rows(
             values.append(list(map(process, column)) if process is not None else column)
         tuples = list(zip(*values, strict=True))
         if conn.dialect.name == "postgresql":
-            _insert_values(conn, sql, tuples)
+            _insert_values(conn, table_of(model), sql, tuples)
         else:
             conn.exec_driver_sql(sql, tuples)
         count += len(block)
@@ -107,22 +106,33 @@ def insert_rows(
     return count
 
 
-def _insert_values(conn: Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
-    """On PostgreSQL, many rows per INSERT (`VALUES (...), (...)`), not one statement a row.
+def _insert_values(conn: Connection, table: Table, sql: str, rows: list[tuple[Any, ...]]) -> None:
+    """On PostgreSQL, the chunk's rows in one statement: a column's values as one array each,
+    `INSERT INTO t (a, b) SELECT * FROM unnest(%s::integer[], %s::varchar(40)[])`.
 
-    Row-level security checks each new row against a subquery (`woman_id IN (SELECT id FROM
-    woman)`); the server builds that subquery's hash once per statement, so one statement a
-    row rebuilt it for every row and an import grew with the square of its size.
+    One statement a row made row-level security rebuild its subquery for every row and the
+    audit trigger (migration 0015) lock the chain and read its last entry for every row. A
+    `VALUES (...), (...)` statement of a thousand rows did neither, but its text (sixty
+    thousand markers) was parsed afresh by the driver and the server for every chunk; this
+    one is the same few lines whatever the chunk's size. `unnest` gives the rows in the order
+    of the arrays, so ids and audit entries come in the order they did.
     """
-    # Its dialect adds `RETURNING id` where the rows give no id; nothing here reads it.
-    head, one = sql.split(" RETURNING ", 1)[0].rsplit(" VALUES ", 1)
-    width = len(rows[0])
-    per = max(1, min(1000, MAX_PARAMETERS // width))  # a statement takes 65,535 parameters
-    full = f"{head} VALUES {', '.join([one] * per)}"
-    for at in range(0, len(rows), per):
-        batch = rows[at : at + per]
-        statement = full if len(batch) == per else f"{head} VALUES {', '.join([one] * len(batch))}"
-        conn.exec_driver_sql(statement, tuple(v for row in batch for v in row))
+    # The compiled statement's head names the columns in the order of each row's values.
+    head = sql.split(" RETURNING ", 1)[0].rsplit(" VALUES ", 1)[0]
+    names = [name.strip().strip('"') for name in head[head.index("(") + 1 : -1].split(",")]
+    casts = ", ".join(f"%s::{_array_of(conn, table, name)}[]" for name in names)
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    conn.exec_driver_sql(f"{head} SELECT * FROM unnest({casts})", tuple(columns))
+
+
+def _array_of(conn: Connection, table: Table, name: str) -> str:
+    """The element type of a column's array: text for any string, so the column's own length
+    is checked as the row is stored (an explicit cast to `varchar(n)` would cut it short)."""
+    column_type = table.c[name].type
+    # SQLModel's strings are a decorator around String.
+    if isinstance(column_type, String) or isinstance(getattr(column_type, "impl", None), String):
+        return "text"
+    return column_type.compile(dialect=conn.dialect)
 
 
 def _advance_sequence(conn: Connection, table: Table) -> None:
