@@ -17,7 +17,7 @@ from caseapp.services.users import check_passphrase
 from caseapp.store.atomic import atomic_write_bytes
 from caseapp.sync import exchange, pack, review
 
-VERBS = ("enrol", "join", "status", "conflicts", "resolve", "revoke")
+VERBS = ("enrol", "join", "status", "conflicts", "resolve", "revoke", "prune")
 REFUSED_EXIT = 3
 
 
@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "sync",
         help="exchange bundles with the centre or hubs through a folder; enrol and join hubs",
         description="`caseapp sync DIR` applies the bundles in DIR addressed to this store and "
-        "writes one for each peer. Also: enrol, join, status, conflicts, resolve, revoke "
+        "writes one for each peer. Also: enrol, join, status, conflicts, resolve, revoke, prune "
         "(`caseapp sync VERB --help`).",
     )
     add_store_argument(p)
@@ -95,8 +95,25 @@ def _exchange(folder: Path, args: argparse.Namespace) -> int:
         print(f"skipped: {name} ({why})")
     for name, why in report.refused:
         print(f"refused: {name}: {why}")
+    if report.pruned:
+        print(f"pruned: {report.pruned} change(s) every peer holds, from the log")
+    for name in report.behind:
+        print(_BEHIND.format(name=name))
     print(f"open conflicts: {report.open_conflicts}")
     return REFUSED_EXIT if report.refused else 0
+
+
+_BEHIND = (
+    "behind: {name} lacks changes this store's log no longer holds (restored from an old "
+    "copy?): enrol it again"
+)
+
+
+def _log_line(log: Any) -> str:
+    return (
+        f"change log: {log.entries} entries, {log.size / 1024:.1f} KiB; {log.prunable} every "
+        f"peer holds, old enough to prune; {log.erasures} erasure(s) kept for good"
+    )
 
 
 def _enrol(args: argparse.Namespace) -> int:
@@ -159,6 +176,10 @@ def _status(args: argparse.Namespace) -> int:
             f"  {p.name} ({p.role}, {p.store[:8]}){flag}: last sent {p.last_sent or 'never'}, "
             f"last received {p.last_received or 'never'}, {p.waiting} change(s) waiting"
         )
+        if p.behind:
+            print("    " + _BEHIND.format(name=p.name))
+    if state.log is not None:
+        print(_log_line(state.log))
     print(f"open conflicts: {state.open_conflicts}")
     if state.possible_duplicates:
         print(f"possible duplicates: {state.possible_duplicates} (`caseapp sync conflicts`)")
@@ -193,6 +214,14 @@ def _resolve(args: argparse.Namespace) -> int:
             value = args.value
         review.resolve(ctx, args.conflict, value)
     print(f"Conflict #{args.conflict} resolved; the choice travels with the next sync.")
+    return 0
+
+
+def _prune(args: argparse.Namespace) -> int:
+    with unlocked(args) as ctx:
+        removed, after = review.prune_log(ctx)
+    print(f"pruned: {removed} change(s) every peer holds, from the log")
+    print(_log_line(after))
     return 0
 
 

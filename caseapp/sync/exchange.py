@@ -20,7 +20,7 @@ from caseapp.services.context import Ctx
 from caseapp.services.references import floor_key
 from caseapp.store import migrate
 from caseapp.store.atomic import atomic_write_bytes
-from caseapp.sync import capture, pack, pgsync, replica
+from caseapp.sync import capture, pack, pgsync, prune, replica
 from caseapp.sync.bundle import MAX_FILE, SUFFIX, Header, Refused, open_bundle, read_header, seal
 from caseapp.sync.capture import Me, load_me
 from caseapp.sync.db import is_pg, lock, run
@@ -37,6 +37,8 @@ class Report:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # file, why
     refused: list[tuple[str, str]] = field(default_factory=list)  # file, why
     open_conflicts: int = 0
+    pruned: int = 0  # log entries every peer holds, removed after sending
+    behind: list[str] = field(default_factory=list)  # peers lacking changes no longer logged
 
 
 def me_of(conn: Connection) -> Me:
@@ -87,7 +89,8 @@ def to_send(conn: Connection, peer: Any) -> list[Any]:
     return rows
 
 
-def _check_can_sync(ctx: Ctx, me: Me) -> None:
+def check_can_sync(ctx: Ctx, me: Me) -> None:
+    """The centre's store syncs through its managers; a hub's, through anyone enrolled on it."""
     if me.role == "centre" and not ctx.actor.is_manager:
         raise PermissionDenied("Only a manager can sync the centre's store.")
 
@@ -95,8 +98,18 @@ def _check_can_sync(ctx: Ctx, me: Me) -> None:
 def make_bundle(session: Session, me: Me, peer: Any) -> tuple[bytes, int, Header]:
     """The bundle for one peer: every logged change it has not acknowledged, in log order."""
     conn = session.connection()
-    rows = to_send(conn, peer)
+    rows = waiting(conn, json.loads(peer[5]))
     scope = Scope(conn, peer) if str(peer[2]) == "hub" else None
+    made = me.hlc.tick(capture.now())
+    # Up to where, for each origin, this bundle accounts for every change: sent, or left out
+    # as about a woman outside the hub's scope (see `advance`).
+    covers: dict[str, int] = {}
+    for r in rows:
+        covers[str(r[0])] = max(covers.get(str(r[0]), 0), int(r[1]))
+    left_out: set[str] = set()
+    if scope is not None:
+        left_out = {str(r[6]) for r in rows if not scope.sends(str(r[7]), str(r[6]))}
+        rows = [r for r in rows if scope.sends(str(r[7]), str(r[6]))]
     changes = [
         {
             "o": r[0],
@@ -111,7 +124,6 @@ def make_bundle(session: Session, me: Me, peer: Any) -> tuple[bytes, int, Header
         }
         for r in rows
     ]
-    made = me.hlc.tick(capture.now())
     header = Header(me.store_uid, str(peer[0]), migrate.head_revision(), made)
     payload: dict[str, Any] = {
         "sender": me.store_uid,
@@ -125,6 +137,8 @@ def make_bundle(session: Session, me: Me, peer: Any) -> tuple[bytes, int, Header
     if scope is not None:
         payload["enter"] = scope.entering()
         payload["leave"] = scope.leaving()
+        payload["covers"] = covers
+        payload["left_out"] = sorted(_token(made, uid) for uid in left_out)
     copied = replica.outgoing(conn, me, str(peer[2]), int(peer[11]))
     if copied is not None:
         payload["audit"] = copied
@@ -193,7 +207,7 @@ def apply_bundle(ctx: Ctx, blob: bytes, *, name: str = "") -> tuple[str, Applied
             conn = session.connection()
             lock(conn)  # on PostgreSQL: one at a time, and no write in progress meanwhile
             me = me_of(conn)
-            _check_can_sync(ctx, me)
+            check_can_sync(ctx, me)
             header = read_header(blob)
             peer = run(
                 conn,
@@ -217,6 +231,8 @@ def apply_bundle(ctx: Ctx, blob: bytes, *, name: str = "") -> tuple[str, Applied
             merger.enter(payload.get("enter") or {})
             result = merger.apply(list(payload["changes"]))
             merger.leave(list(payload.get("leave") or ()))
+            if peer_role(conn, header.sender) == "centre":
+                advance(conn, payload, header.made)
             if peer_role(conn, header.sender) == "hub":
                 run(
                     conn,
@@ -268,6 +284,35 @@ def apply_bundle(ctx: Ctx, blob: bytes, *, name: str = "") -> tuple[str, Applied
     return header.sender, result
 
 
+def _token(made: str, uid: str) -> str:
+    # A woman's uid as a hub may test for, without learning the uids of women it does not hold.
+    return hashlib.sha256(f"{made}|{uid}".encode()).hexdigest()[:16]
+
+
+def advance(conn: Connection, payload: dict[str, Any], made: str) -> None:
+    """On a hub: count as held the changes the centre left out as outside its scope.
+
+    Without this a hub never reports holding them, so the centre would keep them for good.
+    Skipped when the hub still holds one of the women they were about (she entered its scope
+    in a bundle it has not reported yet): they stay waiting and come if she is in scope again.
+    Anyone entering its scope later is sent whole, so nothing counted here is needed.
+    """
+    covers = payload.get("covers") or {}
+    if not covers:
+        return
+    tokens = set(payload.get("left_out") or ())
+    if tokens:
+        held = run(conn, "SELECT uid FROM sync_row WHERE tbl = 'woman'")
+        if any(_token(made, str(r[0])) in tokens for r in held):
+            return
+    run(
+        conn,
+        "INSERT INTO sync_clock (origin, seq) VALUES (?, ?) "
+        "ON CONFLICT (origin) DO UPDATE SET seq = max(seq, excluded.seq)",
+        sorted((str(o), int(s)) for o, s in covers.items()),
+    )
+
+
 def peer_role(conn: Connection, store_uid: str) -> str:
     """A peer's role ("hub" or "centre")."""
     row = run(conn, "SELECT role FROM sync_peer WHERE store_uid = ?", (store_uid,)).first()
@@ -316,7 +361,7 @@ def exchange(ctx: Ctx, folder: Path) -> Report:
         raise ValidationError(f"{folder} is not a folder.")
     with ctx.read() as session:
         me = me_of(session.connection())
-    _check_can_sync(ctx, me)
+    check_can_sync(ctx, me)
     for path in sorted(folder.glob("*" + SUFFIX)):
         if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_FILE:
             report.refused.append((path.name, "not a plain file, or larger than any bundle"))
@@ -358,8 +403,14 @@ def exchange(ctx: Ctx, folder: Path) -> Report:
                 (header.made, peer[0]),
             )
             report.sent.append((str(peer[1]), count, name))
+            if prune.behind(conn, json.loads(peer[5])):
+                report.behind.append(str(peer[1]))
         me.save(conn)
         audit.record(session, ctx, "sync_sent", bundles=[(p, n) for p, n, _f in report.sent])
+        # After a successful exchange: entries every peer now holds (and old enough) go.
+        report.pruned = prune.prune(conn)
+        if report.pruned:
+            audit.record(session, ctx, "sync_pruned", removed=report.pruned)
         report.open_conflicts = int(
             run(conn, "SELECT count(*) FROM sync_conflict WHERE status = 'open'").one()[0]
         )

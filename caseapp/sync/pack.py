@@ -27,7 +27,7 @@ from caseapp.services.context import Ctx
 from caseapp.store import migrate
 from caseapp.store.keyslots import KdfParams, calibrate, derive
 from caseapp.store.store import Store, create_store
-from caseapp.sync import capture, identity
+from caseapp.sync import capture, identity, prune
 from caseapp.sync.bundle import Refused, new_keys, public_keys
 from caseapp.sync.capture import load_me
 from caseapp.sync.db import lock, run, wire_values
@@ -225,9 +225,14 @@ def enrol(
                     "SELECT h.code, b.gss_code FROM hubborough b JOIN hub h ON h.id = b.hub_id",
                 )
             ],
-            # The centre's sync folder is a path on the centre's computer, not the hub's.
+            # The centre's sync folder is a path on the centre's computer, not the hub's; the
+            # floor of its pruned log is its own.
             "settings": dict(
-                run(conn, "SELECT key, value FROM setting WHERE key != 'sync_folder'").fetchall()
+                run(
+                    conn,
+                    "SELECT key, value FROM setting WHERE key NOT IN (?, ?)",
+                    ("sync_folder", prune.FLOOR_KEY),
+                ).fetchall()
             ),
             "vv": vv,
             "stamp": me.hlc.tick(capture.now()),

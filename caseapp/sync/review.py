@@ -11,10 +11,17 @@ from sqlmodel import Session
 from caseapp.errors import NotFound, PermissionDenied
 from caseapp.services import audit
 from caseapp.services.context import Ctx
-from caseapp.sync import capture, pgsync, replica
+from caseapp.sync import capture, pgsync, prune, replica
 from caseapp.sync.capture import load_me
 from caseapp.sync.db import is_pg, lock, run
-from caseapp.sync.exchange import me_of, peer_rows, stamp_time, to_send, visible_ids
+from caseapp.sync.exchange import (
+    check_can_sync,
+    me_of,
+    peer_rows,
+    stamp_time,
+    to_send,
+    visible_ids,
+)
 from caseapp.sync.rows import from_wire, local_of
 from caseapp.sync.schema import BY_NAME, quote
 
@@ -30,6 +37,7 @@ class PeerStatus:
     last_received: str
     waiting: int
     revoked: bool
+    behind: bool = False  # it lacks changes this log no longer holds: enrol it again
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,7 @@ class Status:
     peers: tuple[PeerStatus, ...]
     open_conflicts: int
     possible_duplicates: int = 0
+    log: prune.LogSize | None = None
 
 
 def status(ctx: Ctx) -> Status:
@@ -59,12 +68,31 @@ def status(ctx: Ctx) -> Status:
                 stamp_time(str(p[8])) if p[8] else "",
                 len(to_send(conn, p)),
                 bool(p[6]),
+                not p[6] and prune.behind(conn, json.loads(p[5])),
             )
             for p in peer_rows(conn)
         )
         count = run(conn, "SELECT count(*) FROM sync_conflict WHERE status = 'open'").one()[0]
         twins = len(_duplicates(session, ctx))
-        return Status(me.store_uid, str(row[0]), me.role, peers, int(count), twins)
+        log = prune.measure(conn)
+        return Status(me.store_uid, str(row[0]), me.role, peers, int(count), twins, log)
+
+
+def prune_log(ctx: Ctx) -> tuple[int, prune.LogSize]:
+    """Remove now the log entries every peer holds and old enough (a sync does it too);
+    audited. Returns how many went and the log after."""
+    with ctx.write() as session:
+        conn = session.connection()
+        lock(conn)
+        me = me_of(conn)
+        check_can_sync(ctx, me)
+        capture.process(conn)
+        removed = prune.prune(conn)
+        after = prune.measure(conn)
+        audit.record(
+            session, ctx, "sync_pruned", removed=removed, entries=after.entries, size=after.size
+        )
+    return removed, after
 
 
 @dataclass(frozen=True)
