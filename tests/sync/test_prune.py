@@ -22,7 +22,7 @@ from caseapp.services.context import Actor, Ctx
 from caseapp.services.women import open_woman
 from caseapp.store.keyslots import FAST_KDF
 from caseapp.store.store import open_store
-from caseapp.sync import capture, prune, review
+from caseapp.sync import capture, exchange, prune, review
 from tests.harness.clock import fixed_clock  # noqa: F401
 from tests.harness.women import add_woman
 from tests.sync.kit import PASSPHRASE, centre, contents, enrol_hub, local_id, open_conflicts, sync
@@ -296,3 +296,43 @@ def test_hub_enrolled_after_pruning_starts_whole(tmp_path: Path, month: list[flo
     every = world.check(written)
     assert len([c for c in every if c[2] == "phone"]) == 1
     world.close()
+
+
+def _bundle(ctx: Ctx) -> bytes:
+    with ctx.write() as session:
+        conn = session.connection()
+        me = exchange.me_of(conn)
+        [peer] = exchange.peer_rows(conn)
+        blob, _n, _h = exchange.make_bundle(session, me, peer)
+        me.save(conn)
+    return blob
+
+
+def test_changes_left_out_while_the_hub_still_holds_her_stay_waiting(tmp_path: Path) -> None:
+    mgr, kw = centre(tmp_path)
+    made = users.add_user(mgr, "kw2", "keyworker", PASSPHRASE, kdf=FAST_KDF)
+    assert made.id is not None
+    kw2 = Ctx(mgr.store, Actor(made.id, "kw2", "keyworker", "kw2"))
+    add_woman(kw, "Jane", "Smith")
+    other = add_woman(kw2, "Rose", "Ayres", born="02/02/1982")
+    hub = enrol_hub(mgr, tmp_path, ["kw"])["kw"]
+    allocation.share_woman(mgr, other.id, kw.actor.user_id)
+    exchange.apply_bundle(hub, _bundle(mgr))  # she enters the hub's scope
+    assert other.reference in _refs(hub)
+    # Before the hub reports holding her, she leaves its scope and is edited at the centre:
+    # the centre leaves the edit out and does not know to tell the hub to remove her.
+    allocation.unshare_woman(mgr, other.id, kw.actor.user_id)
+    _edit(mgr, other.reference, "phone", "07700 900123")
+    exchange.apply_bundle(hub, _bundle(mgr))
+    assert other.reference in _refs(hub)
+    # She is shared again; the hub's report says it holds her, and the edit is sent after all.
+    allocation.share_woman(mgr, other.id, kw.actor.user_id)
+    exchange.apply_bundle(mgr, _bundle(hub))
+    exchange.apply_bundle(hub, _bundle(mgr))
+    with hub.read() as session:
+        phone = (
+            session.connection()
+            .exec_driver_sql("SELECT phone FROM woman WHERE reference = ?", (other.reference,))
+            .scalar_one()
+        )
+    assert phone == "07700 900123"
