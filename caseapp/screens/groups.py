@@ -1,4 +1,11 @@
-"""Group sessions, newest first: every session for a manager, her own for a keyworker."""
+"""Group sessions, newest first: every session for a manager, her own for a keyworker.
+
+The whole list is read once (on opening, and back from a register or a form) and the filter
+narrows it on the screen as she types: no read per key, so none answers late or for letters
+she has typed past. Only a list longer than `LOADED` is searched in the store, one search at
+a time: keys typed meanwhile start none, and when it answers only the text then in the box
+is searched (an answer for older text is never shown).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Input, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from caseapp.modals.confirm import ConfirmModal
 from caseapp.modals.group_session_form import GroupSessionForm
@@ -18,9 +25,12 @@ from caseapp.screens.base import CaseScreen
 from caseapp.screens.register import RegisterScreen, session_heading
 from caseapp.services import groups
 from caseapp.services.groups import GroupSessionView, Register, SessionChoices
-from caseapp.services.validation import show_date
-from caseapp.widgets.fast_table import FastTable
+from caseapp.services.validation import fold, show_date
+from caseapp.widgets.fast_table import Cells, FastTable
 from caseapp.widgets.safe import safe
+
+LOADED = 500
+"""Sessions read at once: about a year of weekly groups at every hub, filtered on screen."""
 
 
 def attendance_cell(view: GroupSessionView) -> Text:
@@ -78,6 +88,13 @@ class GroupsScreen(CaseScreen):
     def __init__(self) -> None:
         super().__init__()
         self.sessions: list[GroupSessionView] = []
+        # Every session she may see, as last read, each with the words its filter matches.
+        self.everything: list[tuple[str, GroupSessionView]] = []
+        self.complete = False  # `everything` is all of them: the filter needs no read
+        self._reading: str | None = None  # the text being searched in the store now
+        self._read_all = False  # the whole list is to be read again
+        self._shown: str | None = None  # the text whose sessions are listed
+        self._cells: dict[GroupSessionView, Cells] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -103,50 +120,100 @@ class GroupsScreen(CaseScreen):
         self.reload()
 
     def reload(self) -> None:
-        """Read the list again with the current filter."""
-        self._load(self.query_one("#groups-search", Input).value)
+        """Read the whole list again (the filter is then applied to it)."""
+        self._read_all = True
+        self._shown = None
+        self._next_read()
 
-    @work(thread=True, exit_on_error=False, exclusive=True, group="groups-read")
-    def _load(self, typed: str) -> None:
-        # A filter already typed past is not read at all.
-        if get_current_worker().is_cancelled:
+    def _typed(self) -> str:
+        return self.query_one("#groups-search", Input).value
+
+    def _next_read(self) -> None:
+        # One read at a time; whatever is wanted once it answers is read then.
+        if self._reading is not None:
             return
-        sessions = groups.list_sessions(self.ctx, search=typed)
+        if self._read_all:
+            self._read_all = False
+            typed = ""
+        else:
+            typed = self._typed()
+            if self.complete or not typed.strip() or typed == self._shown:
+                return
+        self._reading = typed
+        self._load(typed)
+
+    @work(thread=True, exit_on_error=False, group="groups-read")
+    def _load(self, typed: str) -> None:
+        sessions = groups.list_sessions(self.ctx, search=typed, limit=LOADED)
         if not get_current_worker().is_cancelled:
             self.post_message(self.SessionsLoaded(typed, sessions))
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A failed read lets the next one start (CaseScreen's handler shows the error)."""
+        if event.worker.group == "groups-read" and event.state in (
+            WorkerState.ERROR,
+            WorkerState.CANCELLED,
+        ):
+            self._reading = None
+
     @on(Input.Changed, "#groups-search")
     def _filter_typed(self) -> None:
-        self.reload()
+        if self.complete or not self._typed().strip():
+            self._show_matching()
+        else:
+            self._next_read()
+
+    def _show_matching(self) -> None:
+        typed = self._typed()
+        words = fold(typed).split()
+        found = [view for text, view in self.everything if all(w in text for w in words)]
+        self._show(typed, found)
 
     @on(Input.Submitted, "#groups-search")
     def _filter_done(self) -> None:
         self.query_one("#groups-table", DataTable).focus()
 
     def on_groups_screen_sessions_loaded(self, message: SessionsLoaded) -> None:
-        if message.typed != self.query_one("#groups-search", Input).value:
-            return
+        self._reading = None
+        if message.typed == "":
+            self.everything = [(fold(f"{v.title} {v.reference}"), v) for v in message.sessions]
+            self.complete = len(message.sessions) < LOADED
+            self._cells = {}
+        if self.complete or not self._typed().strip():
+            self._show_matching()
+        elif message.typed == self._typed():
+            self._show(message.typed, message.sessions)
+        self._next_read()  # she typed on while this was read: her latest text
+
+    def _show(self, typed: str, sessions: list[GroupSessionView]) -> None:
         table = self.query_one("#groups-table", FastTable)
-        self.sessions = message.sessions
+        self.sessions = sessions
+        self._shown = typed
+        cache = self._cells
         rows = []
-        for view in self.sessions:
-            cancelled = view.status == "cancelled"
-            title = safe(view.title, limit=23, style="strike dim" if cancelled else "")
-            cells = (
-                Text(show_date(view.date)),
-                Text(view.reference, style="dim"),
-                title,
-                safe(view.facilitator, limit=12),
-                Text("cancelled", style="dim") if cancelled else attendance_cell(view),
-            )
+        for view in sessions:
+            cells = cache.get(view)
+            if cells is None:
+                cells = cache[view] = self._row_cells(view)
             rows.append((str(view.id), cells))
         # Back from a register, the same sessions only have their counts redrawn.
         table.show_rows(rows, keep_cursor=True)
         empty = ""
-        if not self.sessions:
-            empty = "No sessions match." if message.typed else "No sessions yet: n starts one."
+        if not sessions:
+            empty = "No sessions match." if typed.strip() else "No sessions yet: n starts one."
         self.query_one("#groups-empty", Static).update(empty)
         self.refresh_bindings()
+
+    @staticmethod
+    def _row_cells(view: GroupSessionView) -> Cells:
+        cancelled = view.status == "cancelled"
+        return (
+            Text(show_date(view.date)),
+            Text(view.reference, style="dim"),
+            safe(view.title, limit=23, style="strike dim" if cancelled else ""),
+            safe(view.facilitator, limit=12),
+            Text("cancelled", style="dim") if cancelled else attendance_cell(view),
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys that act on a session need one selected."""

@@ -1,0 +1,80 @@
+"""Long lists keep up with her keys: nothing built for text typed past, no stale rows."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from typing import Any
+
+import pytest
+
+from caseapp.screens import groups as groups_screen
+from caseapp.screens.groups import GroupsScreen
+from caseapp.services import groups
+from caseapp.services.context import Ctx
+from tests.harness.app import app_showing, screen_text, settle, type_text
+from tests.harness.clock import fixed_clock as fixed_clock  # autouse: today is 24/11/2026
+
+TITLES = ("Healthy minds", "Money matters", "Healthy relationships")
+
+
+def _sessions(ctx: Ctx) -> None:
+    for day, title in enumerate(TITLES, start=5):
+        groups.create_session(ctx, title=title, date=date(2026, 1, day))
+
+
+def _recording(
+    monkeypatch: pytest.MonkeyPatch, hold: str | None = None
+) -> tuple[list[str], threading.Event]:
+    """Every search the group sessions list asks the store for; a search for `hold` waits."""
+    asked: list[str] = []
+    free = threading.Event()
+    list_sessions = groups.list_sessions
+
+    def recorded(ctx: Ctx, **kwargs: Any) -> Any:
+        asked.append(kwargs.get("search", ""))
+        if kwargs.get("search") == hold:
+            free.wait(timeout=30)
+        return list_sessions(ctx, **kwargs)
+
+    monkeypatch.setattr(groups, "list_sessions", recorded)
+    return asked, free
+
+
+async def test_typing_the_group_filter_reads_nothing_for_each_key(
+    manager: Ctx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every session she may see is on the screen already: each key filters them there, so
+    no read is ever made (and answered late) for letters she has typed past."""
+    _sessions(manager)
+    asked, _free = _recording(monkeypatch)
+    async with app_showing(manager, GroupsScreen()) as pilot:
+        await pilot.press("slash")
+        await type_text(pilot, "heal rel")
+        await settle(pilot)
+        shown = screen_text(pilot.app)
+    assert "Healthy relationships" in shown
+    assert "Healthy minds" not in shown and "Money matters" not in shown
+    assert asked == [""]  # the whole list, once, when the screen opened
+
+
+async def test_a_list_too_long_to_hold_is_searched_one_read_at_a_time_latest_text_wins(
+    manager: Ctx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More sessions than are read at once: the store is searched, but keys typed while a
+    search runs start none; when it answers, only the text now in the box is searched."""
+    _sessions(manager)
+    monkeypatch.setattr(groups_screen, "LOADED", 2)
+    asked, free = _recording(monkeypatch, hold="h")
+    try:
+        async with app_showing(manager, GroupsScreen()) as pilot:
+            await pilot.press("slash")
+            await type_text(pilot, "heal")  # "h" is still being searched meanwhile
+            free.set()
+            await settle(pilot)
+            shown = screen_text(pilot.app)
+    finally:
+        free.set()
+    assert asked == ["", "h", "heal"]
+    assert "Healthy relationships" in shown and "Healthy minds" in shown
+    assert "Money matters" not in shown
