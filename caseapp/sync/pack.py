@@ -230,8 +230,8 @@ def enrol(
             "settings": dict(
                 run(
                     conn,
-                    "SELECT key, value FROM setting WHERE key NOT IN (?, ?)",
-                    ("sync_folder", prune.FLOOR_KEY),
+                    "SELECT key, value FROM setting WHERE key != ? AND key NOT LIKE ?",
+                    ("sync_folder", prune.FLOOR_KEY + "%"),
                 ).fetchall()
             ),
             "vv": vv,

@@ -22,10 +22,11 @@ from sqlalchemy import Connection
 from caseapp.sync import capture
 from caseapp.sync.capture import SEQ_PER_MS
 from caseapp.sync.db import run
-from caseapp.sync.rows import dumps
 
 KEEP_DAYS = 30  # entries every peer holds are kept this long after they were made
-FLOOR_KEY = "sync_pruned"  # in `setting`: the highest number removed from each origin
+# In `setting`, one key per origin (a value holds 2,000 characters, too few for many hubs'):
+# the highest number removed from that origin.
+FLOOR_KEY = "sync_pruned:"
 NEVER = 2**62  # above any change number (they fit PostgreSQL's bigint)
 DAY_MS = 86_400_000
 SIZE = (
@@ -86,8 +87,8 @@ def measure(conn: Connection) -> LogSize:
 
 def floor(conn: Connection) -> dict[str, int]:
     """The highest number removed from each origin (nothing removed: empty)."""
-    row = run(conn, "SELECT value FROM setting WHERE key = ?", (FLOOR_KEY,)).first()
-    return {str(o): int(s) for o, s in json.loads(str(row[0])).items()} if row else {}
+    rows = run(conn, "SELECT key, value FROM setting WHERE key LIKE ?", (FLOOR_KEY + "%",))
+    return {str(k).removeprefix(FLOOR_KEY): int(v) for k, v in rows}
 
 
 def behind(conn: Connection, acked: dict[str, int]) -> bool:
@@ -109,11 +110,12 @@ def prune(conn: Connection, keep_days: int | None = None) -> int:
         return 0
     run(conn, f"DELETE FROM sync_change WHERE {where}", params)
     seen = floor(conn)
-    for origin, top, _n in tops:
-        seen[str(origin)] = max(seen.get(str(origin), 0), int(top))
     run(
         conn,
         "INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)",
-        (FLOOR_KEY, dumps(seen)),
+        [
+            (FLOOR_KEY + str(origin), str(max(seen.get(str(origin), 0), int(top))))
+            for origin, top, _n in tops
+        ],
     )
     return sum(int(r[2]) for r in tops)

@@ -290,6 +290,10 @@ def test_hub_enrolled_after_pruning_starts_whole(tmp_path: Path, month: list[flo
     world.stores["south"].store.close()
     west = enrol_hub(world.mgr, tmp_path, ["kw2"], label="west")["kw2"]
     world.stores["south"] = west
+    with west.read() as session:
+        assert prune.floor(session.connection()) == {}  # the centre's floor stays its own
+    with world.mgr.read() as session:
+        assert prune.floor(session.connection())
     _edit(west, world.scope["south"][0], "safe_contact_note", "from west")
     written[(world.scope["south"][0], "safe_contact_note")] = {"south": "from west"}
     world.settle()
