@@ -7,10 +7,12 @@ from datetime import date
 from typing import Any
 
 import pytest
+from textual.widgets import DataTable
 
 from caseapp.screens import groups as groups_screen
+from caseapp.screens.audit import AuditScreen
 from caseapp.screens.groups import GroupsScreen
-from caseapp.services import groups
+from caseapp.services import audit, groups
 from caseapp.services.context import Ctx
 from tests.harness.app import app_showing, screen_text, settle, type_text
 from tests.harness.clock import fixed_clock as fixed_clock  # autouse: today is 24/11/2026
@@ -78,3 +80,19 @@ async def test_a_list_too_long_to_hold_is_searched_one_read_at_a_time_latest_tex
     assert asked == ["", "h", "heal"]
     assert "Healthy relationships" in shown and "Healthy minds" in shown
     assert "Money matters" not in shown
+
+
+async def test_a_long_audit_log_is_shown_a_few_screens_at_a_time(manager: Ctx) -> None:
+    """Opening a long log (and each filter or page after) builds a few screens of rows, not
+    hundreds she would have to scroll past; F7 goes on from the last entry listed."""
+    with manager.write() as session:
+        for n in range(300):
+            audit.append(session, manager.store, "record_opened", username=f"kw{n % 3}")
+    async with app_showing(manager, AuditScreen()) as pilot:
+        table = pilot.app.screen.query_one("#audit-table", DataTable)
+        first_page = [int(table.get_row_at(i)[0].plain) for i in range(table.row_count)]
+        assert 30 <= len(first_page) <= 60
+        await pilot.press("f7")
+        await settle(pilot)
+        assert int(table.get_row_at(0)[0].plain) == first_page[-1] - 1
+        assert "Page 2" in screen_text(pilot.app)
