@@ -64,6 +64,7 @@ class SyncOutcome:
     skipped: int
     refused: tuple[str, ...]  # "file: why"
     open_conflicts: int
+    behind: tuple[str, ...] = ()  # peers lacking changes the log no longer holds
 
     def summary(self) -> str:
         """One plain sentence for the notification."""
@@ -77,6 +78,11 @@ class SyncOutcome:
         text = "Synced with " + self.folder + ": " + ", ".join(parts) + "."
         for line in self.refused:
             text += f"\nRefused {line}"
+        for name in self.behind:
+            text += (
+                f"\n{name} lacks changes this store no longer keeps (restored from an old "
+                "copy?): enrol it again."
+            )
         return text
 
 
@@ -136,7 +142,7 @@ def state(ctx: Ctx) -> SyncState:
     if not role:
         shown = ctx.actor.is_manager
         return SyncState(shown, False, False, "", (), "", "", 0)
-    status = review.status(ctx)
+    status = review.status(ctx, log=False)
     stamps = [t for p in status.peers for t in (p.last_sent, p.last_received) if t]
     return SyncState(
         True,
@@ -195,6 +201,7 @@ def sync_now(ctx: Ctx) -> SyncOutcome:
         len(report.skipped),
         tuple(f"{name}: {why}" for name, why in report.refused),
         report.open_conflicts,
+        tuple(report.behind),
     )
 
 

@@ -53,8 +53,9 @@ class Status:
     log: prune.LogSize | None = None
 
 
-def status(ctx: Ctx) -> Status:
-    """Peers, last exchange each way, changes waiting for each, open conflicts."""
+def status(ctx: Ctx, *, log: bool = True) -> Status:
+    """Peers, last exchange each way, changes waiting for each, open conflicts; with `log`,
+    the change log's size (the home screen's line leaves it out)."""
     with ctx.read() as session:
         conn = session.connection()
         me = me_of(conn)
@@ -74,8 +75,8 @@ def status(ctx: Ctx) -> Status:
         )
         count = run(conn, "SELECT count(*) FROM sync_conflict WHERE status = 'open'").one()[0]
         twins = len(_duplicates(session, ctx))
-        log = prune.measure(conn)
-        return Status(me.store_uid, str(row[0]), me.role, peers, int(count), twins, log)
+        size = prune.measure(conn) if log else None
+        return Status(me.store_uid, str(row[0]), me.role, peers, int(count), twins, size)
 
 
 def prune_log(ctx: Ctx) -> tuple[int, prune.LogSize]:

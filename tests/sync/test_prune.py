@@ -22,7 +22,7 @@ from caseapp.services.context import Actor, Ctx
 from caseapp.services.women import open_woman
 from caseapp.store.keyslots import FAST_KDF
 from caseapp.store.store import open_store
-from caseapp.sync import capture, exchange, prune, review
+from caseapp.sync import capture, desk, exchange, prune, review
 from tests.harness.clock import fixed_clock  # noqa: F401
 from tests.harness.women import add_woman
 from tests.sync.kit import PASSPHRASE, centre, contents, enrol_hub, local_id, open_conflicts, sync
@@ -232,9 +232,11 @@ def test_hub_restored_from_before_the_floor_is_named_behind(
     opened = open_store(path, "kw", PASSPHRASE, accept_older=True).store
     hub = Ctx(opened, Actor(hub.actor.user_id, "kw", "keyworker", "kw"))
     sync(hub, folder)
-    report = sync(mgr, folder)
+    desk.set_folder(mgr, str(folder))
+    said = desk.sync_now(mgr)  # the app's sync now says so too
     assert [p.behind for p in review.status(mgr).peers] == [True]
-    assert report.behind == [review.status(mgr).peers[0].name]
+    assert said.behind == (review.status(mgr).peers[0].name,)
+    assert "enrol it again" in said.summary()
     sync(hub, folder)
     # The erasure was kept in the log: the restored hub still erases her.
     assert _refs(hub) == {"MIN-2026-00001"}
