@@ -44,6 +44,7 @@ from sqlalchemy import select as core_select
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session, SQLModel, col, func, select
 
+from bench import bench_sync
 from bench.bench_import import write_csv_set
 from bench.bench_keyworker import build, keystrokes
 from bench.common import OUT_DIR, heading, machine_note, report, write_results
@@ -61,11 +62,14 @@ from caseapp.store import migrate
 from caseapp.store.keyslots import FAST_KDF
 from caseapp.store.pgstore import GROUPS, create_login, open_pg_store
 from caseapp.store.store import Store, create_store
+from caseapp.sync import exchange, pack
 
 FOLDER = OUT_DIR / "pg"
 DATABASE = "caseapp_large"
 WRITERS_DB = "caseapp_writers"
 IMPORT_DB = "caseapp_import"
+SYNC_DB = "caseapp_sync"
+SYNC_CODE = "BENCH-CODE-AAAA-BBBB-CCCC"
 IMPORT_WOMEN, IMPORT_CONTACTS = 1_000, 20_000
 IMPORT_DAY = date(2026, 11, 24)  # the day bench_import's files are made for
 PASSWORD = "bench passphrase for every login"
@@ -263,6 +267,61 @@ def import_both(cluster: Cluster) -> None:
           f"SQLCipher {lite_s:.1f} s (CPU {lite_cpu:.1f} s)")  # fmt: skip
     report("import, rows per second (audited by row triggers on PostgreSQL)", pg_rows / pg_s,
            "rows/s", lite_rows / lite_s)  # fmt: skip
+
+
+def sync_apply(cluster: Cluster) -> bool:
+    """A hub's bundle of 5,000 changes (new women, then contacts) applied at a PostgreSQL centre.
+
+    The hub is a SQLCipher store joined from the centre's enrolment, with `bench_sync`'s work;
+    the centre a fresh database whose manager applies the bundle through the services.
+    """
+    engine = cluster.fresh_database(SYNC_DB)
+    add_staff(cluster, engine, [("bench_manager", "manager", "Manager"),
+                                ("bench_kw", "keyworker", "Keyworker")])  # fmt: skip
+    engine.dispose()
+    centre = signed_in(cluster, SYNC_DB, "bench_manager")
+    hub_path = FOLDER / "hub" / "h.db"
+    hub_path.parent.mkdir(parents=True, exist_ok=True)
+    for old in hub_path.parent.iterdir():
+        old.unlink()
+    try:
+        blob, _code, _uid = pack.enrol(centre, ["bench_kw"], code=SYNC_CODE, kdf=FAST_KDF)
+        hub_store, _recovery, _counts = pack.join(
+            blob, SYNC_CODE, hub_path, lambda _n: PASSWORD, kdf=FAST_KDF
+        )
+        with hub_store.read() as session:
+            kw_id = session.exec(select(User.id).where(col(User.username) == "bench_kw")).one()
+        hub = Ctx(hub_store, Actor(int(kw_id or 0), "bench_kw", "keyworker", "Keyworker"))
+        bench_sync.work(hub)
+        with hub.write() as session:
+            conn = session.connection()
+            me = exchange.me_of(conn)
+            bundle, changes, _header = exchange.make_bundle(
+                session, me, exchange.peer_rows(conn)[0]
+            )
+            me.save(conn)
+        hub_store.close()
+        served, cpu, started = server_cpu(), time.process_time(), time.perf_counter()
+        done = exchange.apply_bundle(centre, bundle)
+        took, cpu, served = (time.perf_counter() - started, time.process_time() - cpu,
+                             server_cpu() - served)  # fmt: skip
+        ok = done is not None and done[1].applied == changes
+        with centre.read() as session:
+            bad = (
+                session.connection()
+                .exec_driver_sql("SELECT first_bad FROM caseapp_audit_verify()")
+                .scalar()
+            )
+        ok &= bad is None
+    finally:
+        centre.store.close()
+    print(f"  {changes:,} changes applied at the PostgreSQL centre in {took:.1f} s "
+          f"(CPU {cpu:.1f} s here + {served:.1f} s server); chain sound: {bad is None}"
+          )  # fmt: skip
+    target = bench_sync.TARGET_SECONDS
+    report(f"applying {changes:,} changes at a PostgreSQL centre", took, "s",
+           target=f"<= {target:.0f} s", ok=ok and took <= target)  # fmt: skip
+    return ok and took <= target
 
 
 def copy_rows(source: Engine, target: Engine) -> int:
@@ -530,6 +589,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fresh", action="store_true", help="load the large demo again")
     parser.add_argument("--writers-only", action="store_true", help="only the eight writers")
     parser.add_argument("--import-only", action="store_true", help="only the import")
+    parser.add_argument("--sync-only", action="store_true", help="only a bundle applied")
     parser.add_argument("--seconds", type=float, default=MINUTE, help="the writers' run")
     args = parser.parse_args(argv)
     heading("PostgreSQL beside SQLCipher: the large demo, and eight writers at once")
@@ -542,14 +602,16 @@ def main(argv: list[str] | None = None) -> int:
     server, cluster = start(embedded, FOLDER / "data")
     ok = True
     try:
-        if args.import_only:
-            import_both(cluster)
-            return 0
+        if args.import_only or args.sync_only:
+            if args.import_only:
+                import_both(cluster)
+            return 0 if not args.sync_only or sync_apply(cluster) else 1
         if not args.writers_only:
             source = load(cluster, args.fresh)
             analyse(cluster)
             ok &= day_and_return(cluster, source)
             import_both(cluster)
+            ok &= sync_apply(cluster)
         ok &= eight_writers(cluster, args.seconds)
     finally:
         server.cleanup()

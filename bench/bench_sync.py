@@ -46,7 +46,7 @@ def _pair(folder: Path) -> tuple[Ctx, Ctx]:
     return mgr, Ctx(hub_store, Actor(1, "kw", "keyworker", "kw"))
 
 
-def _work(hub: Ctx) -> None:
+def work(hub: Ctx) -> None:
     """5,000 changes on the hub: new women, then contacts with them, in a few transactions."""
     ids = []
     for i in range(WOMEN):
@@ -86,7 +86,7 @@ def _work(hub: Ctx) -> None:
 
 def measure_apply(folder: Path) -> bool:
     mgr, hub = _pair(folder)
-    _work(hub)
+    work(hub)
     with hub.write() as session:
         conn = session.connection()
         me = exchange.me_of(conn)

@@ -12,6 +12,7 @@ import json
 import re
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, CursorResult
@@ -36,8 +37,10 @@ def is_pg(conn: Connection) -> bool:
     return conn.dialect.name == "postgresql"
 
 
+@lru_cache(maxsize=1024)
 def translate(sql: str) -> str:
-    """SQLite's spelling of a sync statement in PostgreSQL's."""
+    """SQLite's spelling of a sync statement in PostgreSQL's (remembered: a bundle sends a
+    few statements thousands of times)."""
     sql = sql.replace("%", "%%").replace("?", "%s")
     sql = re.sub(r"\browid\b", "id", sql)
     sql = sql.replace(" IS NOT %s", " IS DISTINCT FROM %s")

@@ -26,8 +26,11 @@ from caseapp.sync.rows import (
     Values,
     dumps,
     find_local,
+    forget_known,
     from_wire,
+    known,
     local_of,
+    reading_ahead,
     where_row,
 )
 from caseapp.sync.schema import BY_NAME, SPECS, Spec, columns, quote
@@ -47,6 +50,33 @@ class Applied:
     left: int = 0
 
 
+LOG = (
+    "INSERT OR IGNORE INTO sync_change (origin, seq, hlc, username, tbl, uid, owner, op, data) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+MAP = "INSERT INTO sync_row (tbl, local_id, uid, origin) VALUES (?, ?, ?, ?)"
+
+
+def wanted(changes: list[Change]) -> set[tuple[str, str]]:
+    """The (table, uid) pairs a batch's changes will look up: each row's own and those its
+    values and keys refer to (members of staff and hubs are read whole)."""
+    pairs: set[tuple[str, str]] = set()
+    for c in changes:
+        spec = BY_NAME.get(str(c["t"]))
+        if spec is None:
+            continue
+        if not spec.natural:
+            pairs.add((spec.name, str(c["id"])))
+        data = c["d"] if isinstance(c["d"], dict) else {}
+        values = data if c["op"] == "I" else data.get("key")
+        if not isinstance(values, dict):
+            continue
+        for name, kind in spec.refs.items():
+            if kind not in ("user", "hub") and values.get(name) is not None:
+                pairs.add((kind, str(values[name])))
+    return pairs
+
+
 def version_vector(conn: Connection) -> dict[str, int]:
     """The highest sequence applied from each origin."""
     return {str(o): int(s) for o, s in run(conn, "SELECT origin, seq FROM sync_clock")}
@@ -63,6 +93,10 @@ class Merger:
         # Read once per batch, kept up to date as the batch deletes and erases: one query per
         # change is a round trip each on a PostgreSQL centre.
         self.tombs: set[str] | None = None
+        # While a batch applies, its uid mappings and log entries are written together at the
+        # end (or before a delete or erasure reads or removes them), not a statement each.
+        self.rows_due: list[tuple[Any, ...]] | None = None
+        self.logs_due: list[tuple[Any, ...]] | None = None
 
     def tombstoned(self, *uids: str) -> bool:
         """Whether any of these uids was deleted or erased (here, or anywhere, learnt here)."""
@@ -85,18 +119,22 @@ class Merger:
         capture.process(self.conn)  # local writes not yet stamped come first
         vv = version_vector(self.conn)
         top: dict[str, int] = {}
-        for change in changes:
-            origin, seq = str(change["o"]), int(change["s"])
-            if seq <= vv.get(origin, 0):
-                self.result.skipped += 1
-                continue
-            self.me.hlc.observe(str(change["h"]), capture.now())
-            if self._apply_one(change):
-                self._log(change)
-                self.result.applied += 1
-            else:
-                self.result.dropped += 1
-            vv[origin] = top[origin] = seq
+        self.rows_due, self.logs_due = [], []
+        with reading_ahead(self.conn, wanted(changes)):
+            for change in changes:
+                origin, seq = str(change["o"]), int(change["s"])
+                if seq <= vv.get(origin, 0):
+                    self.result.skipped += 1
+                    continue
+                self.me.hlc.observe(str(change["h"]), capture.now())
+                if self._apply_one(change):
+                    self._log(change)
+                    self.result.applied += 1
+                else:
+                    self.result.dropped += 1
+                vv[origin] = top[origin] = seq
+            self._write_due()
+        self.rows_due = self.logs_due = None
         # Written once per origin at the end (nothing in the batch reads it meanwhile).
         run(
             self.conn,
@@ -143,13 +181,26 @@ class Merger:
         capture.process(self.conn, emit=False)
 
     def _log(self, c: Change) -> None:
-        run(
-            self.conn,
-            "INSERT OR IGNORE INTO sync_change "
-            "(origin, seq, hlc, username, tbl, uid, owner, op, data) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (c["o"], c["s"], c["h"], c["u"], c["t"], c["id"], c["w"], c["op"], dumps(c["d"])),
-        )
+        entry = (c["o"], c["s"], c["h"], c["u"], c["t"], c["id"], c["w"], c["op"], dumps(c["d"]))
+        if self.logs_due is not None:
+            self.logs_due.append(entry)
+        else:
+            run(self.conn, LOG, entry)
+
+    def _write_due(self) -> None:
+        """Write the uid mappings and log entries held back (one `executemany` each)."""
+        if self.rows_due:
+            run(self.conn, MAP, self.rows_due)
+            self.rows_due = []
+        if self.logs_due:
+            run(self.conn, LOG, self.logs_due)
+            self.logs_due = []
+
+    def _before_removing(self) -> None:
+        """A delete or an erasure reads and removes log entries and mappings: write those held
+        back first, and look everything up afresh after it."""
+        self._write_due()
+        forget_known()
 
     def _apply_one(self, c: Change) -> bool:
         spec = BY_NAME.get(str(c["t"]))
@@ -186,12 +237,13 @@ class Merger:
         params = tuple(values[n] for n in names)
         if spec.natural:
             run(self.conn, sql, params)
+            return True
+        rowid = insert_id(self.conn, sql, params)
+        known(spec.name, uid, rowid)
+        if self.rows_due is not None:
+            self.rows_due.append((spec.name, rowid, uid, origin))
         else:
-            run(
-                self.conn,
-                "INSERT INTO sync_row (tbl, local_id, uid, origin) VALUES (?, ?, ?, ?)",
-                (spec.name, insert_id(self.conn, sql, params), uid, origin),
-            )
+            run(self.conn, MAP, (spec.name, rowid, uid, origin))
         return True
 
     def _update(self, spec: Spec, uid: str, owner: str, c: Change) -> bool:
@@ -268,6 +320,7 @@ class Merger:
             )
 
     def _delete(self, spec: Spec, uid: str, key: Values | None, stamp: str) -> bool:
+        self._before_removing()
         rowid = find_local(self.conn, spec, uid, key)
         if rowid is not None:
             where, params = where_row(spec, rowid)
@@ -281,6 +334,7 @@ class Merger:
         return True
 
     def _erase(self, uid: str, stamp: str) -> None:
+        self._before_removing()
         rowid = find_local(self.conn, BY_NAME["woman"], uid, None)
         self.result.discarded_here += forget_woman(self.conn, uid, stamp)
         self._buried(uid)

@@ -33,8 +33,65 @@ def uid_of(conn: Connection, table: str, local_id: int | None) -> str | None:
 
 def local_of(conn: Connection, table: str, uid: str) -> int | None:
     """The local id of a row with an integer id, from its uid."""
+    ahead = _KNOWN.table
+    if ahead is not None and (table, uid) in ahead:
+        return ahead[(table, uid)]
     row = run(conn, "SELECT local_id FROM sync_row WHERE uid = ? AND tbl = ?", (uid, table)).first()
     return int(row[0]) if row else None
+
+
+class _Known(threading.local):
+    """Local ids read ahead for a batch of changes being applied: (table, uid) -> id or None,
+    and ("user", username) / ("hub", code) -> id. A key not held is asked of the store."""
+
+    table: dict[tuple[str, str], int | None] | None = None
+
+
+_KNOWN = _Known()
+_AHEAD = 500  # uids to a look-up statement (SQLite takes 32,766 parameters)
+
+
+@contextlib.contextmanager
+def reading_ahead(conn: Connection, wanted: set[tuple[str, str]]) -> Iterator[None]:
+    """Answer `local_of` for the `wanted` (table, uid) pairs, and every member of staff and
+    hub, from a few statements read now, rather than a round trip each (a PostgreSQL centre).
+
+    The caller keeps the answers true while the block runs: `known` after each row it maps
+    and `forget_known` before anything else changes `sync_row`, `app_user` or `hub`.
+    """
+    ahead: dict[tuple[str, str], int | None] = dict.fromkeys(wanted)
+    uids = sorted({uid for _table, uid in wanted})
+    for at in range(0, len(uids), _AHEAD):
+        part = uids[at : at + _AHEAD]
+        rows = run(
+            conn,
+            f"SELECT tbl, uid, local_id FROM sync_row WHERE uid IN ({', '.join('?' * len(part))})",
+            tuple(part),
+        )
+        for table, uid, local_id in rows:
+            if (str(table), str(uid)) in ahead:
+                ahead[(str(table), str(uid))] = int(local_id)
+    for name, user_id in run(conn, "SELECT username, id FROM app_user"):
+        ahead[("user", str(name))] = int(user_id)
+    for code, hub_id in run(conn, "SELECT code, id FROM hub"):
+        ahead[("hub", str(code))] = int(hub_id)
+    _KNOWN.table = ahead
+    try:
+        yield
+    finally:
+        _KNOWN.table = None
+
+
+def known(kind: str, key: str, local_id: int) -> None:
+    """Note a row mapped (or a member of staff or hub added) while reading ahead."""
+    if _KNOWN.table is not None:
+        _KNOWN.table[(kind, key)] = local_id
+
+
+def forget_known() -> None:
+    """Drop what was read ahead: from here every look-up asks the store again."""
+    if _KNOWN.table is not None:
+        _KNOWN.table = {}
 
 
 class _Memo(threading.local):
@@ -87,27 +144,35 @@ def _lookup(conn: Connection, kind: str, value: Any) -> Any:
 def _ref_from_wire(conn: Connection, kind: str, value: Any) -> Any:
     if value is None:
         return None
+    if kind in ("user", "hub"):
+        ahead = _KNOWN.table.get((kind, str(value))) if _KNOWN.table is not None else None
+        if ahead is not None:
+            return ahead
     if kind == "user":
         row = run(conn, "SELECT id FROM app_user WHERE username = ?", (str(value),)).first()
         if row:
             return int(row[0])
         # A member of staff this store has not met: kept as a name only, with no key slot,
         # so she cannot sign in here but her work is attributed to her.
-        return insert_id(
+        made = insert_id(
             conn,
             "INSERT INTO app_user (username, display_name, role, active, created_at) "
             "VALUES (?, ?, 'keyworker', ?, CURRENT_TIMESTAMP)",
             (str(value), str(value), False),
         )
+        known("user", str(value), made)
+        return made
     if kind == "hub":
         row = run(conn, "SELECT id FROM hub WHERE code = ?", (str(value),)).first()
         if row:
             return int(row[0])
-        return insert_id(
+        made = insert_id(
             conn,
             "INSERT INTO hub (code, name, active) VALUES (?, ?, ?)",
             (str(value), str(value), True),
         )
+        known("hub", str(value), made)
+        return made
     local = local_of(conn, kind, str(value))
     if local is None:
         raise Missing(f"{kind} {value}")
