@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import importlib
 import threading
 import time
@@ -14,8 +13,10 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import Provider
+from textual.worker import Worker, WorkerState
 
 from caseapp import clock as the_clock
+from caseapp.gc_pacing import CollectionPacer
 from caseapp.logsetup import log_exception
 from caseapp.palette.actions import CaseCommands
 from caseapp.screens.base import CaseScreen
@@ -34,8 +35,8 @@ if TYPE_CHECKING:
     from caseapp.services.session import UnlockOutcome
 
 DEFAULT_IDLE_MINUTES = 5
-IDLE_COLLECT_SECONDS = 2.0
-"""A pause this long lets the idle check collect garbage (see `check_idle_lock`)."""
+PAUSE_SECONDS = 2.0
+"""A pause in her keys this long lets the idle check collect garbage (see `check_idle_lock`)."""
 
 # How the unlock screen turns a store path, username and passphrase into an open store. The
 # store is a Path or a postgresql:// URL as text; a test's hook may take either (Any).
@@ -108,6 +109,9 @@ class CaseApp(App[int]):
         self._opened_by: tuple[str, object, float] = ("", None, 0.0)
         self.tap_clock = tap_clock
         self.typeahead = TypeAhead(self)
+        self.collector = CollectionPacer()
+        self._key_at = tap_clock()
+        self._paused = False
 
     def open_store(self, path: Path | str, username: str, passphrase: str) -> UnlockOutcome:
         """Unlock (in the unlock screen's worker), once the last lock has finished closing."""
@@ -137,6 +141,7 @@ class CaseApp(App[int]):
             | events.Paste,
         ):
             self.last_activity = self.wall_clock()
+            self._key_at, self._paused = self.tap_clock(), False
         if self.typeahead.holding(event):
             return
         if isinstance(event, events.Key) and self._first_or_last_row(event.key):
@@ -222,10 +227,10 @@ class CaseApp(App[int]):
         from caseapp.services import settings
 
         self.ctx = outcome.ctx
-        # What is loaded by now (modules, mappers, styles) lives as long as the app. Frozen, it
-        # is never traversed again: a full collection while she types takes milliseconds
-        # instead of 150-250 ms.
-        gc.freeze()
+        # What is loaded by now (modules, mappers, styles) lives as long as the app: kept out
+        # of the collections made while she types (see `CollectionPacer`).
+        self.collector.settle()
+        self.collector.base = self.collector.frozen()
         self.last_activity = self.wall_clock()
         try:
             minutes = settings.get_int(outcome.ctx, "idle_lock_minutes")
@@ -359,13 +364,21 @@ class CaseApp(App[int]):
             exit_on_error=False,
         )
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Once a lock has closed the store, collect everything her session left behind."""
+        if event.worker.group == "lock" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            # Her screens are replaced by now: nothing of hers may wait, frozen in a reference
+            # cycle, for a collection that might not come before the laptop is left alone.
+            self.call_after_refresh(self.collector.clean)
+
     def check_idle_lock(self) -> None:
         """Lock when no key has been pressed for the idle time (by the wall clock)."""
         if self.ctx is not None and self.wall_clock() - self.last_activity >= self.idle_seconds:
             self.lock_now(reason="idle", message="Locked after a period without activity.")
-        elif self.wall_clock() - self.last_activity >= IDLE_COLLECT_SECONDS and gc.get_count()[2]:
+        elif not self._paused and self.tap_clock() - self._key_at >= PAUSE_SECONDS:
             # She has paused: collecting now leaves less for a collection during her typing.
-            gc.collect()
+            self._paused = True
+            self.collector.pause()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide Lock from the footer while there is nothing unlocked to lock."""
@@ -385,6 +398,9 @@ class CaseApp(App[int]):
     def lock_now(self, *, reason: str, message: str) -> None:
         """Drop the key and the connections, and replace every screen with the unlock screen."""
         ctx, self.ctx = self.ctx, None
+        # The screens her keys last opened go with the lock, not kept alive by the double-tap
+        # check with whatever of hers they showed.
+        self._last_key, self._opened_by = ("", 0.0, None, 0), ("", None, 0.0)
         if ctx is not None:
             # Never wait on the store here: an import or an erasure may hold the writer.
             self._start_closing(ctx, reason)

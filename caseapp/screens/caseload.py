@@ -21,7 +21,7 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import Reactive
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import get_current_worker
 
 from caseapp.modals.pick import PickModal
@@ -44,6 +44,7 @@ from caseapp.services.validation import show_date
 from caseapp.services.women_types import StaffMember
 from caseapp.widgets.fast_table import Cells, FastTable, share_width
 from caseapp.widgets.flag_badges import badges
+from caseapp.widgets.quiet_footer import QuietFooter
 from caseapp.widgets.safe import safe
 from caseapp.widgets.text_fields import SafeInput
 
@@ -195,7 +196,7 @@ class CaseloadScreen(CaseScreen):
         )
         yield Static("", id="caseload-filters")
         yield FastTable(id="caseload-table")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(FastTable)
@@ -269,6 +270,8 @@ class CaseloadScreen(CaseScreen):
         self._describe()
         if first:
             self._choices()  # after the first rows: the filters' lists can wait a moment
+            # What the screen holds now lives while she types: out of the collections then.
+            self.call_after_refresh(self.case_app.collector.settle)
 
     def _rows(self, rows: tuple[WomanRow, ...]) -> list[tuple[str, Cells]]:
         cache = self._cells

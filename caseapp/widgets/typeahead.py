@@ -9,6 +9,7 @@ hands them on, in order, once the new screen has focused its field.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from textual import events
@@ -34,7 +35,15 @@ class TypeAhead:
             self._held = []
         self._held_for = screen
         screen.call_after_refresh(self._release_when_focused, screen)
-        self.app.set_timer(LONGEST_HOLD_SECONDS, lambda: self.release(screen))
+        # Weakly: the safety timer must not keep a closed screen alive, with what it showed of
+        # her, past a lock (a screen still held for is kept alive by `_held_for` anyway).
+        later = weakref.ref(screen)
+        self.app.set_timer(LONGEST_HOLD_SECONDS, lambda: self._release_if_open(later))
+
+    def _release_if_open(self, later: weakref.ref[Screen[Any]]) -> None:
+        screen = later()
+        if screen is not None:
+            self.release(screen)
 
     def _release_when_focused(self, screen: Screen[Any]) -> None:
         # A screen focuses its first field in its mount, through the app's queue: look

@@ -1,0 +1,41 @@
+"""Garbage collection in the app: her screens are frozen while she types, and freed on lock."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+
+from caseapp.screens.caseload import CaseloadScreen
+from caseapp.screens.unlock import UnlockScreen
+from caseapp.services.context import Ctx
+from tests.harness.app import SIZE, make_app, settle, type_text, unlock
+from tests.harness.women import add_woman
+
+
+def walked(obj: object) -> bool:
+    """Whether a collection would walk `obj` (frozen objects are in no generation)."""
+    return any(o is obj for o in gc.get_objects())
+
+
+async def test_the_caseload_is_left_out_of_collections_and_freed_on_lock(manager: Ctx) -> None:
+    add_woman(manager, "Qz7Marker", "Smith")
+    app = make_app(manager)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await unlock(pilot)
+            await pilot.press("c")
+            await settle(pilot)
+            assert isinstance(app.screen, CaseloadScreen)
+            ref = weakref.ref(app.screen)
+            # Her first page is on screen: what the screen holds is walked by no collection
+            # made while she types.
+            assert not walked(ref())
+            await type_text(pilot, "qz7")
+            await settle(pilot)
+            await pilot.press("ctrl+l")
+            await settle(pilot)
+            assert isinstance(app.screen, UnlockScreen)
+            # Locked: nothing of her session waits, frozen in a cycle, for a collection.
+            assert ref() is None
+    finally:
+        gc.unfreeze()

@@ -1,0 +1,77 @@
+"""Collections paced to her: what is frozen is walked by no collection, and a clean frees it."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from collections.abc import Iterator
+
+import pytest
+
+from caseapp.gc_pacing import CollectionPacer
+
+
+class Node:
+    """An object in a reference cycle, as a screen and its widgets are."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+@pytest.fixture(autouse=True)
+def unfrozen() -> Iterator[None]:
+    """Leave the test process as it was: nothing frozen by these tests outlives them."""
+    yield
+    gc.unfreeze()
+
+
+def walked(obj: object) -> bool:
+    """Whether a collection would walk `obj` (frozen objects are in no generation)."""
+    return any(o is obj for o in gc.get_objects())
+
+
+def test_what_a_settled_screen_holds_is_walked_by_no_collection() -> None:
+    pacer = CollectionPacer()
+    kept = Node()
+    assert walked(kept)
+    pacer.settle()
+    assert not walked(kept)
+
+
+def test_a_cycle_frozen_then_dropped_is_freed_by_a_clean_not_by_collections() -> None:
+    pacer = CollectionPacer()
+    node = Node()
+    ref = weakref.ref(node)
+    pacer.settle()
+    del node
+    gc.collect()
+    assert ref() is not None  # the price of freezing, paid back by `clean`
+    pacer.clean()
+    assert ref() is None
+    assert pacer.base == gc.get_freeze_count()
+
+
+def test_a_pause_collects_what_is_new_and_leaves_the_frozen_alone() -> None:
+    pacer = CollectionPacer(deep_after=10**9)
+    old = Node()
+    old_ref = weakref.ref(old)
+    pacer.settle()
+    del old
+    new = Node()
+    new_ref = weakref.ref(new)
+    del new
+    pacer.pause()
+    assert new_ref() is None
+    assert old_ref() is not None  # cheap: the frozen were not walked
+    pacer.clean()
+    assert old_ref() is None
+
+
+def test_a_pause_cleans_thoroughly_once_enough_has_been_frozen() -> None:
+    pacer = CollectionPacer(deep_after=0)
+    node = Node()
+    ref = weakref.ref(node)
+    pacer.settle()  # freezes the node with everything else alive: more than 0 since the base
+    del node
+    pacer.pause()
+    assert ref() is None
