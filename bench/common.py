@@ -15,6 +15,10 @@ from typing import Any
 
 OUT_DIR = Path(__file__).resolve().parent / "out"
 RESULTS_PATH = OUT_DIR / "results.json"
+# The stores a benchmark builds, copies and reopens are its own: their generations are kept
+# here, not in the user's state folder, where a copy made by another suite (or an older
+# benchmark store) would be refused as an older copy of a store already seen.
+os.environ.setdefault("CASEAPP_STATE_DIR", str(OUT_DIR / "state"))
 
 
 @dataclass(frozen=True)
