@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.coordinate import Coordinate
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 
 from caseapp.errors import ValidationError
 from caseapp.modals.pick import PickModal
@@ -20,6 +20,7 @@ from caseapp.services import audit_log
 from caseapp.services.audit_log import AuditEntry, AuditFilter, AuditPage
 from caseapp.services.validation import show_date
 from caseapp.widgets.fast_table import FastTable
+from caseapp.widgets.quiet_footer import QuietFooter
 from caseapp.widgets.safe import safe
 from caseapp.widgets.text_fields import CompactInput
 
@@ -110,7 +111,7 @@ class AuditScreen(CaseScreen):
         yield Static("", id="audit-status")
         yield FastTable(id="audit-table")
         yield Static("", id="audit-detail")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

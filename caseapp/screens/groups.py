@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from caseapp.modals.confirm import ConfirmModal
@@ -27,6 +27,7 @@ from caseapp.services import groups
 from caseapp.services.groups import GroupSessionView, Register, SessionChoices
 from caseapp.services.validation import fold, show_date
 from caseapp.widgets.fast_table import Cells, FastTable
+from caseapp.widgets.quiet_footer import QuietFooter
 from caseapp.widgets.safe import safe
 
 LOADED = 500
@@ -104,7 +105,7 @@ class GroupsScreen(CaseScreen):
         )
         yield FastTable(id="groups-table")
         yield Static("", id="groups-empty")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#groups-table", DataTable)

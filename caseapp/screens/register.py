@@ -10,7 +10,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual.worker import Worker, WorkerState
 
 from caseapp.modals.add_to_register import AddToRegisterModal, HeadCountModal
@@ -22,6 +22,7 @@ from caseapp.services import group_register, groups
 from caseapp.services.groups import GroupSessionView, Register, SessionChoices
 from caseapp.services.validation import show_date
 from caseapp.widgets.fast_table import FastTable
+from caseapp.widgets.quiet_footer import QuietFooter
 from caseapp.widgets.safe import safe
 
 if TYPE_CHECKING:
@@ -118,7 +119,7 @@ class RegisterScreen(CaseScreen):
         yield Static("", id="register-summary")
         yield FastTable(id="register-table")
         yield Static("", id="register-empty")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#register-table", DataTable)

@@ -8,14 +8,18 @@ from typing import Any
 
 import pytest
 from textual.widgets import DataTable
+from textual.widgets._footer import FooterKey
 
 from caseapp.screens import groups as groups_screen
+from caseapp.screens.audit import PAGE as AUDIT_PAGE
 from caseapp.screens.audit import AuditScreen
+from caseapp.screens.caseload import CaseloadScreen
 from caseapp.screens.groups import GroupsScreen
 from caseapp.services import audit, groups
 from caseapp.services.context import Ctx
 from tests.harness.app import app_showing, screen_text, settle, type_text
 from tests.harness.clock import fixed_clock as fixed_clock  # autouse: today is 24/11/2026
+from tests.harness.women import insert_woman
 
 TITLES = ("Healthy minds", "Money matters", "Healthy relationships")
 
@@ -96,3 +100,39 @@ async def test_a_long_audit_log_is_shown_a_few_screens_at_a_time(manager: Ctx) -
         await settle(pilot)
         assert int(table.get_row_at(0)[0].plain) == first_page[-1] - 1
         assert "Page 2" in screen_text(pilot.app)
+
+
+async def test_picking_a_caseload_filter_keeps_the_footer_as_it_is(manager: Ctx) -> None:
+    """Back from the pick list the caseload offers the same keys: the footer is not built
+    again (rebuilding it was most of the time from Enter to the filtered list)."""
+    insert_woman(manager.store, "Ama", "Owusu")
+    async with app_showing(manager, CaseloadScreen()) as pilot:
+        keys = list(pilot.app.screen.query(FooterKey))
+        await pilot.press("f2")
+        await settle(pilot)
+        await type_text(pilot, "closed")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, CaseloadScreen)
+        assert "Closed" in screen_text(pilot.app)
+        assert list(pilot.app.screen.query(FooterKey)) == keys
+
+
+async def test_the_footer_still_follows_keys_that_come_and_go(manager: Ctx) -> None:
+    """On the last page of the audit log Older is dimmed, and back on the first it is not."""
+    with manager.write() as session:
+        for _ in range(AUDIT_PAGE + 5):
+            audit.append(session, manager.store, "record_opened", username="kw1")
+
+    def older_dimmed(pilot: Any) -> bool:
+        keys = pilot.app.screen.query(FooterKey)
+        return next(k for k in keys if k.action == "older").has_class("-disabled")
+
+    async with app_showing(manager, AuditScreen()) as pilot:
+        assert not older_dimmed(pilot)
+        await pilot.press("f7")
+        await settle(pilot)
+        assert older_dimmed(pilot)
+        await pilot.press("f8")
+        await settle(pilot)
+        assert not older_dimmed(pilot)
