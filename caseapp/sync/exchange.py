@@ -232,7 +232,7 @@ def apply_bundle(ctx: Ctx, blob: bytes, *, name: str = "") -> tuple[str, Applied
             result = merger.apply(list(payload["changes"]))
             merger.leave(list(payload.get("leave") or ()))
             if peer_role(conn, header.sender) == "centre":
-                advance(conn, payload, header.made)
+                advance(conn, merger, payload, header)
             if peer_role(conn, header.sender) == "hub":
                 run(
                     conn,
@@ -289,22 +289,27 @@ def _token(made: str, uid: str) -> str:
     return hashlib.sha256(f"{made}|{uid}".encode()).hexdigest()[:16]
 
 
-def advance(conn: Connection, payload: dict[str, Any], made: str) -> None:
-    """On a hub: count as held the changes the centre left out as outside its scope.
+def advance(conn: Connection, merger: Merger, payload: dict[str, Any], header: Header) -> None:
+    """On a hub, applying the centre's newest bundle: what it left out, the hub need not hold.
 
-    Without this a hub never reports holding them, so the centre would keep them for good.
-    Skipped when the hub still holds one of the women they were about (she entered its scope
-    in a bundle it has not reported yet): they stay waiting and come if she is in scope again.
-    Anyone entering its scope later is sent whole, so nothing counted here is needed.
+    The centre leaves out changes about women outside the hub's scope and says up to where it
+    accounted for each origin; the hub counts those as held, or it would never report holding
+    them and the centre would keep them for good. A woman the hub still holds whose changes
+    were left out entered its scope in a bundle it had not reported yet, so the centre could
+    not name her for removal: she is removed here as she would have been (not an erasure; the
+    hub's unsent work on her still goes), and sent whole if she is in scope again. An older
+    bundle applied late is left alone: its view of the scope is out of date.
     """
-    covers = payload.get("covers") or {}
-    if not covers:
+    row = run(
+        conn, "SELECT last_received FROM sync_peer WHERE store_uid = ?", (header.sender,)
+    ).first()
+    if row is None or str(row[0]) >= header.made:
         return
     tokens = set(payload.get("left_out") or ())
     if tokens:
-        held = run(conn, "SELECT uid FROM sync_row WHERE tbl = 'woman'")
-        if any(_token(made, str(r[0])) in tokens for r in held):
-            return
+        held = [str(r[0]) for r in run(conn, "SELECT uid FROM sync_row WHERE tbl = 'woman'")]
+        merger.leave([uid for uid in held if _token(header.made, uid) in tokens])
+    covers = payload.get("covers") or {}
     run(
         conn,
         "INSERT INTO sync_clock (origin, seq) VALUES (?, ?) "

@@ -45,7 +45,7 @@ rounds = st.lists(
 
 # No shrinking: each example builds three stores, and a failure prints its plan anyway.
 @settings(
-    max_examples=5,
+    max_examples=4,
     deadline=None,
     suppress_health_check=list(HealthCheck),
     phases=(Phase.explicit, Phase.reuse, Phase.generate),
