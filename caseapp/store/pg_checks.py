@@ -115,6 +115,35 @@ def audit_table(conn: Connection) -> tuple[bool, str]:
     return True, "audit table: written only by the server's functions"
 
 
+# Migration 0015's statement triggers on each table of women's data, enabled (fired in a
+# normal session: 'O'rigin or 'A'lways) and calling the audit function.
+AUDIT_TRIGGERS = ("caseapp_audit_insert", "caseapp_audit_update", "caseapp_audit_delete")
+_TRIGGERS = """
+SELECT c.relname::text, t.tgname::text, t.tgenabled IN ('O', 'A')
+FROM pg_trigger AS t
+JOIN pg_class AS c ON c.oid = t.tgrelid AND c.relnamespace = 'public'::regnamespace
+JOIN pg_proc AS p ON p.oid = t.tgfoid AND p.proname = 'audit_rows'
+JOIN pg_namespace AS n ON n.oid = p.pronamespace AND n.nspname = 'caseapp_private'
+WHERE NOT t.tgisinternal
+"""
+
+
+def audit_triggers(conn: Connection) -> tuple[bool, str]:
+    """Every write to a table of women's data is audited: its audit triggers are in place."""
+    found = {(str(r[0]), str(r[1])): bool(r[2]) for r in conn.execute(text(_TRIGGERS))}
+    problems = []
+    for table in WOMAN_TABLES:
+        for trigger in AUDIT_TRIGGERS:
+            enabled = found.get((table, trigger))
+            if enabled is None:
+                problems.append(f"{table}: {trigger} is missing")
+            elif not enabled:
+                problems.append(f"{table}: {trigger} is disabled")
+    if problems:
+        return False, "audit triggers: " + "; ".join(problems)
+    return True, f"audit triggers: every write to the {len(WOMAN_TABLES)} tables is audited"
+
+
 def server_checks(conn: Connection) -> list[tuple[bool, str]]:
     """Every check above, each with whether it passed and the line to print."""
-    return [row_security(conn), staff_logins(conn), audit_table(conn)]
+    return [row_security(conn), staff_logins(conn), audit_table(conn), audit_triggers(conn)]

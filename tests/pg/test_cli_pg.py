@@ -70,6 +70,7 @@ def test_verify_passes_on_a_fresh_store_and_says_what_it_checked(
     assert "row-level security: enabled and forced on all" in out
     assert "logins: none of the" in out
     assert "audit table: written only by the server's functions" in out
+    assert "audit triggers: every write to the 13 tables is audited" in out
     assert "Store verified" in out
 
 
@@ -82,6 +83,11 @@ def test_verify_passes_on_a_fresh_store_and_says_what_it_checked(
         ("ALTER TABLE referral OWNER TO caseapp_manager", "caseapp_manager owns tables"),
         ("ALTER ROLE {manager} BYPASSRLS", "{manager} bypasses row-level security"),
         ("GRANT INSERT ON auditevent TO caseapp_keyworker", "caseapp_keyworker may write it"),
+        (
+            "ALTER TABLE engagement DISABLE TRIGGER caseapp_audit_insert",
+            "engagement: caseapp_audit_insert is disabled",
+        ),
+        ("DROP TRIGGER caseapp_audit_delete ON flag", "flag: caseapp_audit_delete is missing"),
     ],
 )
 def test_verify_fails_when_the_server_has_been_changed_behind_the_app(
