@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 import io
 import os
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from caseapp.errors import ExportError
-from caseapp.store.atomic import RENAME_WHILE_OPEN, atomic_write_bytes, fsync_dir, temp_beside
+from caseapp.export.staged import StagedFiles
+from caseapp.store.atomic import atomic_write_bytes
 from caseapp.textsafe import visible
 
 # A spreadsheet treats a cell starting with these as a formula (OWASP: CSV injection).
@@ -124,63 +124,30 @@ def write_bytes(target: Path, data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def write_all(files: Sequence[tuple[Path, bytes]], *, mode: int = 0o600) -> list[str]:
+def write_all(
+    files: Sequence[tuple[Path, bytes]],
+    *,
+    mode: int = 0o600,
+    before_publish: Callable[[], object] | None = None,
+) -> list[str]:
     """Write several files so that all of them appear under their final names, or none do.
 
     Every file is first written in full to a temporary file beside its target and flushed to
-    disk; only then are they renamed, one after another. A failure while writing (a full disk)
+    disk (`StagedFiles`); then `before_publish` runs (an export commits its record there, so
+    no file is published before the store knows of it: if it raises, nothing is published);
+    only then are they renamed, one after another. A failure while writing (a full disk)
     removes every temporary file; a failure while renaming removes the files already renamed.
     The last file is the manifest: its old copy goes before any rename and the new one is
     renamed last, so even after a `kill -9` a manifest on disk matches the files beside it.
     Temporary files a killed export left are removed by the next export of the same names.
     Returns the SHA-256 of each file in order.
     """
-    staged: list[tuple[str, Path]] = []
-    # Each temporary file stays open (and so locked) until renamed: another export's clean-up
-    # of stale temporary files must not take a live one.
-    held: list[int] = []
-    try:
-        try:
-            for target, data in files:
-                fd, tmp = temp_beside(target, mode)
-                staged.append((tmp, target))
-                if RENAME_WHILE_OPEN:
-                    held.append(fd)
-                # Windows can neither rename nor remove a file still open: closed once written.
-                with os.fdopen(fd, "wb", closefd=not RENAME_WHILE_OPEN) as handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-        except OSError as exc:
-            _remove(tmp for tmp, _target in staged)
-            raise ExportError(
-                f"Could not write the export: {exc.strerror or exc}. Nothing was left behind."
-            ) from exc
-        done: list[Path] = []
-        try:
-            if staged:
-                Path(staged[-1][1]).unlink(missing_ok=True)
-            for tmp, target in staged:
-                os.replace(tmp, target)
-                done.append(target)
-        except OSError as exc:
-            _remove(tmp for tmp, _target in staged)
-            _remove(str(path) for path in done)
-            raise ExportError(
-                f"Could not finish the export: {exc.strerror or exc}. Nothing was left behind."
-            ) from exc
-    finally:
-        for fd in held:
-            os.close(fd)
-    for folder in {target.parent for _tmp, target in staged}:
-        fsync_dir(folder)
-    return [hashlib.sha256(data).hexdigest() for _target, data in files]
-
-
-def _remove(paths: Iterable[str]) -> None:
-    for path in paths:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
+    with StagedFiles(mode) as staged:
+        hashes = [staged.write(target, data) for target, data in files]
+        if before_publish is not None:
+            before_publish()
+        staged.publish()
+    return hashes
 
 
 def sha256_file(path: Path) -> str:

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Select, select
 
 from caseapp.errors import ExportError
 from caseapp.export.files import FORMULA_STARTS, check_out_dir, check_target
+from caseapp.export.staged import StagedFiles
 from caseapp.models import (
     Activity,
     Assessment,
@@ -42,7 +43,6 @@ from caseapp.services.context import Ctx
 from caseapp.services.interchange.bulk import table_of
 from caseapp.services.interchange.spec import COLUMNS, LOAD_ORDER
 from caseapp.services.permissions import require
-from caseapp.store.atomic import atomic_open
 
 Progress = Callable[[str, int], None]
 
@@ -101,27 +101,22 @@ class _HashingWriter(io.RawIOBase):
 
 
 def _write_csv(
-    target: Path, header: Sequence[str], rows: Iterable[Sequence[object]]
+    staged: StagedFiles, target: Path, header: Sequence[str], rows: Iterable[Sequence[object]]
 ) -> tuple[str, int]:
-    """Stream rows to `target` atomically; return (sha256, data rows)."""
+    """Stream rows to a file staged for `target`; return (sha256, data rows)."""
     count = 0
-    try:
-        with atomic_open(target) as handle:
-            raw = _HashingWriter(handle)
-            text = io.TextIOWrapper(
-                io.BufferedWriter(raw, 1 << 16), encoding="utf-8", newline="", write_through=False
-            )
-            writer = csv.writer(text, lineterminator="\r\n")
-            writer.writerow(header)
-            for row in rows:
-                writer.writerow([reversible(v) for v in row])
-                count += 1
-            text.flush()
-            text.detach()
-    except OSError as exc:
-        raise ExportError(
-            f"Could not write {target.name}: {exc.strerror or exc}. Nothing was left behind."
-        ) from exc
+    with staged.open(target) as handle:
+        raw = _HashingWriter(handle)
+        text = io.TextIOWrapper(
+            io.BufferedWriter(raw, 1 << 16), encoding="utf-8", newline="", write_through=False
+        )
+        writer = csv.writer(text, lineterminator="\r\n")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([reversible(v) for v in row])
+            count += 1
+        text.flush()
+        text.detach()
     return raw.digest.hexdigest(), count
 
 
@@ -328,23 +323,27 @@ def export_data(
             "nothing was written. Choose another folder, or pass --force to replace them."
         )
     written: list[ExportedFile] = []
-    with ctx.read() as session:
-        conn = session.connection()
-        for name in LOAD_ORDER:
-            if progress is not None:
-                progress(f"{name}.csv", len(written))
-            rows: Iterable[Sequence[object]]
-            rows = _women(conn) if name == "women" else conn.execute(_QUERIES[name]())
-            sha, count = _write_csv(targets[name], COLUMNS[name], rows)
-            written.append(ExportedFile(f"{name}.csv", sha, count))
-    files = [{"name": f.name, "sha256": f.sha256, "rows": f.rows} for f in written]
-    with ctx.write() as session:
-        session.add(
-            ExportEvent(
-                kind="data_export",
-                user_id=ctx.actor.user_id,
-                files=json.dumps(files, sort_keys=True),
+    with StagedFiles() as staged:
+        with ctx.read() as session:
+            conn = session.connection()
+            for name in LOAD_ORDER:
+                if progress is not None:
+                    progress(f"{name}.csv", len(written))
+                rows: Iterable[Sequence[object]]
+                rows = _women(conn) if name == "women" else conn.execute(_QUERIES[name]())
+                sha, count = _write_csv(staged, targets[name], COLUMNS[name], rows)
+                written.append(ExportedFile(f"{name}.csv", sha, count))
+        files = [{"name": f.name, "sha256": f.sha256, "rows": f.rows} for f in written]
+        # Every woman's record is in these files: the export is on record before any of them
+        # has its final name, so a kill can never leave an export nobody knows of.
+        with ctx.write() as session:
+            session.add(
+                ExportEvent(
+                    kind="data_export",
+                    user_id=ctx.actor.user_id,
+                    files=json.dumps(files, sort_keys=True),
+                )
             )
-        )
-        audit.record(session, ctx, "data_exported", files=files)
+            audit.record(session, ctx, "data_exported", files=files)
+        staged.publish()
     return DataExport(folder, tuple(written))

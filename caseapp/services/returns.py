@@ -8,6 +8,7 @@ writers in `caseapp.export` never see a record, only the anonymised document bui
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -453,7 +454,8 @@ def export(
     `manifest.json`. XLSX and JSON go to the file `out` (or a default name inside `out` when
     it is a folder) with `<name>.<ext>.manifest.json` beside it. Files already there are
     refused (`FileExists`) unless `overwrite`. Every file is written to a temporary name and
-    renamed only when all are complete.
+    renamed only when all are complete and the
+    export is recorded.
 
     Raises:
         PermissionDenied: not a manager. ValidationError: a bad format or threshold.
@@ -488,18 +490,14 @@ def export(
         files = list(zip(plan.main, contents, strict=True))
         manifest = manifest_mod.with_files(doc.manifest, [(p.name, d) for p, d in files])
         manifest_bytes = manifest_mod.render(manifest)
-        hashes = write_all([*files, (plan.manifest, manifest_bytes)])
+        manifest_sha = hashlib.sha256(manifest_bytes).hexdigest()
+        # Recorded (audit, export and release registers) before any file has its final name:
+        # an export the store has no record of must never exist, even after a kill.
+        write_all(
+            [*files, (plan.manifest, manifest_bytes)],
+            before_publish=lambda: _record(ctx, period, fmt, manifest, manifest_sha, result),
+        )
     except BaseException:
-        if plan.created_folder:
-            _remove_empty(plan.folder)
-        raise
-    manifest_sha = hashes[-1]
-    try:
-        _record(ctx, period, fmt, manifest, manifest_sha, result)
-    except BaseException:
-        # An export the store has no record of must not exist: take the files back.
-        for path in (*plan.main, plan.manifest):
-            path.unlink(missing_ok=True)
         if plan.created_folder:
             _remove_empty(plan.folder)
         raise

@@ -24,7 +24,8 @@ from caseapp import __version__
 from caseapp.export.files import (
     FileExists as FileExists,  # re-exported: the subject requests screen asks before replacing
 )
-from caseapp.export.files import check_out_dir, check_target, refuse_existing, write_bytes
+from caseapp.export.files import check_out_dir, check_target, refuse_existing
+from caseapp.export.staged import StagedFiles
 from caseapp.models import (
     Assessment,
     AssessmentItem,
@@ -419,45 +420,50 @@ def export_pack(ctx: Ctx, reference: str, out_dir: Path, *, overwrite: bool = Fa
         overwrite: replace a pack already there (one made the same day has the same names);
             without it that is refused with `FileExists` and nothing is written or recorded.
 
-    The files are written atomically inside the transaction that records the export, so a
-    failure leaves neither a file nor a record.
+    The files are written in full under temporary names, the export is recorded, and only
+    then are they renamed: a failure leaves neither a file nor a record, and a kill never
+    leaves a pack with no record.
     """
     require(ctx, "sar", subject_ref=normalise_reference(reference))
-    with ctx.write() as session:
-        woman = visible_woman_by_reference(session, ctx, reference)
-        assert woman.id is not None
-        folder = check_out_dir(Path(out_dir), create=True)
-        stem = _file_stem(woman.reference, ctx.clock.utcnow().date())
-        html_path = check_target(folder, f"{stem}.html")
-        json_path = check_target(folder, f"{stem}.json")
-        if not overwrite:
-            refuse_existing((html_path, json_path))
-        pack = collect(session, ctx, woman)
-        json_bytes = json.dumps(pack, indent=1, ensure_ascii=False).encode("utf-8")
-        json_sha = write_bytes(json_path, json_bytes)
-        html_sha = write_bytes(html_path, render_html(pack).encode("utf-8", "replace"))
-        files = [
-            {"name": html_path.name, "sha256": html_sha},
-            {"name": json_path.name, "sha256": json_sha},
-        ]
-        session.add(
-            ExportEvent(
-                kind="sar",
-                user_id=ctx.actor.user_id,
-                subject_id=woman.id,
-                files=json.dumps(files, separators=(",", ":")),
-                manifest_sha256=json_sha,
+    # Her files are staged, the pack is recorded and committed, and only then do the files
+    # take their names: a kill can never leave a subject access pack nobody knows of.
+    with StagedFiles() as staged:
+        with ctx.write() as session:
+            woman = visible_woman_by_reference(session, ctx, reference)
+            assert woman.id is not None
+            folder = check_out_dir(Path(out_dir), create=True)
+            stem = _file_stem(woman.reference, ctx.clock.utcnow().date())
+            html_path = check_target(folder, f"{stem}.html")
+            json_path = check_target(folder, f"{stem}.json")
+            if not overwrite:
+                refuse_existing((html_path, json_path))
+            pack = collect(session, ctx, woman)
+            json_bytes = json.dumps(pack, indent=1, ensure_ascii=False).encode("utf-8")
+            html_sha = staged.write(html_path, render_html(pack).encode("utf-8", "replace"))
+            json_sha = staged.write(json_path, json_bytes)
+            files = [
+                {"name": html_path.name, "sha256": html_sha},
+                {"name": json_path.name, "sha256": json_sha},
+            ]
+            session.add(
+                ExportEvent(
+                    kind="sar",
+                    user_id=ctx.actor.user_id,
+                    subject_id=woman.id,
+                    files=json.dumps(files, separators=(",", ":")),
+                    manifest_sha256=json_sha,
+                )
             )
-        )
-        sections = tuple(
-            (key, 1 if isinstance(pack[key], dict) else len(pack[key])) for key, _ in _TITLES
-        )
-        audit.record(
-            session,
-            ctx,
-            "sar_exported",
-            subject_id=woman.id,
-            subject_ref=woman.reference,
-            sections=dict(sections),
-        )
+            sections = tuple(
+                (key, 1 if isinstance(pack[key], dict) else len(pack[key])) for key, _ in _TITLES
+            )
+            audit.record(
+                session,
+                ctx,
+                "sar_exported",
+                subject_id=woman.id,
+                subject_ref=woman.reference,
+                sections=dict(sections),
+            )
+        staged.publish()  # committed: now the files may have their names
     return SarResult(woman.reference, html_path, json_path, sections)
