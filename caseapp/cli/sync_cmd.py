@@ -15,7 +15,7 @@ from caseapp.cli.common import add_store_argument, ask_passphrase, file_store_pa
 from caseapp.errors import CaseappError, ValidationError
 from caseapp.services.users import check_passphrase
 from caseapp.store.atomic import atomic_write_bytes
-from caseapp.sync import exchange, pack, review
+from caseapp.sync import exchange, pack, prune, review
 
 VERBS = ("enrol", "join", "status", "conflicts", "resolve", "revoke", "prune")
 REFUSED_EXIT = 3
@@ -97,16 +97,10 @@ def _exchange(folder: Path, args: argparse.Namespace) -> int:
         print(f"refused: {name}: {why}")
     if report.pruned:
         print(f"pruned: {report.pruned} change(s) every peer holds, from the log")
-    for name in report.behind:
-        print(_BEHIND.format(name=name))
+    for note in report.behind:
+        print("behind: " + note)
     print(f"open conflicts: {report.open_conflicts}")
     return REFUSED_EXIT if report.refused else 0
-
-
-_BEHIND = (
-    "behind: {name} lacks changes this store's log no longer holds (restored from an old "
-    "copy?): enrol it again"
-)
 
 
 def _log_line(log: Any) -> str:
@@ -177,7 +171,7 @@ def _status(args: argparse.Namespace) -> int:
             f"last received {p.last_received or 'never'}, {p.waiting} change(s) waiting"
         )
         if p.behind:
-            print("    " + _BEHIND.format(name=p.name))
+            print("    behind: " + prune.behind_note(p.name, p.role))
     if state.log is not None:
         print(_log_line(state.log))
     print(f"open conflicts: {state.open_conflicts}")

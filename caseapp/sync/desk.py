@@ -64,7 +64,7 @@ class SyncOutcome:
     skipped: int
     refused: tuple[str, ...]  # "file: why"
     open_conflicts: int
-    behind: tuple[str, ...] = ()  # peers lacking changes the log no longer holds
+    behind: tuple[str, ...] = ()  # a note for each peer lacking changes no longer logged
 
     def summary(self) -> str:
         """One plain sentence for the notification."""
@@ -78,11 +78,8 @@ class SyncOutcome:
         text = "Synced with " + self.folder + ": " + ", ".join(parts) + "."
         for line in self.refused:
             text += f"\nRefused {line}"
-        for name in self.behind:
-            text += (
-                f"\n{name} lacks changes this store no longer keeps (restored from an old "
-                "copy?): enrol it again."
-            )
+        for note in self.behind:
+            text += "\n" + note
         return text
 
 

@@ -38,7 +38,7 @@ class Report:
     refused: list[tuple[str, str]] = field(default_factory=list)  # file, why
     open_conflicts: int = 0
     pruned: int = 0  # log entries every peer holds, removed after sending
-    behind: list[str] = field(default_factory=list)  # peers lacking changes no longer logged
+    behind: list[str] = field(default_factory=list)  # a note for each peer that is behind
 
 
 def me_of(conn: Connection) -> Me:
@@ -409,7 +409,7 @@ def exchange(ctx: Ctx, folder: Path) -> Report:
             )
             report.sent.append((str(peer[1]), count, name))
             if prune.behind(conn, json.loads(peer[5])):
-                report.behind.append(str(peer[1]))
+                report.behind.append(prune.behind_note(str(peer[1]), str(peer[2])))
         me.save(conn)
         audit.record(session, ctx, "sync_sent", bundles=[(p, n) for p, n, _f in report.sent])
         # After a successful exchange: entries every peer now holds (and old enough) go.

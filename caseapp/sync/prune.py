@@ -97,6 +97,14 @@ def behind(conn: Connection, acked: dict[str, int]) -> bool:
     return any(int(acked.get(o, 0)) < top for o, top in floor(conn).items())
 
 
+def behind_note(name: str, role: str) -> str:
+    """What to do about a peer that is behind, in one sentence."""
+    lost = f"{name} lacks changes this store's log no longer holds (restored from an old copy?)"
+    if role == "hub":
+        return lost + ": enrol it again."
+    return lost + ": restore the centre from its newest copy, or enrol this hub again."
+
+
 def prune(conn: Connection, keep_days: int | None = None) -> int:
     """Remove the entries every peer holds that are old enough; return how many went."""
     cut = cutoffs(conn, keep_days)
