@@ -138,7 +138,9 @@ CLOSURES = _sql(
 # recorded (unknown first), then as inserted: never by insertion order alone, which an
 # export and import would change.
 # Both answers are found per woman and question through the index on (question, woman_id,
-# date), for the women who answered in the period only.
+# date), for the women who answered in the period only. The latest answer is materialised:
+# it is both filtered on and compared, and a plain CTE looked it up twice per woman and
+# question (0.45 -> 0.3 s of CPU on the large store's year).
 OUTCOMES = _sql(
     """
     WITH pair AS MATERIALIZED (
@@ -153,7 +155,7 @@ OUTCOMES = _sql(
               AND o.kind = 'baseline'
             ORDER BY o.date, o.recorded_at, o.id LIMIT 1)
     ),
-    latest AS (
+    latest AS MATERIALIZED (
         SELECT baseline.question, baseline.score AS base, (
             SELECT o.score FROM outcome AS o
             WHERE o.question = baseline.question AND o.woman_id = baseline.woman_id
