@@ -3,8 +3,9 @@
 Textual's `Footer` removes and mounts all of its keys whenever the screen's bindings are
 updated: focus moving, a pick list closing over a screen, a page loaded. On the caseload that
 was about 70 ms of the 125 from Enter in a filter's pick list to the filtered list (its keys
-styled, laid out and drawn afresh), for the very same keys. Here the keys, their words and
-whether each is dimmed are compared first, and the footer is rebuilt only when they differ.
+styled, laid out and drawn afresh), for the very same keys. Here the keys it shows, their
+words and whether each is dimmed are compared first (keys not shown, such as a box's or a
+list's own, do not count), and the footer is rebuilt only when they differ.
 Written against textual 8.2.8 (pinned): `bindings_changed` is what the screen's signal calls.
 """
 
@@ -25,10 +26,13 @@ class QuietFooter(Footer):
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         """Rebuild the keys when the screen's active keys differ from those shown."""
+        # What `compose` reads: the keys shown, in order, and the command palette's key.
+        palette = screen.app.COMMAND_PALETTE_BINDING
         keys = tuple(
-            (key, binding.key, binding.action, binding.description, binding.show,
-             binding.key_display, binding.group, enabled, tooltip)
+            (key, binding.key, binding.action, binding.description, binding.key_display,
+             binding.group, binding.tooltip, enabled, tooltip)
             for key, (_node, binding, enabled, tooltip) in screen.active_bindings.items()
+            if binding.show or key == palette
         )  # fmt: skip
         if self._bindings_ready and screen is self.screen and keys == self._showing:
             return
