@@ -45,6 +45,7 @@ class Three:
         allocation.share_woman(kw1, shared.id, made.id)
         self.root = root
         self.mgr = mgr
+        self.north_person = kw1.actor.user_id  # north holds her caseload and shares
         self.stores = {
             "centre": mgr,
             "north": enrol_hub(mgr, root, ["kw"], label="north")["kw"],

@@ -1,10 +1,12 @@
 """Three stores converge with the change log pruned as soon as every peer holds an entry.
 
-Random work on the centre and two hubs (overlapping scopes, the shared woman's fields written
-on both hubs unseen), exchanges in random order, and pruning at every exchange with no waiting
-period: afterwards each hub holds its scope exactly as the centre does, the three hold the same
-open conflicts, every value written is current or held in a conflict, and a field written on
-both hubs with different values is one conflict everywhere.
+Random work on the centre and two hubs (overlapping scopes, the shared woman's fields written on
+both hubs unseen, one of south's women shared with north and unshared between exchanges, so she
+enters and leaves its scope, sometimes before it has reported holding her), exchanges in random
+order, and pruning at every exchange with no waiting period: afterwards each hub holds its scope
+exactly as the centre does, the three hold the same open conflicts, every value written is
+current or held in a conflict, and a field written on both hubs with different values is one
+conflict everywhere.
 """
 
 from __future__ import annotations
@@ -17,30 +19,53 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from caseapp.services import contacts
+from caseapp.services import allocation, contacts
 from caseapp.sync import prune
 from tests.harness.clock import fixed_clock  # noqa: F401
 from tests.sync.kit import local_id
 from tests.sync.test_prune import Three, _actions, _log
-from tests.sync.test_three_stores import FIELDS, _edit
+from tests.sync.test_three_stores import FIELDS, _edit, _refs
 
 SIDES = ("centre", "north", "south")
 
 actions = st.lists(
     st.tuples(
         st.sampled_from(SIDES),
-        st.sampled_from(("edit", "edit", "contact")),
-        st.integers(0, 4),  # which woman of the side's scope
+        # "share": the centre shares one of south's women with north's keyworker, or stops
+        # (she enters or leaves north's scope); "sync": that store exchanges now.
+        st.sampled_from(("edit", "edit", "contact", "share", "sync", "sync")),
+        st.integers(0, 4),  # which woman the side holds
         st.sampled_from(FIELDS),
     ),
     min_size=1,
-    max_size=8,
+    max_size=10,
 )
 rounds = st.lists(
     st.tuples(actions, st.sampled_from((*FIELDS, "")), st.randoms(use_true_random=False)),
     min_size=1,
     max_size=3,
 )
+
+
+def _toggle(world: Three, done: list[str]) -> None:
+    """Share one of south's women with north's keyworker, or stop sharing her.
+
+    Each is shared and unshared once at most: a share ended and made again between exchanges
+    is lost on a store that still holds her (its re-creation falls under the tombstone of its
+    deletion), which pruning has nothing to do with.
+    """
+    for ref in world.scope["south"][:2]:
+        if done.count(ref) == 2:
+            continue
+        wid = local_id(world.mgr, ref)
+        if ref in world.scope["north"]:
+            allocation.unshare_woman(world.mgr, wid, world.north_person)
+            world.scope["north"].remove(ref)
+        else:
+            allocation.share_woman(world.mgr, wid, world.north_person)
+            world.scope["north"].append(ref)
+        done.append(ref)
+        return
 
 
 # No shrinking: each example builds three stores, and a failure prints its plan anyway.
@@ -55,8 +80,8 @@ def test_three_stores_converge_with_pruning(plan: list[Any]) -> None:
     with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as patch:
         patch.setattr(prune, "KEEP_DAYS", 0)  # prune each entry as soon as every peer holds it
         world = Three(Path(tmp))
+        shared: list[str] = []
         counter = 0
-        made = 0
         for work, both, rng in plan:
             written: dict[tuple[str, str], dict[str, str]] = {}
             if both:  # the shared woman's field written on both hubs, neither seeing the other
@@ -67,9 +92,15 @@ def test_three_stores_converge_with_pruning(plan: list[Any]) -> None:
                     written.setdefault((world.shared, both), {})[side] = value
             for side, kind, which, name in work:
                 ctx = world.stores[side]
-                ref = world.scope[side][which % len(world.scope[side])]
+                if kind == "share":
+                    _toggle(world, shared)
+                    continue
+                if kind == "sync":
+                    world.sync(side)
+                    continue
+                held = sorted(_refs(ctx))
+                ref = held[which % len(held)]
                 counter += 1
-                made += 1
                 if kind == "contact":
                     contacts.log_contact(ctx, local_id(ctx, ref))
                     continue
