@@ -112,4 +112,12 @@ DESTINATIONS: tuple[Destination, ...] = (
         MANAGERS,
         "A woman's subject access pack, or erasure of her record",
     ),
+    Destination(
+        "backup",
+        "b",
+        "Backup",
+        "caseapp.screens.backup:BackupScreen",
+        STAFF_ADMIN,  # the `backup` permission's roles
+        "Take an encrypted, checked backup of the store; see the latest ones",
+    ),
 )

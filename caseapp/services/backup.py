@@ -23,7 +23,6 @@ import tempfile
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +41,10 @@ from caseapp.errors import (
     StoreExists,
     ValidationError,
 )
-from caseapp.export.files import check_out_file
+from caseapp.export.files import FileExists, check_out_file
 from caseapp.models.base import utcnow
 from caseapp.services import audit, backup_record, erasure, restore_history
+from caseapp.services.backup_record import Step, describe, quiet
 from caseapp.services.context import Ctx
 from caseapp.services.permissions import PERMISSIONS, require
 from caseapp.services.users import actor_for, reapply_removals
@@ -66,6 +66,8 @@ SMALL_MEMBER_LIMIT = 1 << 20
 BLOCK = 1 << 20
 
 NOT_A_BACKUP = "{name} is not a caseapp backup (or it is damaged): nothing was changed."
+STEPS = 5  # how often `create` calls its `step` (a screen's progress line counts them)
+__all__ = ["describe"]  # the command line's one line about a backup, kept here for it
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,9 @@ def _check_pages(conn: Any) -> None:
         raise StoreDamaged("The copy fails its integrity check: nothing was kept.")
 
 
-def _snapshot(source: Path, key: bytes, head: dict[str, Any], dest: Path) -> dict[str, int]:
+def _snapshot(
+    source: Path, key: bytes, head: dict[str, Any], dest: Path, step: Step = quiet
+) -> dict[str, int]:
     """Copy the last commit of `source` into `dest` and check the copy; return its row counts."""
     src = raw_connect(source, key)
     try:
@@ -132,6 +136,7 @@ def _snapshot(source: Path, key: bytes, head: dict[str, Any], dest: Path) -> dic
                 "No backup was written."
             )
         dst = raw_connect(dest, key)
+        step("Copying the store's last commit")
         try:
             src.backup(dst)
         finally:
@@ -139,6 +144,7 @@ def _snapshot(source: Path, key: bytes, head: dict[str, Any], dest: Path) -> dic
         src.execute("ROLLBACK")
     finally:
         src.close()
+    step("Checking the copy's pages and rows")
     copy = raw_connect(dest, key)
     try:
         _check_pages(copy)
@@ -182,7 +188,9 @@ def _work_folder(beside: Path) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def write_backup(source: Path, key: bytes, key_file: KeyFile, target: Path) -> BackupInfo:
+def write_backup(
+    source: Path, key: bytes, key_file: KeyFile, target: Path, step: Step = quiet
+) -> BackupInfo:
     """Snapshot `source`, check it, package it with its key file, check the package, rename.
 
     `key_file` is the key file as it was before the snapshot began; the copy's key file gets
@@ -190,7 +198,7 @@ def write_backup(source: Path, key: bytes, key_file: KeyFile, target: Path) -> B
     unwritable folder raises `ExportError`, with nothing left under the target's name.
     """
     try:
-        return _write_backup(source, key, key_file, target)
+        return _write_backup(source, key, key_file, target, step)
     except OSError as exc:
         reason = exc.strerror or str(exc)
     except sqlcipher3.OperationalError as exc:
@@ -198,11 +206,13 @@ def write_backup(source: Path, key: bytes, key_file: KeyFile, target: Path) -> B
     raise ExportError(f"Could not write the backup {target.name}: {reason}. Nothing was kept.")
 
 
-def _write_backup(source: Path, key: bytes, key_file: KeyFile, target: Path) -> BackupInfo:
+def _write_backup(
+    source: Path, key: bytes, key_file: KeyFile, target: Path, step: Step
+) -> BackupInfo:
     head = dict(key_file.audit_head)
     with _work_folder(target.parent) as work:
         db = work / DB_MEMBER
-        counts = _snapshot(source, key, head, db)
+        counts = _snapshot(source, key, head, db, step)
         seq, last_hmac = _read_last_audit(db, key)
         keys = work / KEYS_MEMBER
         dataclasses.replace(key_file, audit_head={"seq": seq, "hmac": last_hmac}).save(keys, key)
@@ -221,6 +231,7 @@ def _write_backup(source: Path, key: bytes, key_file: KeyFile, target: Path) -> 
             "audit_head": {"seq": seq, "hmac": last_hmac},
         }
         body["mac"] = _manifest_mac(key, body)
+        step("Packing the backup file")
         packed = work / "backup.zip"
         fd = os.open(packed, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
@@ -231,6 +242,7 @@ def _write_backup(source: Path, key: bytes, key_file: KeyFile, target: Path) -> 
             handle.flush()
             os.fsync(handle.fileno())
         # Read the package back: it must hold exactly the bytes that were checked.
+        step("Reading the backup back")
         manifest = _read_manifest(packed)
         with zipfile.ZipFile(packed) as archive:
             for name, expected in body["members"].items():
@@ -290,23 +302,28 @@ def _read_manifest(file: Path) -> dict[str, Any]:
 # -- taking a backup ----------------------------------------------------------------------
 
 
-def create(ctx: Ctx, out: Path) -> BackupInfo:
+def create(ctx: Ctx, out: Path, *, replace: bool = True, step: Step = quiet) -> BackupInfo:
     """Back up the open store to `out` (managers and admins); the backup is audited.
 
     Args:
         ctx: who is acting; needs the `backup` permission.
         out: the backup file to write; its folder must exist. An existing file is replaced
-            only once the new backup has been written and checked.
+            (only once the new backup has been written and checked) if `replace`, else
+            refused with `FileExists`.
+        step: called with what is being done, `STEPS` times in all.
     """
     require(ctx, "backup")
     target = check_out_file(Path(out))
     if target.resolve() in _store_files(ctx.store.path):
         raise ValidationError("Choose a backup file that is not one of the store's own files.")
-    info = write_backup(ctx.store.path, ctx.store.data_key, ctx.store.key_file, target)
+    if not replace and target.exists():
+        raise FileExists(f"{target.name} is already there: nothing was written.")
+    info = write_backup(ctx.store.path, ctx.store.data_key, ctx.store.key_file, target, step)
     kf = ctx.store.key_file
     kf.absorb(paths.key_file_path(ctx.store.path), ctx.store.data_key)
     counted = kf.backups
     kf.backups = number = counted + 1  # saved with the entry's audit head
+    step("Recording it in the audit log")
     try:
         with ctx.write() as session:
             audit.record(
@@ -314,6 +331,7 @@ def create(ctx: Ctx, out: Path) -> BackupInfo:
                 ctx,
                 backup_record.ACTION,
                 file=target.name,
+                folder=str(target.parent),
                 sha256=info.sha256,
                 audit_seq=info.audit_seq,
                 number=number,
@@ -355,7 +373,8 @@ def create_beside_running_app(path: Path, username: str, passphrase: str, out: P
     # queued with a MAC, so the entry can be neither edited nor removed unnoticed.
     key_file.backups = number = key_file.backups + 1
     key_file.save(paths.key_file_path(path), key)
-    detail = {"file": target.name, "sha256": info.sha256, "number": number}
+    detail: dict[str, Any] = {"file": target.name, "sha256": info.sha256, "number": number}
+    detail["folder"] = str(target.parent)  # where, for the app's Backup screen
     queue_key = _stable_keys(path, key)[backup_record.PURPOSE]
     attempts.note(
         backup_record.ACTION, slot.username, backup_record.sealed_detail(queue_key, detail)
@@ -579,15 +598,3 @@ def _swap_in(work: Path, target: Path) -> None:
     os.replace(work / DB_MEMBER, target)
     os.replace(work / KEYS_MEMBER, paths.key_file_path(target))
     fsync_dir(target.parent)
-
-
-def describe(manifest: dict[str, Any]) -> str:
-    """One line about a backup for the command line."""
-    counts = manifest.get("counts", {})
-    women = counts.get("woman", 0)
-    created = str(manifest.get("created_at", ""))
-    try:
-        when = datetime.fromisoformat(created).strftime("%d/%m/%Y %H:%M UTC")
-    except ValueError:
-        when = created or "an unknown time"
-    return f"backup of {when}: {women} women, {sum(counts.values())} rows in all"

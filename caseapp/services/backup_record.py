@@ -12,15 +12,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import col, select
 
 from caseapp.models import AuditEvent
+from caseapp.services.context import Ctx
+from caseapp.services.permissions import require
 from caseapp.store.store import Store
 
 ACTION = "backup_taken"
 PURPOSE = "backup queue"
+Step = Callable[[str], object]
+"""What a backup reports as it goes: the step it is on."""
 
 
 def _mac(key: bytes, entry: dict[str, Any]) -> str:
@@ -61,3 +68,56 @@ def missing_numbers(store: Store) -> list[int]:
             if isinstance(number, int):
                 found.add(number)
     return [n for n in range(1, counted + 1) if n not in found]
+
+
+@dataclass(frozen=True)
+class TakenBackup:
+    """A backup as the audit log recorded it: when, by whom, the file and its folder."""
+
+    at: datetime
+    username: str
+    file: str
+    folder: str  # "" for a backup recorded before folders were
+
+
+def recent(ctx: Ctx, limit: int = 3) -> list[TakenBackup]:
+    """The latest backups of this store, newest first (managers and admins)."""
+    require(ctx, "backup")
+    with ctx.read() as session:
+        rows = session.exec(
+            select(AuditEvent)
+            .where(col(AuditEvent.action) == ACTION)
+            .order_by(col(AuditEvent.seq).desc())
+            .limit(limit)
+        ).all()
+    taken: list[TakenBackup] = []
+    for row in rows:
+        try:
+            detail = json.loads(row.detail or "{}")
+        except ValueError:
+            detail = {}
+        if not isinstance(detail, dict):
+            detail = {}
+        at = row.at if row.at.tzinfo else row.at.replace(tzinfo=UTC)
+        taken.append(
+            TakenBackup(
+                at, row.username, str(detail.get("file", "")), str(detail.get("folder", ""))
+            )
+        )
+    return taken
+
+
+def quiet(_text: str) -> None:
+    """A backup's progress, reported nowhere (the command line prints only the outcome)."""
+
+
+def describe(manifest: dict[str, Any]) -> str:
+    """One line about a backup for the command line."""
+    counts = manifest.get("counts", {})
+    women = counts.get("woman", 0)
+    created = str(manifest.get("created_at", ""))
+    try:
+        when = datetime.fromisoformat(created).strftime("%d/%m/%Y %H:%M UTC")
+    except ValueError:
+        when = created or "an unknown time"
+    return f"backup of {when}: {women} women, {sum(counts.values())} rows in all"
