@@ -172,7 +172,8 @@ class AuditScreen(CaseScreen):
                 line.append(" · no filter", style="dim")
             if self.page is not None and self.page.next_before is not None:
                 line.append(" · F7 older", style="dim")
-        self.query_one("#audit-status", Static).update(line)
+        # One line of fixed height (app.tcss): no layout pass for new words.
+        self.query_one("#audit-status", Static).update(line, layout=False)
 
     @on(DataTable.RowHighlighted, "#audit-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -197,7 +198,8 @@ class AuditScreen(CaseScreen):
                 if entry.detail:
                     detail.append("\n")
                     detail.append_text(safe(entry.detail, limit=150, style="dim"))
-        self.query_one("#audit-detail", Static).update(detail)
+        # Two lines of fixed height: a move down the list does not lay the screen out again.
+        self.query_one("#audit-detail", Static).update(detail, layout=False)
 
     # -- filtering -----------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 from textual.widgets._footer import FooterKey
 
 from caseapp.screens import groups as groups_screen
@@ -136,3 +136,27 @@ async def test_the_footer_still_follows_keys_that_come_and_go(manager: Ctx) -> N
         await pilot.press("f8")
         await settle(pilot)
         assert not older_dimmed(pilot)
+
+
+async def test_moving_down_the_audit_log_never_lays_the_screen_out_again(
+    manager: Ctx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The status line and the entry explained under the list have fixed heights: a new
+    page or a move down the list redraws them, without laying out the whole screen."""
+    with manager.write() as session:
+        for n in range(20):
+            audit.append(session, manager.store, "record_opened", username=f"kw{n}")
+    laid_out: list[str] = []
+    refresh = Static.refresh
+
+    def spied(self: Static, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("layout") and self.id in ("audit-status", "audit-detail"):
+            laid_out.append(self.id)
+        return refresh(self, *args, **kwargs)
+
+    async with app_showing(manager, AuditScreen()) as pilot:
+        monkeypatch.setattr(Static, "refresh", spied)
+        await pilot.press("down", "down", "f7", "f8")
+        await settle(pilot)
+        assert "kw17" in str(pilot.app.screen.query_one("#audit-detail", Static).render())
+    assert laid_out == []
