@@ -24,8 +24,8 @@ from caseapp.sync.capture import SEQ_PER_MS
 from caseapp.sync.db import run
 
 KEEP_DAYS = 30  # entries every peer holds are kept this long after they were made
-# In `setting`, one key per origin (a value holds 2,000 characters, too few for many hubs'):
-# the highest number removed from that origin.
+# In `setting`, one key per origin (a value holds 2,000 characters, too few for all of a
+# provider with many hubs): the highest number removed from that origin.
 FLOOR_KEY = "sync_pruned:"
 NEVER = 2**62  # above any change number (they fit PostgreSQL's bigint)
 DAY_MS = 86_400_000
