@@ -126,6 +126,14 @@ class BackupScreen(CaseScreen):
         "manager or admin as they were when the backup was taken. " + WHY_CLI + "\n\n"
         "**Esc** goes back (not while a backup is being written)."
     )
+    DEFAULT_CSS = """
+    BackupScreen #backup-store { padding: 0 1; color: $text-muted; }
+    BackupScreen #backup-last { padding: 0 1; margin-bottom: 1; }
+    BackupScreen #backup-label { padding: 0 1; }
+    BackupScreen #backup-out { margin: 0 1; }
+    BackupScreen #backup-progress { padding: 0 1; color: $text-muted; }
+    BackupScreen #backup-result { padding: 0 1; margin-top: 1; }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="backup-back"),
     ]
@@ -133,9 +141,9 @@ class BackupScreen(CaseScreen):
     class Loaded(Message):
         """The latest backups were read, and where the next one should go."""
 
-        def __init__(self, history: list[TakenBackup], suggested: Path) -> None:
+        def __init__(self, history: list[TakenBackup], suggested: Path, size: int) -> None:
             super().__init__()
-            self.history, self.suggested = history, suggested
+            self.history, self.suggested, self.size = history, suggested, size
 
     class Stepped(Message):
         """The backup began one of its steps."""
@@ -166,6 +174,7 @@ class BackupScreen(CaseScreen):
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield Static("", id="backup-store")
         yield Static("Reading the latest backups…", id="backup-last")
         yield Static("Write the backup to (Enter takes it):", id="backup-label")
         yield CompactInput("", id="backup-out", max_length=1000)
@@ -187,10 +196,20 @@ class BackupScreen(CaseScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="backup-load")
     def _load(self, ctx: Ctx) -> None:
         history = backup_record.recent(ctx)
-        self.post_message(self.Loaded(history, default_out(history, ctx.clock.today())))
+        size = 0
+        for part in (Path(ctx.store.path), Path(f"{ctx.store.path}-wal")):
+            # Commits not yet checkpointed are in the -wal: the backup holds them too.
+            size += part.stat().st_size if part.is_file() else 0
+        suggested = default_out(history, ctx.clock.today())
+        self.post_message(self.Loaded(history, suggested, size))
 
     def on_backup_screen_loaded(self, message: Loaded) -> None:
         self.history = message.history
+        store = Text("Store: ")
+        store.append_text(safe(self.ctx.store.path, limit=60))
+        if message.size:
+            store.append(f" ({size_text(message.size)})")
+        self.query_one("#backup-store", Static).update(store)
         self._show_history()
         if not self.out_edited:
             self.suggested = str(message.suggested)
@@ -300,12 +319,12 @@ class BackupScreen(CaseScreen):
             f"\n{size_text(info.size)}, {women:,} women, {info.rows:,} rows in all; checked "
             f"after writing and recorded in the audit log. SHA-256 {info.sha256[:16]}…"
         )
-        shown.append("\n\nTo restore it, close caseapp everywhere and run:\n", style="bold")
-        command = (
-            f"caseapp restore {shell_path(info.path)} --store "
-            f"{shell_path(self.ctx.store.path)} --replace"
+        shown.append(
+            "\n\nTo restore it, close caseapp everywhere and type, on one line:\n", style="bold"
         )
-        shown.append_text(safe(f"  {command}"))
+        shown.append_text(safe(f"  caseapp restore {shell_path(info.path)}"))
+        shown.append("\n")
+        shown.append_text(safe(f"    --store {shell_path(self.ctx.store.path)} --replace"))
         shown.append(
             "\nwith a manager's or admin's username and her passphrase as it was at this "
             f"backup. {WHY_CLI}",
@@ -333,7 +352,8 @@ class BackupScreen(CaseScreen):
             if refused:
                 line.append(" Enter again replaces it.", style="bold")
             self.query_one("#backup-result", Static).update(line)
-        super().on_worker_state_changed(event)
+        # CaseScreen's handler runs after this one by itself (Textual calls each class's),
+        # and notifies the error: calling it here too would show it twice.
 
     def _finished(self) -> None:
         self.job = None

@@ -70,7 +70,7 @@ async def test_take_a_backup_from_the_screen_and_restore_it(manager: Ctx, tmp_pa
         assert out.is_file()
         assert f"Backed up to {out}" in text
         assert "2 women" in text
-        assert f"caseapp restore {out} --store {manager.store.path} --replace" in text
+        assert f"caseapp restore {out}\n    --store {manager.store.path} --replace" in text
         assert "command line" in text
         # The backup is listed as the latest, with its folder, and the default follows it.
         assert "caseapp-backup-2026-11-24.cabk" in text and str(home) in text
@@ -100,7 +100,9 @@ async def test_an_existing_file_is_replaced_only_when_she_confirms(manager: Ctx)
         assert "kept.cabk is already there: nothing was written." in text
         assert "Enter again replaces it" in text
         assert out.read_bytes() == b"last week's backup"
-        assert not any("Traceback" in n or "Error" in n for n in notices(app))
+        said = notices(app)
+        assert not any("Traceback" in n or "Error" in n for n in said)
+        assert sum("already there" in n for n in said) == 1  # once, not once per class
         # A missing folder: one line, nothing written.
         await _retype(pilot, "gone/b.cabk")
         await pilot.press("enter")
