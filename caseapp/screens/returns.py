@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -37,8 +37,8 @@ from caseapp.services.returns import ExportResult, ReturnResult, TrendPoint
 from caseapp.services.returns_periods import Period, date_range, last_complete
 from caseapp.widgets.choice_bar import ChoiceBar
 from caseapp.widgets.date_input import DateInput
+from caseapp.widgets.path_field import PathField
 from caseapp.widgets.safe import safe
-from caseapp.widgets.text_fields import CompactInput
 from caseapp.widgets.trend_chart import Series, TrendChart
 
 FORMAT_CHOICES = (("csv", "CSV folder"), ("xlsx", "XLSX"), ("json", "JSON"))
@@ -156,7 +156,6 @@ class ReturnsScreen(CaseScreen):
         self.points: tuple[TrendPoint, ...] = ()
         self.figure_index = returns.HEADLINE_CODES.index("women_supported")
         self.exporting = False
-        self.out_edited = False
         # The format and place an export was refused for because files were there: exporting
         # the same again confirms replacing them.
         self.refused_for: tuple[str, Path] | None = None
@@ -181,7 +180,7 @@ class ReturnsScreen(CaseScreen):
                 yield TrendChart(height=11, id="returns-trend")
         with Horizontal(id="returns-export-bar", classes="hidden"):
             yield ChoiceBar(FORMAT_CHOICES, id="returns-format")
-            yield CompactInput(default_out(self.period, "csv"), id="returns-out", max_length=500)
+            yield PathField(default_out(self.period, "csv"), id="returns-out")
         with Horizontal(id="returns-progress", classes="hidden"):
             yield ProgressBar(total=4, show_eta=False, id="returns-progress-bar")
             yield Static("", id="returns-progress-text")
@@ -209,8 +208,7 @@ class ReturnsScreen(CaseScreen):
         else:
             line.append(" · counting…", style="dim")
         self.query_one("#returns-period", Static).update(line)
-        if not self.out_edited:
-            self._set_out(default_out(self.period, self._format))
+        self.query_one("#returns-out", PathField).suggest(default_out(self.period, self._format))
         self._load(self.period)
         self._load_trend(self.period)
 
@@ -350,25 +348,14 @@ class ReturnsScreen(CaseScreen):
         if isinstance(self.focused, ChoiceBar):
             self.query_one("#returns-out", Input).focus()
 
+    @property
+    def out_edited(self) -> bool:
+        """Whether she has typed her own place to write the return."""
+        return self.query_one("#returns-out", PathField).edited
+
     @on(ChoiceBar.Changed, "#returns-format")
     def _format_changed(self, event: ChoiceBar.Changed) -> None:
-        if not self.out_edited:
-            self._set_out(default_out(self.period, event.value))
-
-    def _set_out(self, path: str) -> None:
-        field = self.query_one("#returns-out", Input)
-        field.value = path
-        field.cursor_position = len(path)  # so typing or ctrl+u starts from the end
-
-    @on(events.DescendantFocus, "#returns-out")
-    def _select_out(self) -> None:
-        # Typing replaces the whole path (the arrow keys keep it to edit instead).
-        self.query_one("#returns-out", Input).select_all()
-
-    @on(Input.Changed, "#returns-out")
-    def _out_typed(self, event: Input.Changed) -> None:
-        if event.input.has_focus:
-            self.out_edited = True
+        self.query_one("#returns-out", PathField).suggest(default_out(self.period, event.value))
 
     @on(Input.Submitted, "#returns-out")
     def _export_now(self, event: Input.Submitted) -> None:
@@ -467,7 +454,7 @@ class ReturnsScreen(CaseScreen):
             if not refused:
                 # A path that failed is not kept for the next export: another period or
                 # format goes back to the documents folder.
-                self.out_edited = False
+                self.query_one("#returns-out", PathField).forget_edit()
             if refused:
                 self.notify(
                     "Press Enter again on where to write to replace what is there.",

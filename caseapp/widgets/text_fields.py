@@ -26,6 +26,22 @@ class SafeInput(Input):
         shown = "".join(visible(ch) or " " for ch in self.value)
         return Text(shown, no_wrap=True, overflow="ignore", end="")
 
+    async def _on_key(self, event: events.Key) -> None:
+        # The field's own keys (Backspace, Delete, ctrl+u, the arrows, Home, End, Enter) run
+        # here, in the field's queue, in the order typed. Left to Textual they travel up to the
+        # app to find their binding while the letters typed after them go straight in: typed
+        # faster than the screen handles them, "Janr", Backspace, "e" became "Janr".
+        if not event.is_printable:
+            for key in event.aliases:
+                for binding in self._bindings.key_to_bindings.get(key, ()):
+                    if binding.priority:
+                        continue
+                    event.stop()
+                    event.prevent_default()
+                    await self.run_action(binding.action)
+                    return
+        await super()._on_key(event)
+
 
 class CompactInput(SafeInput):
     """A `SafeInput` drawn one line high without a border, so forms fit 80x24."""

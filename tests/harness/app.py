@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from textual import events
 from textual.app import App
 from textual.keys import _character_to_key
 from textual.notifications import Notification, Notifications
@@ -125,6 +126,14 @@ async def app_showing(ctx: Ctx, screen: Screen[Any]) -> AsyncIterator[Pilot[Any]
         await app.push_screen(screen)
         await settle(pilot, failed_workers=True)
         yield pilot
+
+
+async def burst(pilot: Pilot[Any], *keys: str) -> None:
+    """Put every key in the app's queue at once, as keys that arrive together would be."""
+    for key in keys:
+        character = key if len(key) == 1 else None
+        pilot.app.post_message(events.Key(key, character))
+    await settle(pilot)
 
 
 async def type_text(pilot: Pilot[Any], text: str) -> None:

@@ -8,25 +8,17 @@ still waiting in a field's queue would let the letters after it land in the fiel
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from textual import events
-from textual.pilot import Pilot
 from textual.widgets import Input
 
 from caseapp.app import build_app
 from caseapp.modals.woman_form import WomanForm
 from caseapp.screens.unlock import UnlockScreen
 from caseapp.services.context import Ctx
-from tests.harness.app import make_app, settle, unlock
-
-
-async def burst(pilot: Pilot[Any], *keys: str) -> None:
-    """Put every key in the app's queue at once, as keys that arrive together would be."""
-    for key in keys:
-        character = key if len(key) == 1 else None
-        pilot.app.post_message(events.Key(key, character))
-    await settle(pilot)
+from caseapp.widgets.text_fields import SafeTextArea
+from tests.harness.app import burst, make_app, settle, type_text, unlock
+from tests.harness.women import add_woman
 
 
 async def test_letters_after_a_tab_go_to_the_next_field(manager: Ctx) -> None:
@@ -76,3 +68,44 @@ async def test_letters_typed_as_a_form_opens_wait_for_its_first_field(manager: C
         second = form.focus_chain[form.focus_chain.index(first) + 1]
         assert isinstance(second, Input)
         assert (first.value, second.value) == ("Amy", "K")
+
+
+async def test_corrections_typed_in_a_burst_apply_where_they_were_typed(manager: Ctx) -> None:
+    # A field's own keys (Backspace, ctrl+u, the arrows) used to travel up to the app to find
+    # their binding while the letters typed after them went straight in: "Janr", Backspace,
+    # "e" became "Janr" (the e went in, then the Backspace took it away).
+    app = make_app(manager)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, WomanForm)
+        first = form.focused
+        assert isinstance(first, Input)
+        await burst(pilot, *"Janr", "backspace", "e", "tab", *"Smyth", "ctrl+u", *"Smith")
+        second = form.focus_chain[form.focus_chain.index(first) + 1]
+        assert isinstance(second, Input)
+        assert (first.value, second.value) == ("Jane", "Smith")
+        await burst(pilot, "shift+tab", "home", "delete", "J", "end", "left", "backspace", "n")
+        assert first.value == "Jane"
+
+
+async def test_a_note_corrected_in_a_burst_keeps_every_key_in_order(manager: Ctx) -> None:
+    add_woman(manager, "Qz7Marker", "Smith")
+    app = make_app(manager)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        await type_text(pilot, "qz7")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        note = app.screen.query_one("#contact-note", SafeTextArea)
+        note.focus()
+        await settle(pilot)
+        await burst(pilot, *"Talkd", "backspace", *"ed", "left", "left", "backspace", "k", "end")
+        assert note.text == "Talked"
