@@ -96,6 +96,7 @@ class GroupsScreen(CaseScreen):
         self._read_all = False  # the whole list is to be read again
         self._shown: str | None = None  # the text whose sessions are listed
         self._cells: dict[GroupSessionView, Cells] = {}
+        self._empty: str | None = None  # what the line under the list says
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -202,8 +203,12 @@ class GroupsScreen(CaseScreen):
         empty = ""
         if not sessions:
             empty = "No sessions match." if typed.strip() else "No sessions yet: n starts one."
-        self.query_one("#groups-empty", Static).update(empty)
-        self.refresh_bindings()
+        # Changed only when nothing matches or something matches again: a key that still
+        # finds sessions redraws the list alone (this line's update lays the screen out).
+        if empty != self._empty:
+            self._empty = empty
+            self.query_one("#groups-empty", Static).update(empty)
+            self.refresh_bindings()  # the keys acting on a session need one listed
 
     @staticmethod
     def _row_cells(view: GroupSessionView) -> Cells:

@@ -160,3 +160,28 @@ async def test_moving_down_the_audit_log_never_lays_the_screen_out_again(
         await settle(pilot)
         assert "kw17" in str(pilot.app.screen.query_one("#audit-detail", Static).render())
     assert laid_out == []
+
+
+async def test_typing_the_group_filter_lays_nothing_out_while_sessions_match(
+    manager: Ctx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The line saying nothing matches only changes when that becomes true or false: each
+    key that still matches sessions redraws the list alone, not the whole screen's layout."""
+    _sessions(manager)
+    laid_out: list[str] = []
+    refresh = Static.refresh
+
+    def spied(self: Static, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("layout", False) and self.id == "groups-empty":
+            laid_out.append(self.id)
+        return refresh(self, *args, **kwargs)
+
+    async with app_showing(manager, GroupsScreen()) as pilot:
+        monkeypatch.setattr(Static, "refresh", spied)
+        await pilot.press("slash")
+        await type_text(pilot, "healthy")
+        await settle(pilot)
+        assert laid_out == []
+        await type_text(pilot, "zz")
+        await settle(pilot)
+        assert "No sessions match." in screen_text(pilot.app)
