@@ -74,6 +74,14 @@ def default_out(history: list[TakenBackup], today: date) -> Path:
     return folder / file_name(today, names)
 
 
+def middle(text: str, room: int) -> str:
+    """`text` in `room` columns, cut in the middle: a path's start and its file both show."""
+    if len(text) <= room:
+        return text
+    head = room // 3
+    return f"{text[:head]}…{text[len(text) - (room - head - 1) :]}"
+
+
 def shell_path(path: Path | str) -> str:
     """A path as it would be typed in a terminal (quoted when it holds a space)."""
     text = str(path)
@@ -220,16 +228,16 @@ class BackupScreen(CaseScreen):
         if not self.history:
             shown.append("No backup has been taken of this store yet.", style="bold yellow")
         else:
-            shown.append("Latest backups", style="bold")
-        width = max(self.app.size.width - 4, 40)
+            shown.append("Latest backups (UTC)", style="bold")
+        width = max(self.app.size.width - 2, 40)  # inside the padding
         for taken in self.history:
-            when = f"{taken.at:%d/%m/%Y %H:%M} UTC  "
+            when = f"{taken.at:%d/%m/%Y %H:%M}  "
             shown.append(f"\n  {when}")
             shown.append_text(safe(taken.username, limit=16, style="dim"))
-            line = f"{taken.file}" + (f" in {taken.folder}" if taken.folder else "")
+            where = str(Path(taken.folder) / taken.file) if taken.folder else taken.file
             room = width - len(when) - min(len(taken.username), 16) - 4
             shown.append("  ")
-            shown.append_text(safe(line, limit=max(room, 20)))
+            shown.append_text(safe(middle(where, max(room, 20))))
         self.query_one("#backup-last", Static).update(shown)
 
     def _set_out(self, path: str) -> None:

@@ -14,7 +14,7 @@ from caseapp.models import AuditEvent, Woman
 from caseapp.palette.actions import CaseCommands
 from caseapp.screens.backup import BackupScreen
 from caseapp.screens.unlock import UnlockScreen
-from caseapp.services import backup
+from caseapp.services import backup, backup_record
 from caseapp.services.context import Ctx
 from caseapp.services.session import lock, unlock
 from tests.conftest import MANAGER, PASSPHRASE
@@ -72,9 +72,11 @@ async def test_take_a_backup_from_the_screen_and_restore_it(manager: Ctx, tmp_pa
         assert "2 women" in text
         assert f"caseapp restore {out}\n    --store {manager.store.path} --replace" in text
         assert "command line" in text
-        # The backup is listed as the latest, with its folder, and the default follows it.
-        assert "caseapp-backup-2026-11-24.cabk" in text and str(home) in text
+        # The backup is listed as the latest, and the next is suggested beside it.
+        assert "caseapp-backup-2026-11-24.cabk" in str(screen.query_one("#backup-last").render())
+        assert field.value == str(home / "caseapp-backup-2026-11-24-2.cabk")
     assert _actions(manager).count("backup_taken") == 1
+    assert [(t.file, t.folder) for t in backup_record.recent(manager)] == [(out.name, str(home))]
     manager.store.close()
     target = tmp_path / "restored" / "caseapp.db"
     target.parent.mkdir()
