@@ -13,7 +13,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from caseapp.modals.pick import PickModal
@@ -28,6 +28,7 @@ from caseapp.services.women_types import StaffMember
 from caseapp.sync import desk, duplicates
 from caseapp.sync.desk import SyncOutcome, SyncState
 from caseapp.widgets.flag_badges import badges
+from caseapp.widgets.quiet_footer import QuietFooter
 from caseapp.widgets.safe import safe
 
 NAME_WIDTH = 26
@@ -154,6 +155,10 @@ class HomeScreen(CaseScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Dim destinations the actor's role cannot open; k is for managers."""
+        if self.case_app.ctx is None:
+            # Locked, this screen on its way out: its footer may still ask (it compares the
+            # keys it shows before rebuilding), and nothing here may be used any more.
+            return False
         if action == "app.go" and parameters:
             for d in DESTINATIONS:
                 if d.name == parameters[0]:
@@ -188,7 +193,7 @@ class HomeScreen(CaseScreen):
             "Press ctrl+p for the command palette, F1 for help, ctrl+l to lock.",
             id="home-hint",
         )
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self._name_width = name_width(self.app.size.width)

@@ -14,10 +14,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Center, Vertical
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Button, Footer, Input, LoadingIndicator, Static
+from textual.widgets import Button, Input, LoadingIndicator, Static
 
 from caseapp.errors import CaseappError, PassphraseIncorrect
 from caseapp.screens.base import CaseScreen
+from caseapp.widgets.quiet_footer import QuietFooter
 from caseapp.widgets.safe import safe
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ class UnlockScreen(CaseScreen):
             yield Static(safe(self.initial_message), id="unlock-message")
             if self.demo_hint:
                 yield Static(safe(f"Demo store: passphrase {self.demo_hint}"), id="unlock-hint")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.query_one("#unlock-busy").display = False
