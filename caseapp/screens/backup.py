@@ -134,14 +134,6 @@ class BackupScreen(CaseScreen):
         "manager or admin as they were when the backup was taken. " + WHY_CLI + "\n\n"
         "**Esc** goes back (not while a backup is being written)."
     )
-    DEFAULT_CSS = """
-    BackupScreen #backup-store { padding: 0 1; color: $text-muted; }
-    BackupScreen #backup-last { padding: 0 1; margin-bottom: 1; }
-    BackupScreen #backup-label { padding: 0 1; }
-    BackupScreen #backup-out { margin: 0 1; }
-    BackupScreen #backup-progress { padding: 0 1; color: $text-muted; }
-    BackupScreen #backup-result { padding: 0 1; margin-top: 1; }
-    """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="backup-back"),
     ]
