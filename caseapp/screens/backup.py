@@ -115,6 +115,16 @@ class Job:
                     self.state = "abandoned"  # cancelled before it began: nothing to wait for
                     return
 
+    def finish_or_drop(self) -> bool:
+        """On the UI thread: wait for a backup under way; drop one not begun (its worker
+        cannot begin while this thread waits). True when it was dropped."""
+        with self.gate:
+            if self.state == "queued":
+                self.state = "abandoned"
+                return True
+        self.done.wait()
+        return False
+
 
 class BackupScreen(CaseScreen):
     """The last backups, where to write the next, Enter to take it, and what a restore needs."""
@@ -301,6 +311,16 @@ class BackupScreen(CaseScreen):
     def writes_on_lock(self) -> Callable[[Ctx], object] | None:
         """A backup being written finishes (and is recorded) before the lock closes the store."""
         return self.job.wait_for_it if self.job is not None else None
+
+    def on_unmount(self) -> None:
+        job = self.job
+        if job is None or self.case_app.ctx is None:
+            return  # nothing under way, or a lock, whose worker waits for it
+        # Closed under a backup by something else than Esc (the palette's "Go to" closes every
+        # screen above home): a lock would no longer ask this screen to wait, so the backup
+        # is finished now. Seldom, and only as long as the backup takes.
+        if job.finish_or_drop():
+            self.app.notify("The backup was not taken.", severity="warning", markup=False)
 
     def on_backup_screen_stepped(self, message: Stepped) -> None:
         self.steps += 1
