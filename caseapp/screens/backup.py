@@ -24,7 +24,6 @@ from textual.widgets import Footer, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
 from caseapp.errors import CaseappError
-from caseapp.export.files import FileExists
 from caseapp.screens.base import CaseScreen
 from caseapp.services import backup, backup_record
 from caseapp.services.backup import BackupInfo
@@ -37,6 +36,13 @@ if TYPE_CHECKING:
 
 SUFFIX = ".cabk"
 WHY_CLI = "Restore stays on the command line: it replaces the store, which this window holds open."
+
+
+ON_SERVER = (
+    "This store is on a PostgreSQL server: back it up with the server's own tools (pg_dump, "
+    "or pg_basebackup with WAL archiving; the README's section on PostgreSQL says how). "
+    "caseapp's backups are of a laptop's encrypted store file."
+)
 
 
 def file_name(today: date, taken: set[str] | None = None) -> str:
@@ -200,6 +206,11 @@ class BackupScreen(CaseScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.query_one("#backup-progress", Static).display = False
+        if backup_record.on_server(self.ctx):
+            self.query_one("#backup-last", Static).update(ON_SERVER)
+            for hidden in ("#backup-label", "#backup-out"):
+                self.query_one(hidden).display = False
+            return
         self.out_field.focus()
         self._load(self.ctx)
 
@@ -362,7 +373,7 @@ class BackupScreen(CaseScreen):
         ):
             self._finished()
             error = event.worker.error
-            refused = isinstance(error, FileExists)
+            refused = isinstance(error, backup_record.FileExists)
             self.refused_for = self.taking_to if refused else None
             line = Text()
             if isinstance(error, CaseappError):

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from caseapp.export.files import FileExists as FileExists  # the Backup screen's refusal
 from caseapp.models import AuditEvent
 from caseapp.services.context import Ctx
 from caseapp.services.permissions import require
@@ -105,6 +106,11 @@ def recent(ctx: Ctx, limit: int = 3) -> list[TakenBackup]:
             )
         )
     return taken
+
+
+def on_server(ctx: Ctx) -> bool:
+    """Whether the store is a PostgreSQL server's: its own tools back it up, not caseapp."""
+    return bool(ctx.store.engine.dialect.name == "postgresql")
 
 
 def quiet(_text: str) -> None:
