@@ -347,7 +347,8 @@ class BackupScreen(CaseScreen):
         shown.append("Backed up to ", style="bold green")
         shown.append_text(safe(info.path, style="bold"))
         shown.append(
-            f"\n{size_text(info.size)}, {women:,} women, {info.rows:,} rows in all; checked "
+            f"\n{size_text(info.size)}, {women:,} {'woman' if women == 1 else 'women'}, "
+            f"{info.rows:,} rows in all; checked "
             f"after writing and recorded in the audit log. SHA-256 {info.sha256[:16]}…"
         )
         shown.append(
