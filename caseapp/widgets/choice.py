@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from caseapp.widgets.own_keys import OwnKeysInOrder
 from caseapp.widgets.safe import safe
 
 TYPE_AHEAD_SECONDS = 1.0
@@ -31,7 +32,7 @@ def _pairs(options: Options) -> list[tuple[str, str]]:
     return list(options)
 
 
-class ChoiceField(Widget, can_focus=True):
+class ChoiceField(OwnKeysInOrder, Widget, can_focus=True):
     """Choose one code from a list; `blank` (if given) is the "not recorded" choice."""
 
     DEFAULT_CSS = """
@@ -154,7 +155,7 @@ class ChoiceField(Widget, can_focus=True):
         self.refresh()
 
 
-class CodeSet(Widget, can_focus=True):
+class CodeSet(OwnKeysInOrder, Widget, can_focus=True):
     """Choose several codes shown on one line; the focused code's label is shown below."""
 
     DEFAULT_CSS = """

@@ -12,8 +12,10 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from caseapp.widgets.own_keys import OwnKeysInOrder
 
-class ChoiceBar(Widget, can_focus=True):
+
+class ChoiceBar(OwnKeysInOrder, Widget, can_focus=True):
     """Shows every choice on one line with its hotkey underlined; the chosen one highlighted.
 
     Labels are ours (code lists), never user text.

@@ -13,10 +13,13 @@ from textual import events
 from textual.widgets import Input, TextArea
 
 from caseapp.textsafe import visible
+from caseapp.widgets.own_keys import OwnKeysInOrder
 
 
-class SafeInput(Input):
+class SafeInput(OwnKeysInOrder, Input):
     """An `Input` whose text is drawn with control characters made visible (one for one)."""
+
+    TYPES_TEXT = True
 
     @property
     def _value(self) -> Text:
@@ -25,22 +28,6 @@ class SafeInput(Input):
         # `visible` maps each character to exactly one, so cursor positions still line up.
         shown = "".join(visible(ch) or " " for ch in self.value)
         return Text(shown, no_wrap=True, overflow="ignore", end="")
-
-    async def _on_key(self, event: events.Key) -> None:
-        # The field's own keys (Backspace, Delete, ctrl+u, the arrows, Home, End, Enter) run
-        # here, in the field's queue, in the order typed. Left to Textual they travel up to the
-        # app to find their binding while the letters typed after them go straight in: typed
-        # faster than the screen handles them, "Janr", Backspace, "e" became "Janr".
-        if not event.is_printable:
-            for key in event.aliases:
-                for binding in self._bindings.key_to_bindings.get(key, ()):
-                    if binding.priority:
-                        continue
-                    event.stop()
-                    event.prevent_default()
-                    await self.run_action(binding.action)
-                    return
-        await super()._on_key(event)
 
 
 class CompactInput(SafeInput):

@@ -6,6 +6,7 @@ from textual.widgets import Input
 
 from caseapp.screens.returns import ReturnsScreen
 from caseapp.services.context import Ctx
+from caseapp.widgets.choice_bar import ChoiceBar
 from tests.harness.app import burst, make_app, settle, unlock
 
 
@@ -24,6 +25,7 @@ async def test_a_path_typed_ahead_of_the_format_change_is_not_replaced(
         await burst(pilot, "right", "tab", "ctrl+u", *"/tmp/oct.xlsx")
         field = app.screen.query_one("#returns-out", Input)
         assert field.value == "/tmp/oct.xlsx"
+        assert app.screen.query_one("#returns-format", ChoiceBar).value == "xlsx"
         # And typing on replaces nothing of it.
         await burst(pilot, *"x")
         assert field.value == "/tmp/oct.xlsxx"
