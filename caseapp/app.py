@@ -249,10 +249,10 @@ class CaseApp(App[int]):
             group="drafts",
             exit_on_error=False,
         )
-        if outcome.failures_since_last:
+        if failures := outcome.failures_since_last:
             self.notify(
-                f"{outcome.failures_since_last} failed unlock attempt(s) since your last "
-                "unlock. If that was not you, tell your manager.",
+                f"{failures} failed unlock attempt{'' if failures == 1 else 's'} since your "
+                "last unlock. If that was not you, tell your manager.",
                 title="Failed attempts",
                 severity="warning",
                 timeout=15,

@@ -97,7 +97,7 @@ async def test_failures_since_last_unlock_are_reported(closed_store_path: Path) 
         await settle(pilot)
         assert isinstance(app.screen, HomeScreen)
         notes = notices(app)
-        assert any("2 failed unlock attempt(s) since your last unlock" in n for n in notes)
+        assert any("2 failed unlock attempts since your last unlock" in n for n in notes)
 
 
 async def test_back_off_after_five_failures(closed_store_path: Path) -> None:
