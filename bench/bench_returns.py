@@ -67,11 +67,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  financial year {year.label}: {contacts:,} contacts in the year")
 
         ctx.store.engine.dispose()  # a cold start: no page of the store in any cache
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         result = returns.compute(ctx, year)
         cold = time.perf_counter() - started
+        cold_cpu = time.process_time() - started_cpu
         report("year's return, first run after opening", cold, "s", target="<= 2 s",
                ok=cold <= TARGET_SECONDS)  # fmt: skip
+        # On a shared machine the wall time above is mostly the others' work; this is ours.
+        report("year's return, first run after opening: CPU time", cold_cpu, "s")
         missed |= cold > TARGET_SECONDS
         supported = next(r.value for r in result.headline if r.code == "women_supported")
         print(f"  women supported {supported:,}; {len(result.suppressed)} cells suppressed")
