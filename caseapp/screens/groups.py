@@ -32,6 +32,10 @@ from caseapp.widgets.safe import safe
 
 LOADED = 500
 """Sessions read at once: about a year of weekly groups at every hub, filtered on screen."""
+ROWS = 100
+"""Sessions listed at first: more than fit, so clearing the filter is not paid for 500 rows."""
+NEAR_END = 10
+"""Moving within this many rows of the last one listed lists the next `ROWS`."""
 
 
 def attendance_cell(view: GroupSessionView) -> Text:
@@ -97,6 +101,7 @@ class GroupsScreen(CaseScreen):
         self._shown: str | None = None  # the text whose sessions are listed
         self._cells: dict[GroupSessionView, Cells] = {}
         self._empty: str | None = None  # what the line under the list says
+        self._listed = 0  # how many of `sessions` the table lists (the first ones)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -191,15 +196,10 @@ class GroupsScreen(CaseScreen):
         table = self.query_one("#groups-table", FastTable)
         self.sessions = sessions
         self._shown = typed
-        cache = self._cells
-        rows = []
-        for view in sessions:
-            cells = cache.get(view)
-            if cells is None:
-                cells = cache[view] = self._row_cells(view)
-            rows.append((str(view.id), cells))
+        # A page, or as far as the cursor (back from a register far down the list).
+        self._listed = min(len(sessions), max(ROWS, table.cursor_row + 1))
         # Back from a register, the same sessions only have their counts redrawn.
-        table.show_rows(rows, keep_cursor=True)
+        table.show_rows(self._rows(sessions[: self._listed]), keep_cursor=True)
         empty = ""
         if not sessions:
             empty = "No sessions match." if typed.strip() else "No sessions yet: n starts one."
@@ -209,6 +209,24 @@ class GroupsScreen(CaseScreen):
             self._empty = empty
             self.query_one("#groups-empty", Static).update(empty)
             self.refresh_bindings()  # the keys acting on a session need one listed
+
+    def _rows(self, sessions: list[GroupSessionView]) -> list[tuple[str, Cells]]:
+        cache = self._cells
+        rows = []
+        for view in sessions:
+            cells = cache.get(view)
+            if cells is None:
+                cells = cache[view] = self._row_cells(view)
+            rows.append((str(view.id), cells))
+        return rows
+
+    @on(DataTable.RowHighlighted, "#groups-table")
+    def _near_end(self, event: DataTable.RowHighlighted) -> None:
+        listed = self._listed
+        if listed < len(self.sessions) and event.cursor_row >= listed - NEAR_END:
+            self._listed = min(len(self.sessions), listed + ROWS)
+            table = self.query_one("#groups-table", FastTable)
+            table.append_rows(self._rows(self.sessions[listed : self._listed]))
 
     @staticmethod
     def _row_cells(view: GroupSessionView) -> Cells:

@@ -185,3 +185,22 @@ async def test_typing_the_group_filter_lays_nothing_out_while_sessions_match(
         await type_text(pilot, "zz")
         await settle(pilot)
         assert "No sessions match." in screen_text(pilot.app)
+
+
+async def test_group_sessions_are_listed_a_page_at_a_time_as_she_moves_down(
+    manager: Ctx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Clearing the filter lists a page of sessions, not every one (each key paid for
+    hundreds of rows off screen); moving near the end of the page lists the next."""
+    _sessions(manager)
+    monkeypatch.setattr(groups_screen, "ROWS", 2)
+    monkeypatch.setattr(groups_screen, "NEAR_END", 1)
+    async with app_showing(manager, GroupsScreen()) as pilot:
+        table = pilot.app.screen.query_one("#groups-table", DataTable)
+        assert table.row_count == 2
+        await pilot.press("down")
+        await settle(pilot)
+        assert table.row_count == 3
+        await pilot.press("down", "enter")  # the session listed late opens
+        await settle(pilot)
+        assert "Healthy minds" in screen_text(pilot.app)  # the oldest, third in the list
