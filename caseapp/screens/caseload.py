@@ -452,8 +452,12 @@ class CaseloadScreen(CaseScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The keyworker filter is for managers; adding women needs edit rights."""
+        ctx = self.case_app.ctx
+        if ctx is None:
+            # Locked: the footer may still ask while this screen is being replaced.
+            return None if action in ("filter_keyworker", "new_woman") else True
         if action == "filter_keyworker":
-            return self.ctx.actor.is_manager
+            return ctx.actor.is_manager
         if action == "new_woman":
-            return True if permissions.allowed(self.ctx, "women.edit") else None
+            return True if permissions.allowed(ctx, "women.edit") else None
         return True

@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from caseapp.widgets.own_keys import OwnKeysInOrder
+from caseapp.widgets.own_keys import own_key_first
 from caseapp.widgets.safe import safe
 
 TYPE_AHEAD_SECONDS = 1.0
@@ -32,7 +32,7 @@ def _pairs(options: Options) -> list[tuple[str, str]]:
     return list(options)
 
 
-class ChoiceField(OwnKeysInOrder, Widget, can_focus=True):
+class ChoiceField(Widget, can_focus=True):
     """Choose one code from a list; `blank` (if given) is the "not recorded" choice."""
 
     DEFAULT_CSS = """
@@ -123,8 +123,11 @@ class ChoiceField(OwnKeysInOrder, Widget, can_focus=True):
         """Go to the last option."""
         self.index = max(len(self.options) - 1, 0)
 
-    def on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
         """Typing letters jumps to the next option whose label begins with them."""
+        # Its arrows and space run here, in the order typed (see `own_key_first`).
+        if await own_key_first(self, event):
+            return
         char = event.character
         if not char or not char.isprintable() or char == " " or len(char) != 1:
             return
@@ -155,8 +158,12 @@ class ChoiceField(OwnKeysInOrder, Widget, can_focus=True):
         self.refresh()
 
 
-class CodeSet(OwnKeysInOrder, Widget, can_focus=True):
+class CodeSet(Widget, can_focus=True):
     """Choose several codes shown on one line; the focused code's label is shown below."""
+
+    async def on_key(self, event: events.Key) -> None:
+        """Its arrows and space run here, in the order typed (see `own_key_first`)."""
+        await own_key_first(self, event)
 
     DEFAULT_CSS = """
     CodeSet { height: 2; width: 1fr; padding: 0 1; background: $boost; }

@@ -12,10 +12,10 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from caseapp.widgets.own_keys import OwnKeysInOrder
+from caseapp.widgets.own_keys import own_key_first
 
 
-class ChoiceBar(OwnKeysInOrder, Widget, can_focus=True):
+class ChoiceBar(Widget, can_focus=True):
     """Shows every choice on one line with its hotkey underlined; the chosen one highlighted.
 
     Labels are ours (code lists), never user text.
@@ -90,7 +90,10 @@ class ChoiceBar(OwnKeysInOrder, Widget, can_focus=True):
         index = codes.index(self.value) if self.value in codes else 0
         self.value = codes[(index + step) % len(codes)]
 
-    def on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
+        # Its arrows and space run here, in the order typed (see `own_key_first`).
+        if await own_key_first(self, event):
+            return
         if event.character and event.character.lower() in self.hotkeys:
             self.value = self.hotkeys[event.character.lower()]
             event.stop()

@@ -13,13 +13,16 @@ from textual import events
 from textual.widgets import Input, TextArea
 
 from caseapp.textsafe import visible
-from caseapp.widgets.own_keys import OwnKeysInOrder
+from caseapp.widgets.own_keys import own_key_first
 
 
-class SafeInput(OwnKeysInOrder, Input):
+class SafeInput(Input):
     """An `Input` whose text is drawn with control characters made visible (one for one)."""
 
-    TYPES_TEXT = True
+    async def _on_key(self, event: events.Key) -> None:
+        # Backspace, ctrl+u, the arrows: run here, in the order typed (see `own_key_first`).
+        if not await own_key_first(self, event, types_text=True):
+            await super()._on_key(event)
 
     @property
     def _value(self) -> Text:
