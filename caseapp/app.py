@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 DEFAULT_IDLE_MINUTES = 5
 PAUSE_SECONDS = 2.0
 """A pause in her keys this long lets the idle check collect garbage (see `check_idle_lock`)."""
+LONG_PAUSE_SECONDS = 20.0
+"""A pause this long may bring a thorough collection (`CollectionPacer.clean`)."""
 
 # How the unlock screen turns a store path, username and passphrase into an open store. The
 # store is a Path or a postgresql:// URL as text; a test's hook may take either (Any).
@@ -375,10 +377,14 @@ class CaseApp(App[int]):
         """Lock when no key has been pressed for the idle time (by the wall clock)."""
         if self.ctx is not None and self.wall_clock() - self.last_activity >= self.idle_seconds:
             self.lock_now(reason="idle", message="Locked after a period without activity.")
-        elif not self._paused and self.tap_clock() - self._key_at >= PAUSE_SECONDS:
+            return
+        calm = self.tap_clock() - self._key_at
+        if not self._paused and calm >= PAUSE_SECONDS:
             # She has paused: collecting now leaves less for a collection during her typing.
             self._paused = True
             self.collector.pause()
+        elif calm >= LONG_PAUSE_SECONDS and self.collector.clean_due:
+            self.collector.clean()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide Lock from the footer while there is nothing unlocked to lock."""

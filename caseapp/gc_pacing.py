@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 
 DEEP_AFTER = 150_000
-"""Objects kept frozen since the last thorough collection before a pause brings another."""
+"""Objects kept frozen since the last thorough collection before a long pause brings another."""
 
 
 class CollectionPacer:
@@ -19,8 +19,10 @@ class CollectionPacer:
 
     Freezing has a price: an object frozen and later dropped inside a reference cycle is
     not freed until it is unfrozen. So the frozen set is cleaned thoroughly (unfrozen and
-    collected) on lock, when nothing of her session may outlive it, and at a pause once
-    enough has been frozen since the last clean that it could matter (`DEEP_AFTER`).
+    collected) on lock, when nothing of her session may outlive it, and at a long pause once
+    enough has been frozen since the last clean that it could matter (`DEEP_AFTER`). A clean
+    walks everything (200-300 ms with a large caseload opened a dozen times), so it waits for
+    a pause long enough that she is reading, not typing.
     """
 
     def __init__(self, deep_after: int = DEEP_AFTER) -> None:
@@ -39,12 +41,14 @@ class CollectionPacer:
         gc.freeze()
 
     def pause(self) -> None:
-        """She has paused: collect what is new, or clean thoroughly once enough is frozen."""
-        if gc.get_freeze_count() - self.base > self.deep_after:
-            self.clean()
-            return
+        """She has paused: collect what is new (a few milliseconds), then freeze the rest."""
         gc.collect()  # walks only what was made since the last freeze
         gc.freeze()
+
+    @property
+    def clean_due(self) -> bool:
+        """Whether enough has been frozen since the last clean for a long pause to clean."""
+        return gc.get_freeze_count() - self.base > self.deep_after
 
     def clean(self) -> None:
         """Unfreeze and collect everything, then freeze what is left (on lock and unlock)."""

@@ -67,11 +67,12 @@ def test_a_pause_collects_what_is_new_and_leaves_the_frozen_alone() -> None:
     assert old_ref() is None
 
 
-def test_a_pause_cleans_thoroughly_once_enough_has_been_frozen() -> None:
-    pacer = CollectionPacer(deep_after=0)
-    node = Node()
-    ref = weakref.ref(node)
-    pacer.settle()  # freezes the node with everything else alive: more than 0 since the base
-    del node
-    pacer.pause()
-    assert ref() is None
+def test_a_clean_falls_due_once_enough_has_been_frozen() -> None:
+    pacer = CollectionPacer(deep_after=10**9)
+    pacer.settle()
+    assert not pacer.clean_due
+    eager = CollectionPacer(deep_after=0)
+    eager.base -= 1  # one object more frozen than at its last clean
+    assert eager.clean_due
+    eager.clean()
+    assert eager.base == gc.get_freeze_count() and not eager.clean_due
