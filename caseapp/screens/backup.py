@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -28,8 +28,8 @@ from caseapp.screens.base import CaseScreen
 from caseapp.services import backup, backup_record
 from caseapp.services.backup import BackupInfo
 from caseapp.services.backup_record import TakenBackup
+from caseapp.widgets.path_field import PathField
 from caseapp.widgets.safe import safe
-from caseapp.widgets.text_fields import CompactInput
 
 if TYPE_CHECKING:
     from caseapp.services.context import Ctx
@@ -179,8 +179,6 @@ class BackupScreen(CaseScreen):
         super().__init__()
         self.job: Job | None = None
         self.steps = 0
-        self.out_edited = False
-        self.suggested = ""
         # The file a backup was refused for because it was there: Enter on it again replaces.
         self.refused_for: Path | None = None
         self.taking_to: Path | None = None
@@ -193,15 +191,15 @@ class BackupScreen(CaseScreen):
         yield Static("", id="backup-store")
         yield Static("Reading the latest backups…", id="backup-last")
         yield Static("Write the backup to (Enter takes it):", id="backup-label")
-        yield CompactInput("", id="backup-out", max_length=1000)
+        yield PathField("", id="backup-out", max_length=1000)
         yield Static("", id="backup-progress")
         yield Static("", id="backup-result")
         yield Footer()
 
     @property
-    def out_field(self) -> Input:
+    def out_field(self) -> PathField:
         """The path field."""
-        return self.query_one("#backup-out", Input)
+        return self.query_one("#backup-out", PathField)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -232,9 +230,8 @@ class BackupScreen(CaseScreen):
             store.append(f" ({size_text(message.size)})")
         self.query_one("#backup-store", Static).update(store)
         self._show_history()
-        if not self.out_edited:
-            self.suggested = str(message.suggested)
-            self._set_out(self.suggested)
+        # A path she typed while the history was read stays hers.
+        self.out_field.suggest(str(message.suggested))
 
     def _show_history(self) -> None:
         shown = Text()
@@ -252,21 +249,6 @@ class BackupScreen(CaseScreen):
             shown.append("  ")
             shown.append_text(safe(middle(where, max(room, 20))))
         self.query_one("#backup-last", Static).update(shown)
-
-    def _set_out(self, path: str) -> None:
-        field = self.out_field
-        field.value = path
-        field.cursor_position = len(path)  # so typing or ctrl+u starts from the end
-
-    @on(events.DescendantFocus, "#backup-out")
-    def _select_out(self) -> None:
-        # Typing replaces the whole path (the arrow keys keep it to edit instead).
-        self.out_field.select_all()
-
-    @on(Input.Changed, "#backup-out")
-    def _out_typed(self, event: Input.Changed) -> None:
-        if event.input.has_focus and event.value != self.suggested:
-            self.out_edited = True
 
     # -- taking the backup ---------------------------------------------------------------
 
