@@ -415,12 +415,7 @@ def _emit(
         if uid is None or spec.name == "woman" or owner in erased:
             return 0
         data: Values = {"key": {c: wire[c] for c in spec.natural}} if spec.natural else {}
-        _log(out, me, user, spec.name, uid, owner, "D", data)
-        run(
-            conn,
-            "INSERT OR IGNORE INTO sync_tombstone (uid, hlc) VALUES (?, ?)",
-            (uid, me.hlc.stamp()),
-        )
+        bury(conn, uid, _log(out, me, user, spec.name, uid, owner, "D", data))
         run(conn, "DELETE FROM sync_field WHERE uid = ?", (uid,))
         return 1
     wire = to_wire(conn, spec, ep.after or {})
@@ -478,6 +473,16 @@ def _emit(
         data["key"] = {c: wire[c] for c in spec.natural}
     _log(out, me, user, spec.name, uid, owner, "U", data, stamp=hlc)
     return 1
+
+
+def bury(conn: Connection, uid: str, stamp: str) -> None:
+    """Keep a removed row's tombstone at its latest removal: it suppresses older changes."""
+    run(
+        conn,
+        "INSERT INTO sync_tombstone (uid, hlc) VALUES (?, ?) "
+        "ON CONFLICT (uid) DO UPDATE SET hlc = max(hlc, excluded.hlc)",
+        (uid, stamp),
+    )
 
 
 def forget_woman(conn: Connection, uid: str, stamp: str) -> int:

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from caseapp.sync import capture
-from caseapp.sync.capture import Me, forget_woman, leaves
+from caseapp.sync.capture import Me, bury, forget_woman, leaves
 from caseapp.sync.db import insert_id, run
 from caseapp.sync.rows import (
     Missing,
@@ -92,21 +92,36 @@ class Merger:
         self.result = Applied()
         # Read once per batch, kept up to date as the batch deletes and erases: one query per
         # change is a round trip each on a PostgreSQL centre.
-        self.tombs: set[str] | None = None
+        self.tombs: dict[str, str] | None = None
         # While a batch applies, its uid mappings and log entries are written together at the
         # end (or before a delete or erasure reads or removes them), not a statement each.
         self.rows_due: list[tuple[Any, ...]] | None = None
         self.logs_due: list[tuple[Any, ...]] | None = None
 
-    def tombstoned(self, *uids: str) -> bool:
-        """Whether any of these uids was deleted or erased (here, or anywhere, learnt here)."""
+    def _tombs(self) -> dict[str, str]:
         if self.tombs is None:
-            self.tombs = {str(r[0]) for r in run(self.conn, "SELECT uid FROM sync_tombstone")}
-        return any(uid and uid in self.tombs for uid in uids)
+            self.tombs = {
+                str(r[0]): str(r[1] or "")
+                for r in run(self.conn, "SELECT uid, hlc FROM sync_tombstone")
+            }
+        return self.tombs
 
-    def _buried(self, uid: str) -> None:
+    def suppressed(self, owner: str, uid: str, stamp: str) -> bool:
+        """Whether a change stamped `stamp` falls under a tombstone here.
+
+        An erased woman (her uid is the owner's) suppresses everything about her, however
+        late. A removed row suppresses only what is older than its removal: a row identified
+        by its columns made again later takes the same uid and is revived.
+        """
+        tombs = self._tombs()
+        if owner and owner in tombs:
+            return True
+        removed = tombs.get(uid)
+        return removed is not None and (uid == owner or stamp <= removed)
+
+    def _buried(self, uid: str, stamp: str) -> None:
         if self.tombs is not None:
-            self.tombs.add(uid)
+            self.tombs[uid] = max(stamp, self.tombs.get(uid, ""))
 
     def columns(self, table: str) -> set[str]:
         """The table's columns here (cached for the batch)."""
@@ -210,7 +225,7 @@ class Merger:
         if op == "E":
             self._erase(uid, str(c["h"]))
             return True
-        if self.tombstoned(owner, uid):
+        if self.suppressed(owner, uid, str(c["h"])):
             return False
         data: Values = c["d"]
         if op == "I":
@@ -218,7 +233,7 @@ class Merger:
         if op == "U":
             return self._update(spec, uid, owner, c)
         if op == "D":
-            return self._delete(spec, uid, data.get("key"), str(c["h"]))
+            return self._delete(spec, uid, owner, data.get("key"), str(c["h"]))
         raise ValueError(f"unknown change kind {op!r}")
 
     def insert(self, spec: Spec, uid: str, origin: str, wire: Values) -> bool:
@@ -319,25 +334,39 @@ class Merger:
                 (winner[2], winner[0], open_[0]),
             )
 
-    def _delete(self, spec: Spec, uid: str, key: Values | None, stamp: str) -> bool:
+    def _delete(self, spec: Spec, uid: str, owner: str, key: Values | None, stamp: str) -> bool:
         self._before_removing()
         rowid = find_local(self.conn, spec, uid, key)
-        if rowid is not None:
+        # Made (again) after this removal, unseen by it: the later re-creation stands.
+        born = run(
+            self.conn,
+            "SELECT max(hlc) FROM sync_change WHERE tbl = ? AND uid = ? AND op = 'I'",
+            (spec.name, uid),
+        ).first()
+        alive = rowid is not None and born is not None and str(born[0] or "") > stamp
+        if rowid is not None and not alive:
             where, params = where_row(spec, rowid)
             run(self.conn, f"DELETE FROM {quote(spec.name)} WHERE {where}", params)
-        run(
-            self.conn, "INSERT OR IGNORE INTO sync_tombstone (uid, hlc) VALUES (?, ?)", (uid, stamp)
-        )
-        self._buried(uid)
-        run(self.conn, "DELETE FROM sync_field WHERE uid = ?", (uid,))
+        bury(self.conn, uid, stamp)
+        self._buried(uid, stamp)
+        # Writes older than the removal go wherever the changes arrive in whatever order.
+        gone = run(
+            self.conn,
+            "SELECT DISTINCT field FROM sync_field WHERE uid = ? AND stamp <= ?",
+            (uid, stamp),
+        ).fetchall()
+        run(self.conn, "DELETE FROM sync_field WHERE uid = ? AND stamp <= ?", (uid, stamp))
         run(self.conn, "DELETE FROM sync_conflict WHERE uid = ?", (uid,))
+        if alive:
+            for (name,) in gone:
+                self.settle(spec, uid, rowid, str(name), owner)
         return True
 
     def _erase(self, uid: str, stamp: str) -> None:
         self._before_removing()
         rowid = find_local(self.conn, BY_NAME["woman"], uid, None)
         self.result.discarded_here += forget_woman(self.conn, uid, stamp)
-        self._buried(uid)
+        self._buried(uid, stamp)
         if rowid is not None:
             run(self.conn, "DELETE FROM woman WHERE id = ?", (rowid,))
             self.result.erased += 1

@@ -239,7 +239,10 @@ def enrol(
             "rows": rows,
             "fields": fields,
             "conflicts": conflicts,
-            "tombstones": [str(r[0]) for r in run(conn, "SELECT uid FROM sync_tombstone")],
+            "tombstones": [
+                [str(r[0]), str(r[1] or "")]
+                for r in run(conn, "SELECT uid, hlc FROM sync_tombstone")
+            ],
         }
         kx_pub, sign_pub = public_keys(hub_kx, hub_sign)
         run(
@@ -386,8 +389,10 @@ def _load(store: Store, payload: Mapping[str, Any], counts: dict[str, int]) -> d
                 "status, resolved_by, resolved) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [tuple(c) for c in payload["conflicts"]],
             )
-        for uid in payload["tombstones"]:
-            run(conn, "INSERT OR IGNORE INTO sync_tombstone (uid, hlc) VALUES (?, '')", (uid,))
+        for tomb in payload["tombstones"]:
+            # With its stamp: a removed row suppresses only what is older than its removal.
+            uid, stamp = (tomb, "") if isinstance(tomb, str) else (str(tomb[0]), str(tomb[1]))
+            run(conn, "INSERT OR IGNORE INTO sync_tombstone (uid, hlc) VALUES (?, ?)", (uid, stamp))
         run(conn, "DELETE FROM sync_pending")
         me.save(conn)
         capture.install(conn)

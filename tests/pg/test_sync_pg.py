@@ -258,3 +258,57 @@ def test_rows_with_natural_keys_travel_both_ways_and_conflict(
         ).all()
     assert [tuple(r) for r in open_on_hub] == [("groupattendance", "attendance")]
     hub_store.close()
+
+
+def test_rows_with_natural_keys_removed_and_made_again_on_a_postgresql_centre(
+    centre: tuple[Ctx, Ctx], pg_engine: Engine, tmp_path: Path
+) -> None:
+    """A register line and a share removed and made again between exchanges (on the centre,
+    then on the hub) are held by both sides: the re-creation revives the removed row."""
+    from caseapp.services import allocation, group_register, groups
+    from caseapp.store.keyslots import FAST_KDF
+    from caseapp.sync import exchange, pack
+
+    mgr, kw = centre
+    jane = add_woman(kw, "Jane", "Smith")
+    blob, code, _hub = pack.enrol(mgr, [KEYWORKER], code="TEST-CODE-AAAA-BBBB", kdf=FAST_KDF)
+    hub_store, _recovery, _counts = pack.join(
+        blob, code, tmp_path / "hub" / "h.db", lambda _n: PASSWORD, kdf=FAST_KDF
+    )
+    hub = ctx_on(hub_store, KEYWORKER)
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    with hub.read() as session:
+        hub_jane = int(
+            run(
+                session.connection(), "SELECT id FROM woman WHERE reference = ?", (jane.reference,)
+            ).one()[0]
+        )
+    made = groups.create_session(hub, title="Healthy relationships", date="today")
+    group_register.add_to_register(hub, made.session.id, [hub_jane])
+    manager_on_hub = ctx_on(hub_store, MANAGER).actor.user_id
+    allocation.share_woman(hub, hub_jane, manager_on_hub)
+    for ctx in (hub, mgr, hub):
+        exchange.exchange(ctx, usb)
+    with pg_engine.connect() as conn:
+        session_id = int(conn.exec_driver_sql("SELECT id FROM groupsession").scalar_one())
+    group_register.remove_from_register(mgr, session_id, jane.id)
+    group_register.add_to_register(mgr, session_id, [jane.id], attendance="late")
+    allocation.unshare_woman(mgr, jane.id, 1)
+    allocation.share_woman(mgr, jane.id, 1)
+    for ctx in (mgr, hub, mgr):
+        exchange.exchange(ctx, usb)
+    group_register.remove_from_register(hub, made.session.id, hub_jane)
+    group_register.add_to_register(hub, made.session.id, [hub_jane])
+    allocation.unshare_woman(hub, hub_jane, manager_on_hub)
+    allocation.share_woman(hub, hub_jane, manager_on_hub)
+    for ctx in (hub, mgr, hub):
+        exchange.exchange(ctx, usb)
+
+    assert contents(hub_store) == contents(mgr.store)
+    with pg_engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM womanshare").scalar_one() == 1
+        assert conn.exec_driver_sql("SELECT attendance FROM groupattendance").scalar_one() == (
+            "attended"
+        )
+    hub_store.close()

@@ -1,12 +1,12 @@
 """Three stores converge with the change log pruned as soon as every peer holds an entry.
 
 Random work on the centre and two hubs (overlapping scopes, the shared woman's fields written on
-both hubs unseen, one of south's women shared with north and unshared between exchanges, so she
-enters and leaves its scope, sometimes before it has reported holding her), exchanges in random
-order, and pruning at every exchange with no waiting period: afterwards each hub holds its scope
-exactly as the centre does, the three hold the same open conflicts, every value written is
-current or held in a conflict, and a field written on both hubs with different values is one
-conflict everywhere.
+both hubs unseen, south's women shared with north, unshared and shared again, between exchanges
+or not, so each enters and leaves its scope, sometimes before it has reported holding her),
+exchanges in random order, and pruning at every exchange with no waiting period: afterwards each
+hub holds its scope exactly as the centre does, the three hold the same open conflicts, every
+value written is current or held in a conflict, and a field written on both hubs with different
+values is one conflict everywhere.
 """
 
 from __future__ import annotations
@@ -50,22 +50,18 @@ rounds = st.lists(
 def _toggle(world: Three, done: list[str]) -> None:
     """Share one of south's women with north's keyworker, or stop sharing her.
 
-    Each is shared and unshared once at most: a share ended and made again between exchanges
-    is lost on a store that still holds her (its re-creation falls under the tombstone of its
-    deletion), which pruning has nothing to do with.
+    Any number of times, between exchanges or not: a share ended and made again takes the uid
+    of the one removed and is revived everywhere (three toggles of one woman, then the other).
     """
-    for ref in world.scope["south"][:2]:
-        if done.count(ref) == 2:
-            continue
-        wid = local_id(world.mgr, ref)
-        if ref in world.scope["north"]:
-            allocation.unshare_woman(world.mgr, wid, world.north_person)
-            world.scope["north"].remove(ref)
-        else:
-            allocation.share_woman(world.mgr, wid, world.north_person)
-            world.scope["north"].append(ref)
-        done.append(ref)
-        return
+    ref = world.scope["south"][len(done) // 3 % 2]
+    wid = local_id(world.mgr, ref)
+    if ref in world.scope["north"]:
+        allocation.unshare_woman(world.mgr, wid, world.north_person)
+        world.scope["north"].remove(ref)
+    else:
+        allocation.share_woman(world.mgr, wid, world.north_person)
+        world.scope["north"].append(ref)
+    done.append(ref)
 
 
 # No shrinking: each example builds three stores, and a failure prints its plan anyway.
@@ -93,7 +89,9 @@ def test_three_stores_converge_with_pruning(plan: list[Any]) -> None:
             for side, kind, which, name in work:
                 ctx = world.stores[side]
                 if kind == "share":
-                    _toggle(world, shared)
+                    # Now and then ended and made again (or made and ended) before anyone syncs.
+                    for _ in range(1 + which % 2):
+                        _toggle(world, shared)
                     continue
                 if kind == "sync":
                     world.sync(side)
