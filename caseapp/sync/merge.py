@@ -349,16 +349,15 @@ class Merger:
             run(self.conn, f"DELETE FROM {quote(spec.name)} WHERE {where}", params)
         bury(self.conn, uid, stamp)
         self._buried(uid, stamp)
-        # Writes older than the removal go wherever the changes arrive in whatever order.
-        gone = run(
-            self.conn,
-            "SELECT DISTINCT field FROM sync_field WHERE uid = ? AND stamp <= ?",
-            (uid, stamp),
-        ).fetchall()
+        # Writes older than the removal go, whatever order the changes arrive in; a row that
+        # stays shows its fields (and their conflicts) again from the writes left.
         run(self.conn, "DELETE FROM sync_field WHERE uid = ? AND stamp <= ?", (uid, stamp))
         run(self.conn, "DELETE FROM sync_conflict WHERE uid = ?", (uid,))
         if alive:
-            for (name,) in gone:
+            left = run(
+                self.conn, "SELECT DISTINCT field FROM sync_field WHERE uid = ?", (uid,)
+            ).fetchall()
+            for (name,) in sorted(left):
                 self.settle(spec, uid, rowid, str(name), owner)
         return True
 
