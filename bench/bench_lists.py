@@ -65,6 +65,7 @@ from bench.bench_typing import (
 )
 from bench.common import heading, machine_note, report, write_results
 from caseapp.models import AuditEvent, GroupSession, User, Woman
+from caseapp.palette.prompt_palette import PromptPalette
 from caseapp.services import audit as audit_service
 from caseapp.services import group_register, groups
 from caseapp.services.allocation import staff
@@ -175,7 +176,8 @@ def hooks(probe: ListProbe, state: Hooks) -> Iterator[None]:
 
         return timed
 
-    _wrap(CommandPalette, "_search_for", search_for, undo)
+    # The app's palette (caseapp's subclass) has its own way of gathering hits.
+    _wrap(PromptPalette, "_search_for", search_for, undo)
     _wrap(CommandPalette, "_refresh_command_list", refreshed, undo)
 
     def service(name: str) -> Callable[..., Any]:

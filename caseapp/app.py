@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.command import Provider
+from textual.command import CommandPalette, Provider
 from textual.worker import Worker, WorkerState
 
 from caseapp import clock as the_clock
@@ -423,6 +423,14 @@ class CaseApp(App[int]):
         self.switch_screen(screen)
 
     # -- help, home, palette -----------------------------------------------------------
+
+    def action_command_palette(self) -> None:
+        """ctrl+p: the command palette, its list shown as soon as its searches finish."""
+        from caseapp.palette.prompt_palette import PromptPalette
+
+        open_already = any(isinstance(s, CommandPalette) for s in self.screen_stack)
+        if self.use_command_palette and not open_already:
+            self.push_screen(PromptPalette(id="--command-palette"))
 
     def action_help(self) -> None:
         """F1: help for the current screen."""
