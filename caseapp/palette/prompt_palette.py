@@ -19,6 +19,11 @@ from textual.command import CommandPalette, DiscoveryHit, Hit
 class PromptPalette(CommandPalette):
     """Textual's command palette that never polls for the end of its searches."""
 
+    # Textual waits half a second before saying nothing matched, lest the words flash while
+    # a slow search is still running. Here the searches have all ended by then: she is told
+    # at once (a name she typed wrong shows "No matches found" in the same frame, not later).
+    _NO_MATCHES_COUNTDOWN = 0.001  # type: ignore[misc]  (a timer of 0 divides by it)
+
     async def _search_for(self, search_value: str) -> AsyncGenerator[DiscoveryHit | Hit, bool]:
         commands: asyncio.Queue[DiscoveryHit | Hit] = asyncio.Queue()
         searches = [

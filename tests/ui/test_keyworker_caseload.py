@@ -6,9 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, OptionList
 
 from caseapp.modals.pick import PickModal
+from caseapp.palette.prompt_palette import PromptPalette
 from caseapp.screens.caseload import CaseloadScreen
 from caseapp.screens.home import HomeScreen
 from caseapp.screens.new_woman import NewWomanScreen
@@ -199,3 +200,24 @@ async def test_palette_jumps_to_a_woman(manager: Ctx, make_user: Callable[..., C
         await pilot.press("down", "enter")
         await settle(pilot)
         assert isinstance(app.screen, WomanScreen) and app.screen.woman_id == hers.id
+
+
+async def test_palette_says_at_once_when_no_woman_matches(manager: Ctx) -> None:
+    add_woman(manager, "Zelda", "Quinn")
+    app = make_app(manager)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        palette = app.screen
+        assert isinstance(palette, PromptPalette)
+        hits = palette.query_one(OptionList)
+        await type_text(pilot, "zelx")
+        await settle(pilot)
+        # Told as soon as the searches have ended, not after a further half second.
+        assert hits.option_count == 1
+        assert hits.get_option_at_index(0).id == PromptPalette._NO_MATCHES
+        await pilot.press("backspace")
+        await settle(pilot)
+        prompts = [str(hits.get_option_at_index(i).prompt) for i in range(hits.option_count)]
+        assert any("Zelda Quinn" in p for p in prompts) and "No matches found" not in prompts
