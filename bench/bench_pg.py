@@ -28,6 +28,7 @@ import os
 import random
 import shutil
 import statistics
+import sys
 import threading
 import time
 import warnings
@@ -213,6 +214,8 @@ def server_cpu() -> float:
     """CPU seconds the bench cluster has used so far: the postmaster, its ended backends (their
     time reaches it as they exit) and its live ones; 0.0 where there is no /proc.
     """
+    if sys.platform == "win32":
+        return 0.0  # no /proc, and no clock ticks to read them by (mypy checks this for Windows)
     try:
         pid = (FOLDER / "data" / "postmaster.pid").read_text("utf-8").split()[0]
         ticks = _cpu_ticks(pid, with_children=True)
