@@ -22,7 +22,8 @@ class PromptPalette(CommandPalette):
     # Textual waits half a second before saying nothing matched, lest the words flash while
     # a slow search is still running. Here the searches have all ended by then: she is told
     # at once (a name she typed wrong shows "No matches found" in the same frame, not later).
-    _NO_MATCHES_COUNTDOWN = 0.001  # type: ignore[misc]  (a timer of 0 divides by it)
+    # (A millisecond, not 0: Textual's timer divides by its interval.)
+    _NO_MATCHES_COUNTDOWN = 0.001  # type: ignore[misc]
 
     async def _search_for(self, search_value: str) -> AsyncGenerator[DiscoveryHit | Hit, bool]:
         commands: asyncio.Queue[DiscoveryHit | Hit] = asyncio.Queue()
