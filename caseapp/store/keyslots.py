@@ -18,6 +18,7 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import os
 import secrets
 import time
@@ -113,7 +114,7 @@ def calibrate(
     *,
     timer: Callable[[KdfParams], float] = _seconds_to_derive,
 ) -> KdfParams:
-    """Choose Argon2id parameters that take about `target_seconds` on this machine.
+    """Choose Argon2id parameters that take at least `target_seconds` on this machine.
 
     An unlock costs the derivation plus about 0.2 s of opening and checking the store, so a
     derivation of 0.5 s (at most 0.65 s) keeps the whole unlock inside docs/security.md's 0.5-1 s.
@@ -126,7 +127,8 @@ def calibrate(
     # The faster of two probes: a busy moment should not weaken a slot for years.
     rate = min(timer(probe), timer(probe)) / 128
     for memory in CALIBRATION_MEMORY_MIB:
-        iterations = max(MIN_ITERATIONS, min(12, round(target_seconds / (rate * memory))))
+        # Rounded up: the derivation takes at least the target, never a little less.
+        iterations = max(MIN_ITERATIONS, min(12, math.ceil(target_seconds / (rate * memory))))
         if rate * memory * iterations > max_seconds and memory != CALIBRATION_MEMORY_MIB[-1]:
             continue
         params = KdfParams(memory_kib=memory * 1024, iterations=iterations, lanes=4)
