@@ -44,3 +44,13 @@ def test_the_derivation_chosen_never_takes_less_than_the_target() -> None:
     params = calibrate(timer=_timer(speed, asked))
     seconds = speed * params.memory_kib / MIB * params.iterations
     assert 0.5 <= seconds <= 0.65, (params, seconds)
+
+
+def test_probes_slowed_by_a_fixed_cost_do_not_leave_the_derivation_short() -> None:
+    # Each derivation also costs 0.06 s whatever its size: the small probes look slower per
+    # pass than the real derivation is, so passes chosen from them alone fall short.
+    def timer(params: KdfParams) -> float:
+        return 0.06 + 0.4 / (128 * 4) * params.memory_kib / MIB * params.iterations
+
+    params = calibrate(timer=timer)
+    assert timer(params) >= 0.5, params
