@@ -371,7 +371,7 @@ class CaseApp(App[int]):
         if event.worker.group == "lock" and event.state in (WorkerState.SUCCESS, WorkerState.ERROR):
             # Her screens are replaced by now: nothing of hers may wait, frozen in a reference
             # cycle, for a collection that might not come before the laptop is left alone.
-            self.call_after_refresh(self.collector.clean)
+            self.call_after_refresh(self.collector.release)
 
     def check_idle_lock(self) -> None:
         """Lock when no key has been pressed for the idle time (by the wall clock)."""

@@ -50,6 +50,16 @@ class CollectionPacer:
         """Whether enough has been frozen since the last clean for a long pause to clean."""
         return gc.get_freeze_count() - self.base > self.deep_after
 
+    def release(self) -> None:
+        """Unfreeze everything and collect (on lock): nothing of her session stays frozen.
+
+        Nothing is frozen again until the next unlock, so whatever of her session is still
+        being taken down (a screen removed a moment later) is freed by the next collection.
+        """
+        gc.unfreeze()
+        gc.collect()
+        self.base = gc.get_freeze_count()
+
     def clean(self) -> None:
         """Unfreeze and collect everything, then freeze what is left (on lock and unlock)."""
         gc.unfreeze()

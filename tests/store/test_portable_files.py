@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from caseapp.errors import ExportError, StoreInUse
-from caseapp.export import files
+from caseapp.export import files, staged
 from caseapp.store import atomic, oslock
 from caseapp.store.lock import StoreLock
 
@@ -50,7 +50,7 @@ def windows_file_rules(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "replace", refuse_if_open(real_replace))
     monkeypatch.setattr(os, "unlink", refuse_if_open(real_unlink))
     monkeypatch.setattr(atomic, "RENAME_WHILE_OPEN", False)
-    monkeypatch.setattr(files, "RENAME_WHILE_OPEN", False)
+    monkeypatch.setattr(staged, "RENAME_WHILE_OPEN", False)
 
 
 def test_a_lock_held_by_one_descriptor_refuses_another_until_unlocked(tmp_path: Path) -> None:

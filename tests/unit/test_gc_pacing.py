@@ -76,3 +76,15 @@ def test_a_clean_falls_due_once_enough_has_been_frozen() -> None:
     assert eager.clean_due
     eager.clean()
     assert eager.base == gc.get_freeze_count() and not eager.clean_due
+
+
+def test_a_lock_leaves_nothing_frozen_so_what_it_drops_later_is_collected() -> None:
+    pacer = CollectionPacer()
+    node = Node()
+    ref = weakref.ref(node)
+    pacer.settle()
+    pacer.release()
+    assert walked(node)  # nothing of the session stays frozen after the lock
+    del node
+    gc.collect()
+    assert ref() is None
