@@ -231,8 +231,7 @@ class CaseApp(App[int]):
         self.ctx = outcome.ctx
         # What is loaded by now (modules, mappers, styles) lives as long as the app: kept out
         # of the collections made while she types (see `CollectionPacer`).
-        self.collector.settle()
-        self.collector.base = self.collector.frozen()
+        self.collector.unlocked()
         self.last_activity = self.wall_clock()
         try:
             minutes = settings.get_int(outcome.ctx, "idle_lock_minutes")

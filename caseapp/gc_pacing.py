@@ -29,9 +29,10 @@ class CollectionPacer:
         self.deep_after = deep_after
         self.base = gc.get_freeze_count()
 
-    def frozen(self) -> int:
-        """How many objects are frozen now."""
-        return gc.get_freeze_count()
+    def unlocked(self) -> None:
+        """Unlocked: what is loaded by now lives as long as the app; freeze it and count from it."""
+        gc.freeze()
+        self.base = gc.get_freeze_count()
 
     def settle(self) -> None:
         """A screen has its data on screen: keep what is alive out of later collections."""

@@ -85,6 +85,28 @@ def contents(store: Store) -> dict[str, dict[str, Any]]:
     return out
 
 
+def enrolled_hub(mgr: Ctx, tmp_path: Path) -> tuple[Store, Ctx, Path]:
+    """A keyworker's hub enrolled from the centre: its store, her context there, and an empty
+    folder to carry bundles."""
+    from caseapp.store.keyslots import FAST_KDF
+    from caseapp.sync import pack
+
+    blob, code, _hub = pack.enrol(mgr, [KEYWORKER], code="TEST-CODE-AAAA-BBBB", kdf=FAST_KDF)
+    hub_store, _recovery, _counts = pack.join(
+        blob, code, tmp_path / "hub" / "h.db", lambda _n: PASSWORD, kdf=FAST_KDF
+    )
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    return hub_store, ctx_on(hub_store, KEYWORKER), usb
+
+
+def id_on(ctx: Ctx, reference: str) -> int:
+    """Her row id on the store `ctx` works on (ids differ between stores; references do not)."""
+    with ctx.read() as session:
+        found = run(session.connection(), "SELECT id FROM woman WHERE reference = ?", (reference,))
+        return int(found.one()[0])
+
+
 @pytest.fixture
 def centre(store: Store, make_user: Callable[..., Ctx]) -> Iterator[tuple[Ctx, Ctx]]:
     """The PostgreSQL centre: its manager `mgr` and a keyworker, each her own login."""
@@ -207,24 +229,12 @@ def test_rows_with_natural_keys_travel_both_ways_and_conflict(
     centre: tuple[Ctx, Ctx], pg_engine: Engine, tmp_path: Path
 ) -> None:
     from caseapp.services import allocation, group_register, groups
-    from caseapp.store.keyslots import FAST_KDF
-    from caseapp.sync import exchange, pack
+    from caseapp.sync import exchange
 
     mgr, kw = centre
     jane = add_woman(kw, "Jane", "Smith")
-    blob, code, _hub = pack.enrol(mgr, [KEYWORKER], code="TEST-CODE-AAAA-BBBB", kdf=FAST_KDF)
-    hub_store, _recovery, _counts = pack.join(
-        blob, code, tmp_path / "hub" / "h.db", lambda _n: PASSWORD, kdf=FAST_KDF
-    )
-    hub = ctx_on(hub_store, KEYWORKER)
-    usb = tmp_path / "usb"
-    usb.mkdir()
-    with hub.read() as session:
-        hub_jane = int(
-            run(
-                session.connection(), "SELECT id FROM woman WHERE reference = ?", (jane.reference,)
-            ).one()[0]
-        )
+    hub_store, hub, usb = enrolled_hub(mgr, tmp_path)
+    hub_jane = id_on(hub, jane.reference)
     # The hub holds a group with Jane on its register and shares her with the manager.
     made = groups.create_session(hub, title="Healthy relationships", date="today")
     group_register.add_to_register(hub, made.session.id, [hub_jane])
@@ -266,24 +276,12 @@ def test_rows_with_natural_keys_removed_and_made_again_on_a_postgresql_centre(
     """A register line and a share removed and made again between exchanges (on the centre,
     then on the hub) are held by both sides: the re-creation revives the removed row."""
     from caseapp.services import allocation, group_register, groups
-    from caseapp.store.keyslots import FAST_KDF
-    from caseapp.sync import exchange, pack
+    from caseapp.sync import exchange
 
     mgr, kw = centre
     jane = add_woman(kw, "Jane", "Smith")
-    blob, code, _hub = pack.enrol(mgr, [KEYWORKER], code="TEST-CODE-AAAA-BBBB", kdf=FAST_KDF)
-    hub_store, _recovery, _counts = pack.join(
-        blob, code, tmp_path / "hub" / "h.db", lambda _n: PASSWORD, kdf=FAST_KDF
-    )
-    hub = ctx_on(hub_store, KEYWORKER)
-    usb = tmp_path / "usb"
-    usb.mkdir()
-    with hub.read() as session:
-        hub_jane = int(
-            run(
-                session.connection(), "SELECT id FROM woman WHERE reference = ?", (jane.reference,)
-            ).one()[0]
-        )
+    hub_store, hub, usb = enrolled_hub(mgr, tmp_path)
+    hub_jane = id_on(hub, jane.reference)
     made = groups.create_session(hub, title="Healthy relationships", date="today")
     group_register.add_to_register(hub, made.session.id, [hub_jane])
     manager_on_hub = ctx_on(hub_store, MANAGER).actor.user_id

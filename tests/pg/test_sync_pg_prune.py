@@ -10,11 +10,10 @@ from sqlalchemy import Engine
 
 from caseapp.services import contacts, erasure
 from caseapp.services.context import Ctx
-from caseapp.store.keyslots import FAST_KDF
-from caseapp.sync import capture, exchange, pack, prune, review
+from caseapp.sync import capture, exchange, prune, review
 from tests.harness.clock import fixed_clock  # noqa: F401
 from tests.harness.women import add_woman
-from tests.pg.test_sync_pg import KEYWORKER, PASSWORD, centre, ctx_on, set_phone  # noqa: F401
+from tests.pg.test_sync_pg import centre, enrolled_hub, id_on, set_phone  # noqa: F401
 
 
 def test_a_postgresql_centre_prunes_what_its_hub_holds(
@@ -28,19 +27,8 @@ def test_a_postgresql_centre_prunes_what_its_hub_holds(
     mgr, kw = centre
     jane = add_woman(kw, "Jane", "Smith")
     rose = add_woman(kw, "Rose", "Ayres", born="02/02/1982")
-    blob, code, _hub = pack.enrol(mgr, [KEYWORKER], code="TEST-CODE-AAAA-BBBB", kdf=FAST_KDF)
-    hub_store, _recovery, _counts = pack.join(
-        blob, code, tmp_path / "hub" / "h.db", lambda _n: PASSWORD, kdf=FAST_KDF
-    )
-    hub = ctx_on(hub_store, KEYWORKER)
-    usb = tmp_path / "usb"
-    usb.mkdir()
-    with hub.read() as session:
-        hub_jane = int(
-            session.connection()
-            .exec_driver_sql("SELECT id FROM woman WHERE reference = ?", (jane.reference,))
-            .one()[0]
-        )
+    hub_store, hub, usb = enrolled_hub(mgr, tmp_path)
+    hub_jane = id_on(hub, jane.reference)
     contacts.log_contact(hub, hub_jane)
     set_phone(mgr, jane.reference, "07700 900003")
     erasure.erase(mgr, rose.reference, confirmation=rose.reference)

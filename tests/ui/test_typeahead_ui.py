@@ -8,8 +8,10 @@ still waiting in a field's queue would let the letters after it land in the fiel
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from textual import events
+from textual.pilot import Pilot
 from textual.widgets import Input
 
 from caseapp.app import build_app
@@ -21,19 +23,25 @@ from tests.harness.app import burst, make_app, settle, type_text, unlock
 from tests.harness.women import add_woman
 
 
+async def name_fields(pilot: Pilot[Any]) -> tuple[Input, Input]:
+    """Unlock, open the new-woman form with `n`; its first two fields (first name focused)."""
+    await unlock(pilot)
+    await pilot.press("n")
+    await settle(pilot)
+    form = pilot.app.screen
+    assert isinstance(form, WomanForm)
+    first = form.focused
+    assert isinstance(first, Input)
+    second = form.focus_chain[form.focus_chain.index(first) + 1]
+    assert isinstance(second, Input)
+    return first, second
+
+
 async def test_letters_after_a_tab_go_to_the_next_field(manager: Ctx) -> None:
     app = make_app(manager)
     async with app.run_test(size=(80, 24)) as pilot:
-        await unlock(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, WomanForm)
-        first = form.focused
-        assert isinstance(first, Input)
+        first, second = await name_fields(pilot)
         await burst(pilot, "A", "m", "tab", "K", "h", "shift+tab", "y")
-        second = form.focus_chain[form.focus_chain.index(first) + 1]
-        assert isinstance(second, Input)
         assert (first.value, second.value) == ("Amy", "Kh")
 
 
@@ -76,16 +84,8 @@ async def test_corrections_typed_in_a_burst_apply_where_they_were_typed(manager:
     # "e" became "Janr" (the e went in, then the Backspace took it away).
     app = make_app(manager)
     async with app.run_test(size=(80, 24)) as pilot:
-        await unlock(pilot)
-        await pilot.press("n")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, WomanForm)
-        first = form.focused
-        assert isinstance(first, Input)
+        first, second = await name_fields(pilot)
         await burst(pilot, *"Janr", "backspace", "e", "tab", *"Smyth", "ctrl+u", *"Smith")
-        second = form.focus_chain[form.focus_chain.index(first) + 1]
-        assert isinstance(second, Input)
         assert (first.value, second.value) == ("Jane", "Smith")
         await burst(pilot, "shift+tab", "home", "delete", "J", "end", "left", "backspace", "n")
         assert first.value == "Jane"
