@@ -113,5 +113,6 @@ def test_three_stores_converge_with_pruning(plan: list[Any]) -> None:
         world.settle()  # every store learns the others hold everything: the log empties
         for side, ctx in world.stores.items():
             assert _log(ctx)[0] == 0, side
-        assert "sync_pruned" in _actions(world.mgr)
+        if counter or shared:  # something was written, so some store pruned it (audited)
+            assert any("sync_pruned" in _actions(ctx) for ctx in world.stores.values())
         world.close()
