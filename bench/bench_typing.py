@@ -89,13 +89,22 @@ class Probe:
     stamps: dict[str, float] = field(default_factory=dict)
     stages: dict[str, list[float]] = field(default_factory=dict)
     queries: list[tuple[str, float, float]] = field(default_factory=list)
+    opening: bool = False
 
     def arm(self, expected: set[str]) -> None:
         """Wait for results for one of `expected` texts."""
         self.expected = expected
         self.applied_at = self.drawn_at = None
         self.stamps = {}
+        self.opening = False
         self.shown.clear()
+
+    def arm_opening(self, started: float) -> None:
+        """Wait for the caseload table drawn with rows in it, from whatever put them there:
+        a new screen's first results, or the rows a kept screen readied as she left it."""
+        self.arm({""})
+        self.opening = True
+        self.applied_at = started
 
     def on_applied(self, search: str) -> None:
         """The results handler put rows for `search` in the table."""
@@ -104,8 +113,10 @@ class Probe:
         if self.expected is not None and search in self.expected:
             self.applied_at, self.drawn_at = now, None
 
-    def on_drawn(self) -> None:
-        """The caseload table rendered lines for a frame."""
+    def on_drawn(self, rows: int = 1) -> None:
+        """The caseload table (holding `rows` rows) rendered lines for a frame."""
+        if self.opening and not rows:
+            return  # a new screen's empty table: the list is not shown yet
         if self.applied_at is not None and self.drawn_at is None:
             self.drawn_at = time.perf_counter()
 
@@ -115,6 +126,7 @@ class Probe:
             self.shown_at = time.perf_counter()
             self.cpu_shown_at = time.process_time()
             self.expected = None
+            self.opening = False
             self.shown.set()
 
 
@@ -163,7 +175,7 @@ def hooks(probe: Probe) -> Iterator[None]:
     def timed_render_lines(self: DataTable[Any], crop: Any) -> list[Strip]:
         lines = render_lines(self, crop)
         if self.id == "caseload-table":
-            probe.on_drawn()
+            probe.on_drawn(self.row_count)
         return lines
 
     def timed_service(*args: Any, **kwargs: Any) -> Any:
@@ -314,9 +326,9 @@ async def settle_app(app: CaseApp) -> None:
 
 async def open_caseload(app: CaseApp, probe: Probe, cpu: list[float] | None = None) -> float:
     """`c` on the home screen to the first frame showing the caseload's rows; seconds."""
-    probe.arm({""})
     cpu_started = time.process_time()
     started = post_key(app, "c", "c")
+    probe.arm_opening(started)
     await asyncio.wait_for(probe.shown.wait(), WAIT)
     if cpu is not None:
         cpu.append(probe.cpu_shown_at - cpu_started)
@@ -470,9 +482,11 @@ def main(argv: list[str] | None = None) -> int:
         ok &= max(fast_ms) <= 100 and managed.stale == 0
     opened = [t * 1000 for t in managed.openings]
     if opened:
+        # The first `c` of a session builds the screen; later ones find it kept and ready.
         median = statistics.median(opened)
         report(f"c on home -> caseload shown, manager (median, n={len(opened)})", median, "ms",
                target="<= 100 ms", ok=median <= 100)  # fmt: skip
+        report("c on home -> caseload shown, manager (first of the session)", opened[0], "ms")
         report("c on home -> caseload shown, manager (max)", max(opened), "ms")
         report("CPU for c -> caseload shown, manager (median, all threads)",
                statistics.median(managed.openings_cpu) * 1000, "ms")  # fmt: skip

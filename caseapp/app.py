@@ -13,6 +13,7 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette, Provider
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
 from caseapp import clock as the_clock
@@ -412,7 +413,9 @@ class CaseApp(App[int]):
         self.sub_title = ""
         # Toasts outlive screens and can name a woman ("Saved Jane's contact"): drop them too.
         self.clear_notifications()
+        stacked = list(self.screen_stack)
         back_home(self)
+        self._drop_kept(stacked)
         screen = UnlockScreen(
             self.store_path,
             username=ctx.actor.username if ctx else "",
@@ -475,10 +478,41 @@ class CaseApp(App[int]):
             if destination.name == name and self.ctx.actor.role in destination.roles:
                 module_name, class_name = destination.screen.split(":")
                 screen_class = getattr(importlib.import_module(module_name), class_name)
+                if destination.kept:
+                    self._visit_kept(destination.name, screen_class)
+                    return
                 back_home(self)
                 self.push_screen(screen_class())
                 return
         self.notify("That is not available to your role.", severity="warning", markup=False)
+
+    def _visit_kept(self, name: str, screen_class: type[CaseScreen]) -> None:
+        # Built at the first visit of the session and installed, so leaving it keeps it: the
+        # next visit shows it at once instead of composing and laying out a new one.
+        if not self.is_screen_installed(name):
+            back_home(self)
+            self.install_screen(screen_class(), name)
+            self.push_screen(name)
+            return
+        screen = self.get_screen(name, CaseScreen)
+        if screen in self.screen_stack:
+            while self.screen is not screen:  # opened from above it: close what is above
+                self.pop_screen()
+        else:
+            back_home(self)
+            self.push_screen(screen)
+        screen.fresh()
+
+    def _drop_kept(self, stacked: list[Screen[Any]]) -> None:
+        # A lock ends the session: kept screens go with what they showed. One in the stack
+        # when the lock came has just been popped and is removed as it leaves (uninstalled
+        # by then); one that was hidden is removed here.
+        for destination in DESTINATIONS:
+            if destination.kept and self.is_screen_installed(destination.name):
+                screen = self.get_screen(destination.name)
+                self.uninstall_screen(destination.name)
+                if screen not in stacked and screen.is_attached:
+                    screen.remove()
 
     async def action_quit(self) -> None:
         """Lock (checkpointing the store) and leave."""

@@ -33,6 +33,10 @@ class CaseScreen(Screen[None]):
         for footer in self.query(Footer):
             footer.compact = True
 
+    def fresh(self) -> None:
+        """Look as a first visit would: called when a screen kept for the session is opened
+        again (`Destination.kept`); a screen built anew at each visit has nothing to do."""
+
     def help_text(self) -> str:
         """F1's text for this screen (screens leave out what the actor's role cannot do)."""
         return self.HELP

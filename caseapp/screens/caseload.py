@@ -208,10 +208,42 @@ class CaseloadScreen(CaseScreen):
         self.search()
 
     def on_screen_resume(self) -> None:
-        """Coming back from a woman's record: her row may have changed."""
+        """Coming back from a woman's record (her row may have changed), or opened again."""
         self._fit(self.app.size.width)  # the window may have changed size meanwhile
         if self.page is not None:
             self.search()
+
+    def on_screen_suspend(self) -> None:
+        """Left for the home screen: ready the next visit while she is elsewhere."""
+        if self not in self.app.screen_stack and self.case_app.ctx is not None:
+            self.fresh()
+
+    def fresh(self) -> None:
+        """Nothing typed, no filters, the first woman highlighted: as a first visit finds it.
+
+        Done as she leaves, so the next `c` shows the list at once (the search made on
+        resuming leaves rows that have not changed as they are). Rows for another search are
+        never shown meanwhile: the table is emptied until the new results come.
+        """
+        box = self.query_one(SearchBox)
+        table = self.query_one(FastTable)
+        self._open_when_found = False
+        if box.value:
+            with box.prevent(Input.Changed):
+                box.value = ""
+        box.focus()
+        fresh = CaseloadQuery(limit=PAGE)
+        if self.query_state != fresh:
+            self.query_state = fresh
+            self.page = None
+            table.show_rows([])
+            self._describe()
+            self.search()  # its first page reads the filters' lists again
+            return
+        if table.row_count:
+            table.move_cursor(row=0)
+            table.scroll_home(animate=False)
+        self._choices()  # a hub or a keyworker may have been added meanwhile
 
     def on_resize(self, event: events.Resize) -> None:
         """A wider window gives names, hubs and flags more room; a narrower one less."""

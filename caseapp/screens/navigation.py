@@ -23,6 +23,8 @@ class Destination:
     screen: str
     roles: frozenset[str]
     help: str
+    kept: bool = False
+    """One screen kept for the whole session, made fresh at each visit (not built anew)."""
 
 
 def back_home(app: App[Any]) -> None:
@@ -47,6 +49,7 @@ DESTINATIONS: tuple[Destination, ...] = (
         "caseapp.screens.caseload:CaseloadScreen",
         KEYWORKERS_AND_MANAGERS,
         "Search and filter the women you may see; Enter opens one",
+        kept=True,
     ),
     Destination(
         "new_woman",
