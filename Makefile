@@ -39,7 +39,8 @@ test: $(STAMP)
 	$(BIN)/mypy --platform win32 --cache-dir .mypy_cache/win32 caseapp bench
 	$(BIN)/mypy --platform darwin --cache-dir .mypy_cache/darwin caseapp bench
 	$(BIN)/lint-imports
-	$(BIN)/pytest -q
+# The twenty slowest tests are listed at the end, so a CI log shows where the time goes.
+	$(BIN)/pytest -q --durations=20
 
 quick: $(STAMP)
 	$(BIN)/pytest -q -m "not slow" -x
