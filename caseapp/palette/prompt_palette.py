@@ -15,9 +15,12 @@ from typing import Any
 
 from textual.command import CommandPalette, DiscoveryHit, Hit
 
+from caseapp.widgets.quick_frames import QuickFrames
 
-class PromptPalette(CommandPalette):
-    """Textual's command palette that never polls for the end of its searches."""
+
+class PromptPalette(QuickFrames, CommandPalette):
+    """Textual's command palette that never polls for the end of its searches, and paints
+    its hits without waiting for Textual's next 1/60 s frame."""
 
     # Textual waits half a second before saying nothing matched, lest the words flash while
     # a slow search is still running. Here the searches have all ended by then: she is told

@@ -20,7 +20,6 @@ from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import Reactive
-from textual.timer import Timer
 from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import get_current_worker
 
@@ -44,6 +43,7 @@ from caseapp.services.validation import show_date
 from caseapp.services.women_types import StaffMember
 from caseapp.widgets.fast_table import Cells, FastTable, share_width
 from caseapp.widgets.flag_badges import badges
+from caseapp.widgets.quick_frames import QuickFrames
 from caseapp.widgets.quiet_footer import QuietFooter
 from caseapp.widgets.safe import safe
 from caseapp.widgets.text_fields import SafeInput
@@ -73,8 +73,6 @@ CELL_CACHE = 400
 A woman's cells are about twenty objects that every full garbage collection walks: a few
 hundred women cover the words being typed without making those collections long.
 """
-FRAME = 1 / 120
-"""Shortest time between two paints of this screen (Textual's default is 1/60 s)."""
 
 
 def column_widths(screen_width: int) -> tuple[int, ...]:
@@ -105,7 +103,7 @@ class SearchBox(SafeInput):
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
 
-class CaseloadScreen(CaseScreen):
+class CaseloadScreen(QuickFrames, CaseScreen):
     """Women the actor may see, searched as she types."""
 
     HELP = (
@@ -173,19 +171,7 @@ class CaseloadScreen(CaseScreen):
         self._open_when_found = False
         self._cells: dict[WomanRow, Cells] = {}
         self._widths = WIDTHS
-        self._frames: Timer | None = None
-
-    @property
-    def _update_timer(self) -> Timer:
-        # A keystroke paints twice: the letter echoed at once, the results when they come.
-        # Textual paints a screen at most every 1/60 s, so results ready a few ms after the
-        # echo waited up to 17 ms for the next paint; every 1/120 s halves that wait. Only
-        # what changed is painted, so nothing is drawn more often while nothing changes.
-        if self._frames is None:
-            self._frames = self.set_interval(
-                FRAME, self._on_timer_update, name="screen_update", pause=True
-            )
-        return self._frames
+        self._picking = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -210,7 +196,10 @@ class CaseloadScreen(CaseScreen):
     def on_screen_resume(self) -> None:
         """Coming back from a woman's record (her row may have changed), or opened again."""
         self._fit(self.app.size.width)  # the window may have changed size meanwhile
-        if self.page is not None:
+        if self._picking:
+            # Back from a pick list, which changed nothing: its choice searches if need be.
+            self._picking = False
+        elif self.page is not None:
             self.search()
 
     def on_screen_suspend(self) -> None:
@@ -437,6 +426,7 @@ class CaseloadScreen(CaseScreen):
             self._describe()
             self.search()
 
+        self._picking = True
         self.app.push_screen(PickModal(title, options, current), chosen)
 
     def action_filter_status(self) -> None:

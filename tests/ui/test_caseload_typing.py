@@ -8,12 +8,15 @@ from typing import Any
 
 import pytest
 from textual import events
+from textual.command import CommandList
 from textual.widgets import DataTable, Input
 
+from caseapp.palette.prompt_palette import PromptPalette
 from caseapp.screens import caseload as caseload_screen
 from caseapp.screens.caseload import CaseloadScreen
 from caseapp.services.caseload import CaseloadPage
 from caseapp.services.context import Ctx
+from caseapp.widgets.quick_frames import FRAME
 from tests.harness.app import make_app, settle, type_text, unlock
 from tests.harness.clock import fixed_clock  # noqa: F401 (autouse: today is 24/11/2026)
 from tests.harness.women import add_woman
@@ -156,8 +159,6 @@ async def test_a_long_search_still_scrolls_in_its_box(manager: Ctx) -> None:
 
 
 async def test_results_are_painted_as_soon_as_a_paint_after_the_echo_allows(manager: Ctx) -> None:
-    from caseapp.screens.caseload import FRAME
-
     app = make_app(manager)
     async with app.run_test(size=(80, 24)) as pilot:
         await unlock(pilot)
@@ -171,3 +172,51 @@ async def test_results_are_painted_as_soon_as_a_paint_after_the_echo_allows(mana
         await type_text(pilot, "ab")
         await settle(pilot)
         assert screen.query_one(Input).value == "ab"
+
+
+async def test_the_palette_paints_its_hits_as_soon_as_the_caseload_does(manager: Ctx) -> None:
+    add_woman(manager, "Jane", "Smith")
+    app = make_app(manager)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        palette = app.screen
+        assert isinstance(palette, PromptPalette)
+        assert palette._update_timer._interval == FRAME
+        await type_text(pilot, "smith")
+        await settle(pilot)
+        hits = palette.query_one(CommandList)
+        assert "Jane Smith" in str(hits.get_option_at_index(0).prompt)
+
+
+async def test_a_pick_list_searches_once_for_a_choice_and_not_at_all_when_cancelled(
+    manager: Ctx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for first, last in NAMES[:4]:
+        add_woman(manager, first, last)
+    asked: list[str] = []
+    service: Callable[..., CaseloadPage] = caseload_screen.caseload
+
+    def counting(ctx: Ctx, query: Any, **kwargs: Any) -> CaseloadPage:
+        asked.append(query.sort)
+        return service(ctx, query, **kwargs)
+
+    monkeypatch.setattr(caseload_screen, "caseload", counting)
+    app = make_app(manager)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        asked.clear()
+        await pilot.press("f6")
+        await settle(pilot)
+        await pilot.press("escape")  # nothing chosen: the list stands, nothing is read
+        await settle(pilot)
+        assert asked == []
+        await pilot.press("f6")
+        await settle(pilot)
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        # One search, for the order chosen (closing the list did not search the old one too).
+        assert len(asked) == 1 and asked[0] != "name"
