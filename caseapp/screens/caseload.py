@@ -38,6 +38,7 @@ from caseapp.services.caseload import (
     WomanRow,
     caseload,
 )
+from caseapp.services.context import Ctx
 from caseapp.services.hubs import HubInfo, borough_name, list_hubs
 from caseapp.services.validation import show_date
 from caseapp.services.women_types import StaffMember
@@ -201,6 +202,7 @@ class CaseloadScreen(QuickFrames, CaseScreen):
             self._picking = False
         elif self.page is not None:
             self.search()
+            self._choices()  # a hub or a keyworker may have been added meanwhile
 
     def on_screen_suspend(self) -> None:
         """Left for the home screen: ready the next visit while she is elsewhere."""
@@ -232,7 +234,10 @@ class CaseloadScreen(QuickFrames, CaseScreen):
         if table.row_count:
             table.move_cursor(row=0)
             table.scroll_home(animate=False)
-        self._choices()  # a hub or a keyworker may have been added meanwhile
+
+    def on_unmount(self) -> None:
+        """Taken down (at a lock): a search still running is stopped, not left to finish."""
+        self._cancel.cancel()
 
     def on_resize(self, event: events.Resize) -> None:
         """A wider window gives names, hubs and flags more room; a narrower one less."""
@@ -262,12 +267,17 @@ class CaseloadScreen(QuickFrames, CaseScreen):
         self._cancel.cancel()
         self._cancel = Cancel()
         self._fetching_more = False
-        self._search(self.query_state, self._cancel)
+        # The context is taken here, on the app's thread: a search started as a lock comes
+        # finds none and never starts, rather than failing in its thread (a failed worker's
+        # traceback would keep this screen alive after the lock).
+        ctx = self.case_app.ctx
+        if ctx is not None:
+            self._search(ctx, self.query_state, self._cancel)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="caseload-search")
-    def _search(self, query: CaseloadQuery, cancel: Cancel) -> None:
+    def _search(self, ctx: Ctx, query: CaseloadQuery, cancel: Cancel) -> None:
         try:
-            page = caseload(self.ctx, query, cancel=cancel)
+            page = caseload(ctx, query, cancel=cancel)
         except Cancelled:
             return  # typed past: nothing is built for text she no longer has
         if not cancel.cancelled and not get_current_worker().is_cancelled:
@@ -311,15 +321,16 @@ class CaseloadScreen(QuickFrames, CaseScreen):
         page = self.page
         if page is None or not page.more or self._fetching_more:
             return
-        if event.cursor_row >= len(page.rows) - NEAR_END:
+        ctx = self.case_app.ctx
+        if ctx is not None and event.cursor_row >= len(page.rows) - NEAR_END:
             self._fetching_more = True
             more = replace(self.query_state, offset=len(page.rows), limit=NEXT_PAGE)
-            self._more(more, self._cancel)
+            self._more(ctx, more, self._cancel)
 
     @work(thread=True, exit_on_error=False, group="caseload-more")
-    def _more(self, query: CaseloadQuery, cancel: Cancel) -> None:
+    def _more(self, ctx: Ctx, query: CaseloadQuery, cancel: Cancel) -> None:
         try:
-            page = caseload(self.ctx, query, cancel=cancel)
+            page = caseload(ctx, query, cancel=cancel)
         except Cancelled:
             return
         if not cancel.cancelled:
@@ -336,10 +347,15 @@ class CaseloadScreen(QuickFrames, CaseScreen):
         self.query_one(FastTable).append_rows(self._rows(more.rows))
         self._describe()
 
-    @work(thread=True, exit_on_error=False, group="caseload-choices")
     def _choices(self) -> None:
-        people = staff(self.ctx) if self.ctx.actor.is_manager else []
-        self.post_message(self.Choices(list_hubs(self.ctx, include_inactive=True), people))
+        ctx = self.case_app.ctx  # taken on the app's thread, as a search's is
+        if ctx is not None:
+            self._read_choices(ctx)
+
+    @work(thread=True, exit_on_error=False, group="caseload-choices")
+    def _read_choices(self, ctx: Ctx) -> None:
+        people = staff(ctx) if ctx.actor.is_manager else []
+        self.post_message(self.Choices(list_hubs(ctx, include_inactive=True), people))
 
     def on_caseload_screen_choices(self, message: Choices) -> None:
         self.hubs, self.people = message.hubs, message.people

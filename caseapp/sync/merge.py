@@ -170,6 +170,7 @@ class Merger:
         for spec in SPECS:
             for row in rows.get(spec.name, []):
                 self.insert(spec, str(row["uid"]), str(row["origin"]), row["v"])
+        written: set[tuple[str, str, str, str]] = set()
         for f in entering.get("fields") or []:
             run(
                 self.conn,
@@ -178,6 +179,17 @@ class Merger:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 tuple(f),
             )
+            written.add((str(f[0]), str(f[1]), str(f[2]), str(f[8])))
+        # Her fields' histories came whole, but the changes that opened a conflict on them
+        # may have been pruned from the log: open it here from the same leaves, as the
+        # stores that saw those changes did.
+        for tbl, uid, name, owner in sorted(written):
+            field_spec = BY_NAME.get(tbl)
+            if field_spec is None:
+                continue
+            rowid = find_local(self.conn, field_spec, uid, None)
+            if rowid is not None:
+                self.settle(field_spec, uid, rowid, name, owner)
         capture.process(self.conn, emit=False)
 
     def leave(self, uids: list[str]) -> None:

@@ -348,3 +348,25 @@ def test_a_woman_left_out_while_the_hub_still_holds_her_is_removed_and_comes_bac
             .scalar_one()
         )
     assert phone == "07700 900123"
+
+
+def test_a_woman_entering_a_hub_after_pruning_brings_her_open_conflicts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Her conflict's changes were pruned once every peer held them (north held the log
+    # position, not her): sharing her with north sends her whole, conflict included.
+    monkeypatch.setattr(prune, "KEEP_DAYS", 0)
+    world = Three(tmp_path)
+    ref = world.scope["south"][0]
+    _edit(world.stores["centre"], ref, "safe_contact_note", "said at the centre")
+    _edit(world.stores["south"], ref, "safe_contact_note", "said at the south hub")
+    world.settle()
+    world.settle()
+    assert all(_log(ctx)[0] == 0 for ctx in world.stores.values())
+    assert len(open_conflicts(world.mgr.store)) == 1
+    allocation.share_woman(world.mgr, local_id(world.mgr, ref), world.north_person)
+    world.scope["north"].append(ref)
+    world.settle()
+    world.check({})
+    assert open_conflicts(world.stores["north"].store) == open_conflicts(world.mgr.store)
+    world.close()

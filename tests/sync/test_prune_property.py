@@ -66,7 +66,7 @@ def _toggle(world: Three, done: list[str]) -> None:
 
 # No shrinking: each example builds three stores, and a failure prints its plan anyway.
 @settings(
-    max_examples=4,
+    max_examples=8,
     deadline=None,
     suppress_health_check=list(HealthCheck),
     phases=(Phase.explicit, Phase.reuse, Phase.generate),

@@ -8,6 +8,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
+from textual.worker import WorkerState
 
 from caseapp.modals.pick import PickModal
 from caseapp.screens.caseload import CaseloadScreen
@@ -166,6 +167,29 @@ async def test_leaving_and_locking_in_one_burst(manager: Ctx) -> None:
             await settle(pilot)
             assert isinstance(app.screen, UnlockScreen)
             assert not app.is_screen_installed("caseload")
+            gc.collect()
+            assert ref() is None
+    finally:
+        gc.unfreeze()
+
+
+async def test_a_search_asked_for_as_the_lock_comes_never_starts(manager: Ctx) -> None:
+    # Leaving readies the next visit with a search; a lock in the same moment must not leave
+    # that search to fail in its thread (its traceback would keep the screen alive).
+    seed(manager)
+    app = make_app(manager)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await unlock(pilot)
+            screen = await caseload(pilot)
+            ref = weakref.ref(screen)
+            app.lock_now(reason="manual", message="Locked.")
+            screen.search()
+            screen.fresh()
+            del screen
+            await settle(pilot)
+            assert isinstance(app.screen, UnlockScreen)
+            assert not [w for w in app.workers if w.state == WorkerState.ERROR]
             gc.collect()
             assert ref() is None
     finally:
