@@ -28,9 +28,13 @@ class CollectionPacer:
     def __init__(self, deep_after: int = DEEP_AFTER) -> None:
         self.deep_after = deep_after
         self.base = gc.get_freeze_count()
+        # False from a lock's release to the next unlock: a pause or a screen settling then
+        # would freeze her screens as they are taken down, and they would outlive the lock.
+        self.freezing = True
 
     def unlocked(self) -> None:
         """Unlocked: what is loaded by now lives as long as the app; freeze it and count from it."""
+        self.freezing = True
         gc.freeze()
         self.base = gc.get_freeze_count()
 
@@ -39,12 +43,14 @@ class CollectionPacer:
         # Frozen as it is, not collected first: a new screen leaves tens of thousands of young
         # objects, and walking them would cost her as much as the collection saved. Garbage
         # frozen with them waits for the next pause.
-        gc.freeze()
+        if self.freezing:
+            gc.freeze()
 
     def pause(self) -> None:
         """She has paused: collect what is new (a few milliseconds), then freeze the rest."""
         gc.collect()  # walks only what was made since the last freeze
-        gc.freeze()
+        if self.freezing:
+            gc.freeze()
 
     @property
     def clean_due(self) -> bool:
@@ -57,6 +63,7 @@ class CollectionPacer:
         Nothing is frozen again until the next unlock, so whatever of her session is still
         being taken down (a screen removed a moment later) is freed by the next collection.
         """
+        self.freezing = False
         gc.unfreeze()
         gc.collect()
         self.base = gc.get_freeze_count()
@@ -65,5 +72,6 @@ class CollectionPacer:
         """Unfreeze and collect everything, then freeze what is left (on lock and unlock)."""
         gc.unfreeze()
         gc.collect()
-        gc.freeze()
+        if self.freezing:
+            gc.freeze()
         self.base = gc.get_freeze_count()

@@ -8,6 +8,8 @@ the app is never reached into from outside.
 from __future__ import annotations
 
 import contextlib
+import gc
+import weakref
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -101,6 +103,21 @@ async def settle(pilot: Pilot[Any], *, failed_workers: bool = False) -> None:
             except WorkerError:
                 pass  # cancelled: stopped on purpose, nothing of it is left to come
     await pilot.pause()
+
+
+async def freed(pilot: Pilot[Any], ref: weakref.ref[Any]) -> bool:
+    """Whether what `ref` names is freed once the app has finished taking it down.
+
+    A screen popped or removed is taken down by a task of its own, not a worker, so `settle`
+    may return while it is still attached: give the app turns (never a sleep) and collect
+    after each until it is gone or the turns run out.
+    """
+    for _ in range(SETTLE_MAX_ROUNDS):
+        gc.collect()
+        if ref() is None:
+            return True
+        await pilot.pause()
+    return False
 
 
 async def unlock(pilot: Pilot[Any]) -> None:

@@ -16,7 +16,7 @@ from caseapp.screens.home import HomeScreen
 from caseapp.screens.unlock import UnlockScreen
 from caseapp.screens.woman import WomanScreen
 from caseapp.services.context import Ctx
-from tests.harness.app import burst, make_app, settle, type_text, unlock
+from tests.harness.app import burst, freed, make_app, settle, type_text, unlock
 from tests.harness.clock import fixed_clock  # noqa: F401 (autouse: today is 24/11/2026)
 from tests.harness.women import add_woman
 from tests.ui.test_keyworker_caseload import names_listed
@@ -147,8 +147,7 @@ async def test_a_lock_takes_the_kept_screen_away(manager: Ctx) -> None:
             await settle(pilot)
             assert isinstance(app.screen, UnlockScreen)
             assert not app.is_screen_installed("caseload")
-            gc.collect()
-            assert ref() is None  # hidden when the lock came: removed, nothing holds it
+            assert await freed(pilot, ref)  # hidden when the lock came: removed, nothing holds it
             await unlock(pilot)
             assert (await caseload(pilot)) is not None
             assert names_listed(app) == EVERYONE
@@ -167,8 +166,7 @@ async def test_leaving_and_locking_in_one_burst(manager: Ctx) -> None:
             await settle(pilot)
             assert isinstance(app.screen, UnlockScreen)
             assert not app.is_screen_installed("caseload")
-            gc.collect()
-            assert ref() is None
+            assert await freed(pilot, ref)
     finally:
         gc.unfreeze()
 
@@ -190,7 +188,6 @@ async def test_a_search_asked_for_as_the_lock_comes_never_starts(manager: Ctx) -
             await settle(pilot)
             assert isinstance(app.screen, UnlockScreen)
             assert not [w for w in app.workers if w.state == WorkerState.ERROR]
-            gc.collect()
-            assert ref() is None
+            assert await freed(pilot, ref)
     finally:
         gc.unfreeze()

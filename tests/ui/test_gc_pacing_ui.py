@@ -8,7 +8,7 @@ import weakref
 from caseapp.screens.caseload import CaseloadScreen
 from caseapp.screens.unlock import UnlockScreen
 from caseapp.services.context import Ctx
-from tests.harness.app import SIZE, make_app, settle, type_text, unlock
+from tests.harness.app import SIZE, freed, make_app, settle, type_text, unlock
 from tests.harness.women import add_woman
 
 
@@ -41,7 +41,6 @@ async def test_the_caseload_is_left_out_of_collections_and_freed_on_lock(manager
             if screen is not None:
                 assert walked(screen)
                 del screen
-                gc.collect()
-            assert ref() is None
+            assert await freed(pilot, ref)
     finally:
         gc.unfreeze()

@@ -88,3 +88,22 @@ def test_a_lock_leaves_nothing_frozen_so_what_it_drops_later_is_collected() -> N
     del node
     gc.collect()
     assert ref() is None
+
+
+def test_after_a_lock_no_pause_or_settled_screen_freezes_anything_until_the_unlock() -> None:
+    # A pause timer (or a screen's "settled") firing between the lock and the removal of her
+    # screens froze them: frozen in a cycle, they outlived the lock until the next unlock.
+    pacer = CollectionPacer(deep_after=0)
+    pacer.release()
+    node = Node()
+    ref = weakref.ref(node)
+    pacer.pause()
+    pacer.settle()
+    pacer.clean()
+    assert walked(node)
+    del node
+    gc.collect()
+    assert ref() is None
+    pacer.unlocked()
+    pacer.settle()
+    assert gc.get_freeze_count() > 0  # unlocked again: pacing as before
