@@ -8,6 +8,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.await_remove import AwaitRemove
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
@@ -97,6 +98,16 @@ class PickModal(ModalScreen[str | None]):
 
     def _done(self, option_id: str | None) -> None:
         self.dismiss("" if option_id == NO_KEY else option_id)
+
+    def remove(self) -> AwaitRemove:
+        """Taken down once closed, without laying out the screen it covered again.
+
+        Textual lays out the app's screen after removing any child of the app, a screen
+        included; nothing under a closed pick list has moved (a window resized meanwhile is
+        laid out as that screen resumes), and the layout repainted the rows a filter chosen
+        here is about to replace (about 8 ms of a 30 ms choice).
+        """
+        return self.app._prune(self)
 
     def action_move(self, delta: int) -> None:
         """Move the highlight while the cursor stays in the filter."""

@@ -134,6 +134,8 @@ class AuditScreen(CaseScreen):
     def on_audit_screen_loaded(self, message: Loaded) -> None:
         if message.flt != self.flt or message.before != self.cursors[-1]:
             return  # superseded by a newer filter or page
+        if self.page is None:
+            self.data_shown()
         self.page = message.page
         table = self.query_one(FastTable)
         self.entries = {str(entry.seq): entry for entry in message.page.entries}

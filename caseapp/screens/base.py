@@ -37,6 +37,11 @@ class CaseScreen(Screen[None]):
         """Look as a first visit would: called when a screen kept for the session is opened
         again (`Destination.kept`); a screen built anew at each visit has nothing to do."""
 
+    def data_shown(self) -> None:
+        """Its first data is on screen: keep what it holds out of the collections made while
+        she works on it (a full collection walks every object not frozen; see gc_pacing)."""
+        self.call_after_refresh(self.case_app.collector.settle)
+
     def help_text(self) -> str:
         """F1's text for this screen (screens leave out what the actor's role cannot do)."""
         return self.HELP

@@ -312,8 +312,7 @@ class CaseloadScreen(QuickFrames, CaseScreen):
         self._describe()
         if first:
             self._choices()  # after the first rows: the filters' lists can wait a moment
-            # What the screen holds now lives while she types: out of the collections then.
-            self.call_after_refresh(self.case_app.collector.settle)
+            self.data_shown()  # what the screen holds now lives while she types
 
     def _rows(self, rows: tuple[WomanRow, ...]) -> list[tuple[str, Cells]]:
         cache = self._cells

@@ -183,6 +183,8 @@ class GroupsScreen(CaseScreen):
     def on_groups_screen_sessions_loaded(self, message: SessionsLoaded) -> None:
         self._reading = None
         if message.typed == "":
+            if not self.everything:
+                self.data_shown()
             self.everything = [(fold(f"{v.title} {v.reference}"), v) for v in message.sessions]
             self.complete = len(message.sessions) < LOADED
             self._cells = {}

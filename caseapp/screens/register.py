@@ -152,6 +152,8 @@ class RegisterScreen(CaseScreen):
             if self._back_when_saved:
                 self.dismiss()
                 return
+        if self.register is None:
+            self.data_shown()
         self.show_register(message.register)
 
     def show_register(self, register: Register) -> None:

@@ -104,3 +104,34 @@ async def test_a_search_that_is_slow_to_come_never_holds_the_screen_past_its_dea
             assert app.screen.query_state.sort != "name"
     finally:
         gate.set()
+
+
+async def test_a_pick_list_closing_lays_nothing_out_again(
+    manager: Ctx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Nothing under a closed pick list has moved; Textual laid the whole screen out again
+    # after removing it (and repainted the old rows doing so).
+    layouts: list[str] = []
+    lay_out = Screen._refresh_layout
+
+    def counting(self: Screen[Any], *args: Any, **kwargs: Any) -> None:
+        layouts.append(type(self).__name__)
+        lay_out(self, *args, **kwargs)
+
+    for first, last in WOMEN:
+        add_woman(manager, first, last)
+    app = make_app(manager)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await unlock(pilot)
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("f6")
+        await settle(pilot)
+        await pilot.press("down")
+        await settle(pilot)
+        monkeypatch.setattr(Screen, "_refresh_layout", counting)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CaseloadScreen)
+        assert app.screen.query_state.sort != "name"
+        assert "CaseloadScreen" not in layouts
