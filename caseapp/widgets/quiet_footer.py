@@ -20,6 +20,17 @@ from textual.widgets import Footer
 class QuietFooter(Footer):
     """Textual's footer, rebuilt only when what it would show has changed."""
 
+    # Textual's compact footer gives every key a margin of one on its right, the command
+    # palette's key (docked right) too: when the keys overflow, the last letter hidden under
+    # them showed through that margin at the window's edge ("^p palettei"). The palette's key
+    # keeps the same place with that column as its own padding instead.
+    DEFAULT_CSS = """
+    QuietFooter.-compact FooterKey.-command-palette {
+        margin-right: 0;
+        padding-right: 1;
+    }
+    """
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._showing: tuple[Any, ...] | None = None
