@@ -32,6 +32,10 @@ class CollectionPacer:
         # would freeze her screens as they are taken down, and they would outlive the lock.
         self.freezing = True
 
+    def _freeze(self) -> None:
+        if self.freezing:  # never between a lock's release and the next unlock
+            gc.freeze()
+
     def unlocked(self) -> None:
         """Unlocked: what is loaded by now lives as long as the app; freeze it and count from it."""
         self.freezing = True
@@ -43,14 +47,12 @@ class CollectionPacer:
         # Frozen as it is, not collected first: a new screen leaves tens of thousands of young
         # objects, and walking them would cost her as much as the collection saved. Garbage
         # frozen with them waits for the next pause.
-        if self.freezing:
-            gc.freeze()
+        self._freeze()
 
     def pause(self) -> None:
         """She has paused: collect what is new (a few milliseconds), then freeze the rest."""
         gc.collect()  # walks only what was made since the last freeze
-        if self.freezing:
-            gc.freeze()
+        self._freeze()
 
     @property
     def clean_due(self) -> bool:
@@ -72,6 +74,5 @@ class CollectionPacer:
         """Unfreeze and collect everything, then freeze what is left (on lock and unlock)."""
         gc.unfreeze()
         gc.collect()
-        if self.freezing:
-            gc.freeze()
+        self._freeze()
         self.base = gc.get_freeze_count()

@@ -13,10 +13,10 @@ from caseapp.screens import caseload as caseload_screen
 from caseapp.screens.caseload import CaseloadScreen
 from caseapp.services.caseload import CaseloadPage
 from caseapp.services.context import Ctx
-from tests.harness.app import make_app, settle, unlock
+from tests.harness.app import make_app, settle
 from tests.harness.clock import fixed_clock  # noqa: F401 (autouse: today is 24/11/2026)
 from tests.harness.women import add_woman
-from tests.ui.test_keyworker_caseload import names_listed
+from tests.ui.test_keyworker_caseload import names_listed, open_caseload
 
 WOMEN = [("Ann", "Zeal"), ("Bea", "Young"), ("Cat", "Xu")]
 
@@ -37,13 +37,13 @@ def paints(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
     yield seen
 
 
-async def choose_sort(pilot: Any, paints: list[bool]) -> None:
-    """F6, the next order down, Enter; the paints counted from the Enter on."""
+async def choose_sort(pilot: Any, before_enter: Callable[[], object]) -> None:
+    """F6, the next order down, then `before_enter` (counting starts there) and Enter."""
     await pilot.press("f6")
     await settle(pilot)
     await pilot.press("down")
     await settle(pilot)
-    paints.clear()
+    before_enter()
     await pilot.press("enter")
 
 
@@ -57,11 +57,9 @@ async def test_a_filter_chosen_is_painted_once_with_its_rows(
         add_woman(manager, first, last)
     app = make_app(manager)
     async with app.run_test(size=(80, 24)) as pilot:
-        await unlock(pilot)
-        await pilot.press("c")
-        await settle(pilot)
+        await open_caseload(pilot)
         assert names_listed(app) == ["Cat Xu", "Bea Young", "Ann Zeal"]
-        await choose_sort(pilot, paints)  # the pick list closes over the old rows
+        await choose_sort(pilot, paints.clear)  # the pick list closes over the old rows
         await settle(pilot)
         assert isinstance(app.screen, CaseloadScreen)
         assert app.screen.query_state.sort != "name"
@@ -88,10 +86,8 @@ async def test_a_search_that_is_slow_to_come_never_holds_the_screen_past_its_dea
     app = make_app(manager)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
-            await unlock(pilot)
-            await pilot.press("c")
-            await settle(pilot)
-            await choose_sort(pilot, paints)
+            await open_caseload(pilot)
+            await choose_sort(pilot, paints.clear)
             await pilot.pause()
             assert waiting.wait(timeout=30)
             await pilot.pause()
@@ -122,15 +118,8 @@ async def test_a_pick_list_closing_lays_nothing_out_again(
         add_woman(manager, first, last)
     app = make_app(manager)
     async with app.run_test(size=(80, 24)) as pilot:
-        await unlock(pilot)
-        await pilot.press("c")
-        await settle(pilot)
-        await pilot.press("f6")
-        await settle(pilot)
-        await pilot.press("down")
-        await settle(pilot)
-        monkeypatch.setattr(Screen, "_refresh_layout", counting)
-        await pilot.press("enter")
+        await open_caseload(pilot)
+        await choose_sort(pilot, lambda: monkeypatch.setattr(Screen, "_refresh_layout", counting))
         await settle(pilot)
         assert isinstance(app.screen, CaseloadScreen)
         assert app.screen.query_state.sort != "name"
